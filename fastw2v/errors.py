@@ -1,0 +1,36 @@
+"""Exception types.
+
+Every error fastw2v raises on bad input derives from :class:`FastW2VError` *and*
+from a builtin (``ValueError`` or ``OSError``), so callers can catch either the
+project's base class or the builtin they already expect. The CLI turns any
+``FastW2VError`` or ``OSError`` into one line on stderr and exit code 2.
+"""
+from __future__ import annotations
+
+
+class FastW2VError(Exception):
+    """Base class of every error fastw2v raises deliberately."""
+
+
+class ConfigError(FastW2VError, ValueError):
+    """An option has an invalid value; the message names the option."""
+
+
+class CorpusError(FastW2VError, ValueError):
+    """A corpus cannot be used for training; the message names the file when there is one."""
+
+
+class VectorFileError(FastW2VError, ValueError):
+    """A word-vector file is malformed; the message names the file and the problem."""
+
+
+class ModelFormatError(FastW2VError, ValueError):
+    """A saved fastw2v model is missing, damaged or written by a newer format version."""
+
+
+class TrainingDivergedError(FastW2VError, ArithmeticError):
+    """Loss or weights became NaN/inf during training."""
+
+
+class MissingFileError(FastW2VError, FileNotFoundError):
+    """An input path does not exist."""

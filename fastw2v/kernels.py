@@ -1,0 +1,399 @@
+"""Numba kernels: every ``@njit`` of fastw2v lives here.
+
+The kernels are pure functions over contiguous NumPy arrays and scalars. They
+update the weight matrices in place (Hogwild: several threads may run them at
+once on different sentence ranges of the same matrices) and return plain
+numbers; they never see a model object.
+
+Structure (after fastText): one update rule, :func:`logistic_block`, binary
+logistic regression steps of one example's input vectors against its output
+rows, is shared by negative sampling and hierarchical softmax;
+:func:`draw_negatives` and :func:`huffman_path` pick the output rows, and one
+kernel per architecture,
+:func:`train_sg` and :func:`train_cbow`, walks the sentences. ``hs`` and
+``negative`` may both be on, as in word2vec.c: both outputs add their gradient to
+the same input gradient.
+
+Random numbers come from SplitMix64 with a state seeded from
+``(seed, epoch, sentence index)``, so a sentence draws the same subsampling,
+window and negatives whichever thread trains it, and ``workers=1`` runs are
+bit-identical.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# fastmath without 'nnan'/'ninf': those flags let LLVM delete the NaN checks the
+# divergence guard relies on (UMAP #1228). 'reassoc' lets dot products vectorise.
+FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+# Sigmoid inputs are clipped here only to keep exp() finite; sigma(30) == 1 in float32.
+MAX_LOGIT = np.float32(30.0)
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S40 = np.uint64(40)
+_INV_2_24 = np.float32(1.0 / (1 << 24))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mix(z: np.uint64) -> np.uint64:
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, nogil=True)
+def rng_seed(seed: int, epoch: int, sentence: int) -> np.uint64:
+    """Initial RNG state for one sentence of one epoch."""
+    z = _mix(np.uint64(seed) + _GOLDEN)
+    z = _mix(z ^ (np.uint64(epoch) * _GOLDEN))
+    return _mix(z ^ (np.uint64(sentence) + _GOLDEN))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def rng_next(state: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """Advance a SplitMix64 state; returns (new state, 64 random bits)."""
+    state = state + _GOLDEN
+    return state, _mix(state)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _uniform(bits: np.uint64) -> np.float32:
+    """float32 in [0, 1) from the top 24 bits."""
+    return np.float32(bits >> _S40) * _INV_2_24
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
+def logistic_block(hidden, n_in, w_out, targets, labels, n_targets, lr, out_lr, grad, scores, out_grad):
+    """Binary logistic SGD steps for every (input vector, output row) pair of one training example.
+
+    The shared update rule of every mode. Each of the ``n_in`` hidden vectors is
+    scored against each target row; then each output row moves once by its summed
+    gradient and each hidden vector's gradient is accumulated in ``grad``. All
+    scores are computed before any row moves, so the loads of the (random) output
+    rows overlap instead of waiting on each other; the result equals word2vec.c's
+    sequential steps except that contexts sharing a centre word see the output rows
+    as they were before this example (as in pWord2Vec, Ji et al. 2016).
+
+    Parameters
+    ----------
+    hidden : float32[max_in, dim]
+        Rows ``0..n_in-1`` are the inputs (skip-gram: copies of the context rows;
+        CBOW: the context mean/sum in row 0).
+    n_in : int
+    w_out : float32[n_rows, dim], modified in place
+    targets : int32[max_targets]
+        Output rows ``0..n_targets-1``.
+    labels : float32[max_targets]
+        1 for the true word (or HS code 0), 0 for noise (or HS code 1).
+    n_targets : int
+    lr : float32
+    out_lr : float32[n_rows]
+        Per-row learning-rate multiplier; 0 leaves the row bit-identical.
+    grad : float32[max_in, dim], accumulated in place
+        Gradient step for each hidden vector (already scaled by ``lr``).
+    scores : float32[max_targets, max_in]
+        Scratch.
+    out_grad : float32[dim]
+        Scratch.
+
+    Returns
+    -------
+    float
+        Summed loss ``-log sigma(+-f)`` over the pairs.
+    """
+    dim = hidden.shape[1]
+    for t in range(n_targets):
+        row = targets[t]
+        for i in range(n_in):
+            f = np.float32(0.0)
+            for c in range(dim):
+                f += hidden[i, c] * w_out[row, c]
+            scores[t, i] = f
+    loss = 0.0
+    for t in range(n_targets):
+        row = targets[t]
+        label = labels[t]
+        out_grad[:] = 0.0
+        for i in range(n_in):
+            f = min(max(scores[t, i], -MAX_LOGIT), MAX_LOGIT)
+            e = np.exp(-f)
+            # -log(sigma(f)) = log1p(exp(-f)); -log(1 - sigma(f)) = f + log1p(exp(-f))
+            loss += np.log1p(e) + (f if label == 0 else np.float32(0.0))
+            g = (label - np.float32(1.0) / (np.float32(1.0) + e)) * lr
+            for c in range(dim):
+                grad[i, c] += g * w_out[row, c]
+                out_grad[c] += g * hidden[i, c]
+        m = out_lr[row]
+        if m != 0:
+            for c in range(dim):
+                w_out[row, c] += m * out_grad[c]
+    return loss
+
+
+@njit(cache=True, nogil=True, inline="always")
+def draw_negatives(centre, negative, noise_threshold, noise_alias, targets, labels, state):
+    """Fill ``targets``/``labels`` with the centre word (label 1) and up to ``negative`` noise words.
+
+    Noise words come from the alias table; a draw equal to the centre word is
+    skipped, as in word2vec.c.
+
+    Returns
+    -------
+    (n_targets, state)
+    """
+    targets[0] = centre
+    labels[0] = 1.0
+    n_targets = 1
+    n = np.uint64(noise_alias.shape[0])
+    for _ in range(negative):
+        state, bits = rng_next(state)
+        k = np.int64(bits % n)
+        if _uniform(bits) >= noise_threshold[k]:
+            k = noise_alias[k]
+        if k == centre:
+            continue
+        targets[n_targets] = k
+        labels[n_targets] = 0.0
+        n_targets += 1
+    return n_targets, state
+
+
+@njit(cache=True, nogil=True, inline="always")
+def huffman_path(word, hs_codes, hs_points, hs_offsets, targets, labels):
+    """Fill ``targets``/``labels`` with the inner nodes on ``word``'s Huffman path and 1 - code."""
+    n_targets = 0
+    for k in range(hs_offsets[word], hs_offsets[word + 1]):
+        targets[n_targets] = hs_points[k]
+        labels[n_targets] = np.float32(1.0) - np.float32(hs_codes[k])
+        n_targets += 1
+    return n_targets
+
+
+@njit(cache=True, nogil=True, inline="always")
+def subsample(token_ids, start, end, keep_prob, out, state):
+    """Copy the tokens of ``token_ids[start:end]`` that survive subsampling into ``out``.
+
+    Returns
+    -------
+    (n_kept, state)
+    """
+    n = 0
+    for k in range(start, end):
+        w = token_ids[k]
+        p = keep_prob[w]
+        if p < 1.0:
+            state, bits = rng_next(state)
+            if _uniform(bits) >= p:
+                continue
+        out[n] = w
+        n += 1
+    return n, state
+
+
+@njit(cache=True, nogil=True)
+def _scratch_sizes(sentence_offsets, first, last, hs_offsets, negative):
+    """Longest sentence in the range and the most targets one example can have."""
+    longest = 0
+    for s in range(first, last):
+        longest = max(longest, sentence_offsets[s + 1] - sentence_offsets[s])
+    deepest = 0
+    for w in range(hs_offsets.shape[0] - 1):
+        deepest = max(deepest, hs_offsets[w + 1] - hs_offsets[w])
+    return longest, max(deepest, negative + 1)
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
+def train_sg(token_ids, sentence_offsets, first, last,
+             w_in, w_out_ns, w_out_hs, in_lr, out_ns_lr, out_hs_lr,
+             keep_prob, noise_threshold, noise_alias, hs_codes, hs_points, hs_offsets,
+             window, negative, hs, lr_start, lr_end, epoch_tokens, seed, epoch):
+    """Skip-gram over sentences ``first..last-1``: each context word's input row predicts the centre word.
+
+    The negatives of a centre word are shared by its context words (pWord2Vec),
+    which turns each example into one small dense block (see :func:`logistic_block`).
+
+    Parameters
+    ----------
+    token_ids : int32[n_tokens]
+    sentence_offsets : int64[n_sentences + 1]
+    first, last : int
+        Sentence range trained by this call.
+    w_in : float32[n_words, dim], modified in place
+    w_out_ns : float32[n_words, dim] (or [0, dim] when ``negative == 0``), modified in place
+    w_out_hs : float32[n_words - 1, dim] (or [0, dim] when not ``hs``), modified in place
+    in_lr, out_ns_lr, out_hs_lr : float32 per-row learning-rate multipliers
+    keep_prob : float32[n_words]
+        Subsampling keep probabilities.
+    noise_threshold, noise_alias : float32[n_words], int32[n_words]
+        Alias table of the noise distribution.
+    hs_codes, hs_points, hs_offsets : Huffman paths (see ``vocabulary.HuffmanTree``)
+    window, negative : int
+    hs : bool
+    lr_start, lr_end : float
+        Learning rate at the first and after the last token of the epoch; a
+        sentence trains at the rate interpolated at its first token.
+    epoch_tokens : int
+        Tokens in one epoch (``token_ids.shape[0]``).
+    seed, epoch : int
+
+    Returns
+    -------
+    loss : float
+        Summed loss (float64).
+    pairs : int
+        (centre, context) pairs trained.
+    kept : int
+        Tokens kept after subsampling.
+    """
+    dim = w_in.shape[1]
+    longest, max_targets = _scratch_sizes(sentence_offsets, first, last, hs_offsets, negative)
+    sentence = np.empty(longest, dtype=np.int32)
+    context = np.empty(2 * window, dtype=np.int32)
+    hidden = np.empty((2 * window, dim), dtype=np.float32)
+    grad = np.empty((2 * window, dim), dtype=np.float32)
+    targets = np.empty(max_targets, dtype=np.int32)
+    labels = np.empty(max_targets, dtype=np.float32)
+    scores = np.empty((max_targets, 2 * window), dtype=np.float32)
+    out_grad = np.empty(dim, dtype=np.float32)
+    loss = 0.0
+    pairs = 0
+    kept = 0
+    for s in range(first, last):
+        start = sentence_offsets[s]
+        lr = np.float32(lr_start + (lr_end - lr_start) * (start / epoch_tokens))
+        state = rng_seed(seed, epoch, s)
+        n, state = subsample(token_ids, start, sentence_offsets[s + 1], keep_prob, sentence, state)
+        kept += n
+        for i in range(n):
+            state, bits = rng_next(state)
+            reach = window - np.int64(bits % np.uint64(window))  # reduced window, 1..window
+            n_in = 0
+            for j in range(max(0, i - reach), min(n, i + reach + 1)):
+                if j != i:
+                    word = sentence[j]
+                    context[n_in] = word
+                    hidden[n_in, :] = w_in[word]
+                    grad[n_in, :] = 0.0
+                    n_in += 1
+            if n_in == 0:
+                continue
+            centre = sentence[i]
+            if hs:
+                n_t = huffman_path(centre, hs_codes, hs_points, hs_offsets, targets, labels)
+                loss += logistic_block(hidden, n_in, w_out_hs, targets, labels, n_t, lr, out_hs_lr, grad,
+                                       scores, out_grad)
+            if negative > 0:
+                n_t, state = draw_negatives(centre, negative, noise_threshold, noise_alias, targets, labels, state)
+                loss += logistic_block(hidden, n_in, w_out_ns, targets, labels, n_t, lr, out_ns_lr, grad,
+                                       scores, out_grad)
+            for k in range(n_in):
+                word = context[k]
+                m = in_lr[word]
+                if m != 0:
+                    for c in range(dim):
+                        w_in[word, c] += m * grad[k, c]
+            pairs += n_in
+    return loss, pairs, kept
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
+def train_cbow(token_ids, sentence_offsets, first, last,
+               w_in, w_out_ns, w_out_hs, in_lr, out_ns_lr, out_hs_lr,
+               keep_prob, noise_threshold, noise_alias, hs_codes, hs_points, hs_offsets,
+               window, negative, hs, cbow_mean, lr_start, lr_end, epoch_tokens, seed, epoch):
+    """CBOW over sentences ``first..last-1``: the mean (or sum) of the context rows predicts the centre word.
+
+    Parameters and returns as :func:`train_sg`, plus ``cbow_mean`` (bool); ``pairs``
+    counts centre words trained. With ``cbow_mean`` the input gradient is divided
+    by the context size, the true gradient of the mean (as gensim does).
+    """
+    dim = w_in.shape[1]
+    longest, max_targets = _scratch_sizes(sentence_offsets, first, last, hs_offsets, negative)
+    sentence = np.empty(longest, dtype=np.int32)
+    context = np.empty(2 * window, dtype=np.int32)
+    hidden = np.empty((1, dim), dtype=np.float32)
+    grad = np.empty((1, dim), dtype=np.float32)
+    targets = np.empty(max_targets, dtype=np.int32)
+    labels = np.empty(max_targets, dtype=np.float32)
+    scores = np.empty((max_targets, 1), dtype=np.float32)
+    out_grad = np.empty(dim, dtype=np.float32)
+    loss = 0.0
+    pairs = 0
+    kept = 0
+    for s in range(first, last):
+        start = sentence_offsets[s]
+        lr = np.float32(lr_start + (lr_end - lr_start) * (start / epoch_tokens))
+        state = rng_seed(seed, epoch, s)
+        n, state = subsample(token_ids, start, sentence_offsets[s + 1], keep_prob, sentence, state)
+        kept += n
+        for i in range(n):
+            state, bits = rng_next(state)
+            reach = window - np.int64(bits % np.uint64(window))
+            n_context = 0
+            hidden[0, :] = 0.0
+            for j in range(max(0, i - reach), min(n, i + reach + 1)):
+                if j != i:
+                    word = sentence[j]
+                    context[n_context] = word
+                    n_context += 1
+                    for c in range(dim):
+                        hidden[0, c] += w_in[word, c]
+            if n_context == 0:
+                continue
+            scale = np.float32(1.0) / np.float32(n_context) if cbow_mean else np.float32(1.0)
+            if cbow_mean:
+                for c in range(dim):
+                    hidden[0, c] *= scale
+            centre = sentence[i]
+            grad[0, :] = 0.0
+            if hs:
+                n_t = huffman_path(centre, hs_codes, hs_points, hs_offsets, targets, labels)
+                loss += logistic_block(hidden, 1, w_out_hs, targets, labels, n_t, lr, out_hs_lr, grad,
+                                       scores, out_grad)
+            if negative > 0:
+                n_t, state = draw_negatives(centre, negative, noise_threshold, noise_alias, targets, labels, state)
+                loss += logistic_block(hidden, 1, w_out_ns, targets, labels, n_t, lr, out_ns_lr, grad,
+                                       scores, out_grad)
+            for k in range(n_context):
+                word = context[k]
+                m = in_lr[word] * scale
+                if m != 0:
+                    for c in range(dim):
+                        w_in[word, c] += m * grad[0, c]
+            pairs += 1
+    return loss, pairs, kept
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
+def anchor_pull(w_in, anchor, anchor_index, token_ids, start, end, lr, strength):
+    """Proximal L2 step toward original vectors for every anchored token in ``token_ids[start:end]``.
+
+    Each occurrence of an anchored word applies the exact proximal step of the
+    penalty ``strength / 2 * ||w - w0||^2``: ``w <- w0 + (w - w0) / (1 + lr * strength)``.
+    Unlike a plain gradient step it is stable for any strength, and a huge one
+    pins the row to ``w0``.
+
+    Parameters
+    ----------
+    w_in : float32[n_words, dim], modified in place
+    anchor : float32[n_anchored, dim]
+        Original vectors.
+    anchor_index : int32[n_words]
+        Row of ``anchor`` for each word, -1 for words not anchored.
+    """
+    shrink = np.float32(1.0) / (np.float32(1.0) + np.float32(lr * strength))
+    dim = w_in.shape[1]
+    for k in range(start, end):
+        word = token_ids[k]
+        a = anchor_index[word]
+        if a < 0:
+            continue
+        for c in range(dim):
+            w_in[word, c] = anchor[a, c] + (w_in[word, c] - anchor[a, c]) * shrink

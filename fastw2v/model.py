@@ -1,0 +1,216 @@
+"""The ``Word2Vec`` model: vocabulary + weights + configuration + training position.
+
+The public class validates arguments, owns the state and delegates: counting to
+``vocabulary``, reading to ``corpus``, the epoch loop to ``training``, files to
+``storage`` and ``vectors_io``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from . import storage
+from .config import Word2VecConfig
+from .corpus import CorpusLike, EncodedCorpus, TextCorpus, as_sentences, encode
+from .errors import CorpusError
+from .training import Anchor, EpochResult, Position, Schedule, Tables, Weights, run_epochs
+from .vocabulary import Vocabulary, count_words
+
+if TYPE_CHECKING:
+    from gensim.models import KeyedVectors
+
+logger = logging.getLogger(__name__)
+
+Callback = Callable[["Word2Vec", int, float], None]
+
+
+class Word2Vec:
+    """Word2vec (skip-gram or CBOW, negative sampling and/or hierarchical softmax).
+
+    Parameters mirror gensim's ``Word2Vec`` (see :class:`~fastw2v.config.Word2VecConfig`
+    for all of them). ``sentences`` may be an iterable of token lists, a path, or a
+    list of paths (files or directories; ``.gz``/``.bz2`` read transparently); when
+    given, the vocabulary is built and the model trained right away.
+
+    Examples
+    --------
+    >>> m = Word2Vec(vector_size=100, window=5, min_count=5, sg=True, negative=5, epochs=5)
+    >>> m.build_vocab(corpus); m.train(corpus)
+    >>> m.wv.most_similar("king")
+    """
+
+    def __init__(self, sentences: CorpusLike | None = None, *, corpus_file: str | Sequence[str] | None = None,
+                 callbacks: Sequence[Callback] = (), config: Word2VecConfig | None = None,
+                 strict_encoding: bool = False, **settings: Any) -> None:
+        if config is not None and settings:
+            raise TypeError("pass either config= or individual settings, not both")
+        self.config = config if config is not None else Word2VecConfig(**settings)
+        self.callbacks = list(callbacks)
+        self.strict_encoding = strict_encoding
+        self.vocab: Vocabulary | None = None
+        self.weights: Weights | None = None
+        self.anchor: Anchor | None = None
+        self.schedule = Schedule(self.config.alpha, self.config.min_alpha, self.config.epochs)
+        self.position = Position()
+        self.corpus_sources: list[str] = []
+        self.corpus_shape: tuple[int, int] | None = None  # (tokens, sentences) the position refers to
+        self.history: list[EpochResult] = []
+        self._tables: Tables | None = None
+        if sentences is not None and corpus_file is not None:
+            raise TypeError("pass sentences or corpus_file, not both")
+        source = sentences if sentences is not None else corpus_file
+        if source is not None:
+            self.build_vocab(source)
+            self.train(source)
+
+    # -- vocabulary --------------------------------------------------------------------------------------
+    def build_vocab(self, sentences: CorpusLike) -> "Word2Vec":
+        """Scan the corpus, keep words with ``count >= min_count`` and initialise the weights.
+
+        Raises
+        ------
+        CorpusError
+            The corpus is empty or no word reaches ``min_count``.
+        """
+        source = as_sentences(sentences, self.strict_encoding)
+        counts, n_tokens, n_sentences = count_words(source, self.config.max_vocab_size)
+        where = _describe(source)
+        if n_tokens == 0:
+            raise CorpusError(f"{where}: corpus is empty (no tokens)")
+        vocab = Vocabulary.from_counts(counts, self.config.min_count, self.config.max_final_vocab)
+        if len(vocab) == 0:
+            raise CorpusError(f"{where}: no word occurs min_count={self.config.min_count} times "
+                              f"({len(counts)} distinct words in {n_tokens} tokens)")
+        if self.config.hs and len(vocab) < 2:
+            raise CorpusError(f"{where}: hierarchical softmax needs at least 2 words in the vocabulary")
+        logger.info("vocabulary: %d words (of %d distinct, min_count=%d) from %d tokens in %d sentences",
+                    len(vocab), len(counts), self.config.min_count, n_tokens, n_sentences)
+        self.set_vocabulary(vocab, Weights.initial(len(vocab), self.config))
+        return self
+
+    def set_vocabulary(self, vocab: Vocabulary, weights: Weights) -> None:
+        """Install a vocabulary and matching weights (used by ``build_vocab`` and fine-tuning)."""
+        for name in Weights.ARRAYS:
+            if getattr(weights, name).shape[0] not in (0, len(vocab), len(vocab) - 1):
+                raise ValueError(f"{name} has {getattr(weights, name).shape[0]} rows for {len(vocab)} words")
+        self.vocab = vocab
+        self.weights = weights
+        self._tables = None
+        self.position = Position()
+        self.corpus_shape = None
+
+    @property
+    def tables(self) -> Tables:
+        """Subsampling, noise and Huffman tables, rebuilt from the counts when needed."""
+        if self._tables is None:
+            self._require_vocab()
+            self._tables = Tables.build(self.vocab.counts, self.config)
+        return self._tables
+
+    # -- training ----------------------------------------------------------------------------------------
+    def encode(self, sentences: CorpusLike) -> EncodedCorpus:
+        """The corpus as token ids under this model's vocabulary (read once, reused every epoch)."""
+        self._require_vocab()
+        source = as_sentences(sentences, self.strict_encoding)
+        encoded = encode(source, self.vocab.index, self.config.max_sentence_length)
+        if encoded.n_tokens == 0:
+            raise CorpusError(f"{_describe(source)}: no token of the corpus is in the vocabulary")
+        return encoded
+
+    def train(self, sentences: CorpusLike | EncodedCorpus, *, epochs: int | None = None,
+              callbacks: Sequence[Callback] = (), on_batch_end: Callable[[Position], None] | None = None,
+              progress_seconds: float = 5.0) -> list[EpochResult]:
+        """Train on ``sentences`` (or an already encoded corpus).
+
+        A run interrupted part-way (a loaded checkpoint) continues where it stopped with
+        the same learning-rate schedule; otherwise a new schedule of ``epochs``
+        (default ``config.epochs``) epochs decays from ``alpha`` to ``min_alpha``.
+
+        Returns
+        -------
+        list of EpochResult
+            Per-epoch mean loss per trained pair, pairs, words and seconds.
+        """
+        self._require_vocab()
+        if isinstance(sentences, EncodedCorpus):
+            encoded = sentences
+        else:
+            source = as_sentences(sentences, self.strict_encoding)
+            if isinstance(source, TextCorpus):
+                self.corpus_sources = list(source.paths)  # saved, so `fastw2v train --resume` can find it
+            encoded = self.encode(source)
+        shape = (encoded.n_tokens, encoded.n_sentences)
+        resuming = 0 < self.schedule.total_epochs and self.position.epoch < self.schedule.total_epochs and (
+            self.position.epoch > 0 or self.position.sentence > 0)
+        if resuming:
+            if epochs is not None and epochs != self.schedule.total_epochs:
+                raise ValueError(f"this model is part-way through a {self.schedule.total_epochs}-epoch run; "
+                                 f"epochs={epochs} would change its schedule")
+            if self.corpus_shape is not None and self.corpus_shape != shape:
+                raise CorpusError(f"the corpus has {shape[0]} tokens in {shape[1]} sentences but the run being "
+                                  f"resumed was trained on {self.corpus_shape[0]} in {self.corpus_shape[1]}")
+        else:
+            n_epochs = self.config.epochs if epochs is None else epochs
+            self.schedule = Schedule(self.config.alpha, self.config.min_alpha, n_epochs)
+            self.position = Position()
+        self.corpus_shape = shape
+        all_callbacks = [*self.callbacks, *callbacks]
+
+        def epoch_done(result: EpochResult, position: Position) -> None:
+            self.history.append(result)
+            for cb in all_callbacks:
+                cb(self, result.epoch, result.loss)
+
+        return run_epochs(self.weights, self.tables, encoded, self.config, self.schedule, self.position,
+                          anchor=self.anchor, on_epoch_end=epoch_done, on_batch_end=on_batch_end,
+                          progress_seconds=progress_seconds)
+
+    # -- results -----------------------------------------------------------------------------------------
+    @property
+    def wv(self) -> "KeyedVectors":
+        """The input vectors as a gensim ``KeyedVectors`` (sharing memory with the model, with counts)."""
+        from .vectors_io import to_keyedvectors
+
+        self._require_vocab()
+        return to_keyedvectors(self.vocab.words, self.weights.w_in, self.vocab.counts)
+
+    def export(self, path: str | os.PathLike, binary: bool = True) -> None:
+        """Write the input vectors in word2vec binary (default) or text format, atomically."""
+        from .vectors_io import write_vectors
+
+        self._require_vocab()
+        write_vectors(path, self.vocab.words, self.weights.w_in, binary=binary)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the complete training state (see :mod:`fastw2v.storage` for the format)."""
+        self._require_vocab()
+        storage.save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = False) -> "Word2Vec":
+        """Load a model saved by :meth:`save`; ``mmap=True`` maps the matrices read-only."""
+        return storage.load_model(cls, path, mmap=mmap)
+
+    def _require_vocab(self) -> None:
+        if self.vocab is None or self.weights is None:
+            raise RuntimeError("the model has no vocabulary yet: call build_vocab() first")
+
+    def __repr__(self) -> str:
+        n = 0 if self.vocab is None else len(self.vocab)
+        c = self.config
+        return (f"Word2Vec(vocab={n}, vector_size={c.vector_size}, sg={c.sg}, hs={c.hs}, "
+                f"negative={c.negative}, window={c.window})")
+
+
+def load(path: str | os.PathLike, mmap: bool = False) -> Word2Vec:
+    """Load a saved fastw2v model."""
+    return Word2Vec.load(path, mmap=mmap)
+
+
+def _describe(source: Iterable[list[str]]) -> str:
+    if isinstance(source, TextCorpus):
+        return ", ".join(source.paths) if len(source.paths) <= 3 else f"{source.paths[0]} and {len(source.paths) - 1} more"
+    return "corpus"

@@ -1,0 +1,280 @@
+"""Training driver: the epoch loop, the learning-rate schedule, threads, progress and loss.
+
+Python here only moves between batches: each batch is a range of sentences of the
+encoded corpus handed to a Numba kernel that releases the GIL, so ``workers``
+threads train concurrently (Hogwild) on the shared weight matrices.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import kernels
+from .config import Word2VecConfig
+from .corpus import EncodedCorpus
+from .errors import TrainingDivergedError
+from .vocabulary import alias_table, huffman_tree, keep_probabilities, noise_distribution
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Weights:
+    """Trainable matrices and their per-row learning-rate multipliers.
+
+    Attributes
+    ----------
+    w_in : float32[n_words, dim]
+        Input (word) vectors.
+    w_out_ns : float32[n_words, dim]
+        Negative-sampling output rows (``[0, dim]`` when negative sampling is off).
+    w_out_hs : float32[n_words - 1, dim]
+        Hierarchical-softmax inner-node rows (``[0, dim]`` when HS is off).
+    in_lr, out_ns_lr, out_hs_lr : float32, one per row of the matrix above
+        Learning-rate multipliers: 1 trains, 0 freezes (bit-identical), between is slower.
+    """
+
+    w_in: np.ndarray
+    w_out_ns: np.ndarray
+    w_out_hs: np.ndarray
+    in_lr: np.ndarray
+    out_ns_lr: np.ndarray
+    out_hs_lr: np.ndarray
+
+    ARRAYS = ("w_in", "w_out_ns", "w_out_hs", "in_lr", "out_ns_lr", "out_hs_lr")
+
+    @classmethod
+    def initial(cls, n_words: int, config: Word2VecConfig) -> "Weights":
+        """word2vec's initialisation: inputs uniform in ``[-0.5/dim, 0.5/dim)``, outputs zero."""
+        dim = config.vector_size
+        rng = np.random.default_rng(config.seed)
+        w_in = (rng.random((n_words, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+        n_ns = n_words if config.negative > 0 else 0
+        n_hs = max(n_words - 1, 0) if config.hs else 0
+        return cls(w_in=w_in,
+                   w_out_ns=np.zeros((n_ns, dim), dtype=np.float32),
+                   w_out_hs=np.zeros((n_hs, dim), dtype=np.float32),
+                   in_lr=np.ones(n_words, dtype=np.float32),
+                   out_ns_lr=np.ones(n_ns, dtype=np.float32),
+                   out_hs_lr=np.ones(n_hs, dtype=np.float32))
+
+    def check_finite(self) -> str | None:
+        """Name of the first matrix holding NaN/inf, or None."""
+        for name in ("w_in", "w_out_ns", "w_out_hs"):
+            if not np.isfinite(getattr(self, name)).all():
+                return name
+        return None
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Lookup tables derived from word counts and the configuration."""
+
+    keep_prob: np.ndarray
+    noise_threshold: np.ndarray
+    noise_alias: np.ndarray
+    hs_codes: np.ndarray
+    hs_points: np.ndarray
+    hs_offsets: np.ndarray
+
+    @classmethod
+    def build(cls, counts: np.ndarray, config: Word2VecConfig) -> "Tables":
+        if config.negative > 0:
+            threshold, alias = alias_table(noise_distribution(counts, config.ns_exponent))
+        else:
+            threshold, alias = np.ones(1, np.float32), np.zeros(1, np.int32)
+        if config.hs:
+            tree = huffman_tree(counts)
+            codes, points, offsets = tree.codes, tree.points, tree.offsets
+        else:
+            codes, points, offsets = np.zeros(0, np.uint8), np.zeros(0, np.int32), np.zeros(1, np.int64)
+        return cls(keep_prob=keep_probabilities(counts, config.sample), noise_threshold=threshold,
+                   noise_alias=alias, hs_codes=codes, hs_points=points, hs_offsets=offsets)
+
+
+@dataclass
+class Anchor:
+    """Original vectors that anchored rows are pulled toward (see ``kernels.anchor_pull``)."""
+
+    vectors: np.ndarray  # float32[n_anchored, dim]
+    index: np.ndarray    # int32[n_words], -1 = not anchored
+    strength: float
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Linear decay from ``alpha`` to ``min_alpha`` over ``total_epochs`` epochs.
+
+    The single place the learning rate is computed: ``rate(p)`` for a progress
+    ``p`` measured in epochs (fractional within an epoch).
+    """
+
+    alpha: float
+    min_alpha: float
+    total_epochs: int
+
+    def rate(self, progress: float) -> float:
+        if self.total_epochs <= 0:
+            return self.alpha
+        return self.alpha - (self.alpha - self.min_alpha) * min(progress / self.total_epochs, 1.0)
+
+
+@dataclass
+class Position:
+    """Where a run is: next epoch and next sentence within it, plus the epoch's partial tallies."""
+
+    epoch: int = 0
+    sentence: int = 0
+    loss: float = 0.0
+    pairs: int = 0
+
+
+@dataclass
+class EpochResult:
+    epoch: int
+    loss: float       # mean loss per trained pair (or per centre word for CBOW)
+    pairs: int
+    words: int        # corpus tokens processed (before subsampling)
+    seconds: float
+
+
+@dataclass
+class _Progress:
+    """Periodic progress line: %, words/s, learning rate, loss, ETA."""
+
+    total_words: int
+    interval: float
+    started: float = field(default_factory=time.perf_counter)
+    last: float = field(default_factory=time.perf_counter)
+    done: int = 0
+
+    def update(self, words: int, lr: float, loss: float, epoch: int, epochs: int) -> None:
+        self.done += words
+        now = time.perf_counter()
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        rate = self.done / max(now - self.started, 1e-9)
+        remaining = (self.total_words - self.done) / max(rate, 1e-9)
+        logger.info("epoch %d/%d %5.1f%% | %.0fk words/s | lr %.5f | loss %.4f | ETA %s",
+                    epoch + 1, epochs, 100.0 * self.done / max(self.total_words, 1), rate / 1e3, lr, loss,
+                    time.strftime("%H:%M:%S", time.gmtime(remaining)))
+
+
+EpochCallback = Callable[[EpochResult, Position], None]
+BatchCallback = Callable[[Position], None]
+
+
+def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: Word2VecConfig,
+               schedule: Schedule, position: Position, end_epoch: int | None = None,
+               anchor: Anchor | None = None, on_epoch_end: EpochCallback | None = None,
+               on_batch_end: BatchCallback | None = None, progress_seconds: float = 5.0) -> list[EpochResult]:
+    """Train from ``position`` up to (not including) ``end_epoch``.
+
+    ``position`` is advanced in place after every batch, so a caller that
+    checkpoints it from ``on_batch_end`` can resume exactly where training stopped;
+    with ``workers == 1`` the resumed run is bit-identical to an uninterrupted one.
+
+    Raises
+    ------
+    TrainingDivergedError
+        The loss or the weights became NaN/inf.
+    """
+    end_epoch = schedule.total_epochs if end_epoch is None else end_epoch
+    batches = corpus.batches(config.batch_words)
+    offsets = corpus.sentence_offsets
+    n_tokens = corpus.n_tokens
+    if n_tokens == 0 or not batches:
+        return []
+    w = weights
+    t = tables
+
+    def run_batch(first: int, last: int, lr_start: float, lr_end: float, epoch: int) -> tuple[float, int]:
+        if config.sg:
+            loss, pairs, _ = kernels.train_sg(
+                corpus.token_ids, offsets, first, last, w.w_in, w.w_out_ns, w.w_out_hs, w.in_lr, w.out_ns_lr,
+                w.out_hs_lr, t.keep_prob, t.noise_threshold, t.noise_alias, t.hs_codes, t.hs_points,
+                t.hs_offsets, config.window, config.negative, config.hs, lr_start, lr_end, n_tokens,
+                config.seed, epoch)
+        else:
+            loss, pairs, _ = kernels.train_cbow(
+                corpus.token_ids, offsets, first, last, w.w_in, w.w_out_ns, w.w_out_hs, w.in_lr, w.out_ns_lr,
+                w.out_hs_lr, t.keep_prob, t.noise_threshold, t.noise_alias, t.hs_codes, t.hs_points,
+                t.hs_offsets, config.window, config.negative, config.hs, config.cbow_mean, lr_start, lr_end,
+                n_tokens, config.seed, epoch)
+        if anchor is not None:
+            lr = lr_start + (lr_end - lr_start) * offsets[first] / n_tokens
+            kernels.anchor_pull(w.w_in, anchor.vectors, anchor.index, corpus.token_ids, offsets[first],
+                                offsets[last], lr, anchor.strength)
+        return loss, pairs
+
+    results = []
+    epochs_left = end_epoch - position.epoch
+    first_batch = next((i for i, (a, _) in enumerate(batches) if a >= position.sentence), len(batches))
+    total_words = epochs_left * n_tokens - int(offsets[batches[first_batch][0]] if first_batch < len(batches) else 0)
+    progress = _Progress(total_words=max(total_words, 1), interval=progress_seconds)
+    pool = ThreadPoolExecutor(config.workers) if config.workers > 1 else None
+    try:
+        while position.epoch < end_epoch:
+            epoch = position.epoch
+            lr_start, lr_end = schedule.rate(epoch), schedule.rate(epoch + 1)
+            todo = [b for b in batches if b[0] >= position.sentence]
+            started = time.perf_counter()
+            words = 0
+            if pool is None:
+                outcomes = (run_batch(a, b, lr_start, lr_end, epoch) for a, b in todo)
+            else:
+                # Bounded look-ahead keeps every thread busy without queuing the whole epoch.
+                outcomes = _ordered_map(pool, lambda ab: run_batch(ab[0], ab[1], lr_start, lr_end, epoch),
+                                        todo, 2 * config.workers)
+            for (a, b), (loss, pairs) in zip(todo, outcomes):
+                if not math.isfinite(loss):
+                    raise TrainingDivergedError(
+                        f"training diverged in epoch {epoch + 1}: the loss became {loss} "
+                        f"(learning rate alpha={schedule.alpha} is likely too high)")
+                position.loss += loss
+                position.pairs += pairs
+                position.sentence = b
+                batch_words = int(offsets[b] - offsets[a])
+                words += batch_words
+                lr_now = lr_start + (lr_end - lr_start) * offsets[b] / n_tokens
+                progress.update(batch_words, lr_now, position.loss / max(position.pairs, 1), epoch, end_epoch)
+                if on_batch_end is not None:
+                    on_batch_end(position)
+            bad = weights.check_finite()
+            if bad is not None:
+                raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}: {bad} holds NaN/inf "
+                                            f"(learning rate alpha={schedule.alpha} is likely too high)")
+            result = EpochResult(epoch=epoch, loss=position.loss / max(position.pairs, 1), pairs=position.pairs,
+                                 words=words, seconds=time.perf_counter() - started)
+            results.append(result)
+            logger.info("epoch %d/%d done: loss %.4f per pair, %d pairs, %.0fk words/s", epoch + 1, end_epoch,
+                        result.loss, result.pairs, words / max(result.seconds, 1e-9) / 1e3)
+            position.epoch, position.sentence, position.loss, position.pairs = epoch + 1, 0, 0.0, 0
+            if on_epoch_end is not None:
+                on_epoch_end(result, position)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def _ordered_map(pool: ThreadPoolExecutor, fn, items: list, ahead: int):
+    """Like ``pool.map`` but with at most ``ahead`` items submitted and not yet consumed."""
+    pending = []
+    it = iter(items)
+    for item in it:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= ahead:
+            break
+    for item in it:
+        yield pending.pop(0).result()
+        pending.append(pool.submit(fn, item))
+    while pending:
+        yield pending.pop(0).result()
