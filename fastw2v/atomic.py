@@ -28,6 +28,12 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_file(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it to ``target`` on success.
@@ -41,6 +47,7 @@ def atomic_file(target: str | os.PathLike) -> Iterator[Path]:
     # compression from the extension (smart_open: .gz, .bz2) still do so.
     fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=f"-{target.name}", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
     tmp = Path(tmp_name)
     try:
         yield tmp
@@ -66,6 +73,7 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", suffix=f"-{target.name}", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
         for child in tmp.iterdir():

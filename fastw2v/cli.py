@@ -15,6 +15,7 @@ import click
 from . import __version__
 from .config import Word2VecConfig, default_workers
 from .errors import FastW2VError
+from .vectors_io import FORMATS as VECTOR_FORMATS
 
 logger = logging.getLogger("fastw2v")
 
@@ -150,6 +151,130 @@ def similar(model_path: str, word: str, topn: int) -> None:
         raise click.UsageError(f"{word!r} is not in the vocabulary of {model_path}")
     for other, score in kv.most_similar(word, topn=topn):
         click.echo(f"{other}\t{score:.4f}")
+
+
+def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The fine-tuning recipe options; defaults are the recipe the study chose (FinetuneConfig)."""
+    from .finetune import FREEZE_MODES, NEW_WORD_INITS, FinetuneConfig
+
+    d = FinetuneConfig()
+    options = [
+        click.option("--format", "fmt", type=click.Choice(["auto", *VECTOR_FORMATS]), default="auto",
+                     show_default=True, help="Format of PRETRAINED (auto-detected by default)."),
+        click.option("--limit", type=int, default=None, help="Read only the first N pre-trained vectors."),
+        click.option("--keep-pretrained", default=str(d.keep_pretrained), show_default=True,
+                     help="Pre-trained words to keep: all, seen (used by the corpus) or N (seen + the N most "
+                          "frequent)."),
+        click.option("--warmup-epochs", type=int, default=d.warmup_epochs, show_default=True,
+                     help="Epochs training only the output layer and new words before everything trains."),
+        click.option("--freeze", type=click.Choice(FREEZE_MODES), default=d.freeze, show_default=True,
+                     help="Input rows that never move."),
+        click.option("--pretrained-lr", type=float, default=d.pretrained_lr, show_default=True,
+                     help="Learning-rate multiplier of pre-trained input rows (0.1: a tenth of the rate)."),
+        click.option("--output-lr", type=float, default=d.output_lr, show_default=True,
+                     help="Learning-rate multiplier of the output rows."),
+        click.option("--anchor", type=float, default=d.anchor, show_default=True,
+                     help="L2 pull of pre-trained rows toward their original vectors (0: off)."),
+        click.option("--new-word-init", type=click.Choice(NEW_WORD_INITS), default=d.new_word_init,
+                     show_default=True, help="Initial vectors of new words."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@main.command()
+@click.argument("pretrained")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--out", required=True, type=click.Path(), help="Where to save the fine-tuned model (a directory).")
+@click.option("--vectors", type=click.Path(), default=None,
+              help="Also export the vectors in word2vec binary format to this file.")
+@finetune_options
+@training_options
+@clean_errors
+def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | None, quiet: bool,
+             strict_encoding: bool, fmt: str, limit: int | None, keep_pretrained: str, **options: Any) -> None:
+    """Fine-tune PRETRAINED vectors (word2vec .bin/.txt, GloVe, fastText .vec, KeyedVectors, or a saved
+    fastw2v model) on CORPUS; the vector size comes from PRETRAINED."""
+    from .finetune import FinetuneConfig
+    from .model import Word2Vec
+
+    _setup_logging(quiet)
+    recipe = {k: options.pop(k) for k in ("warmup_epochs", "freeze", "pretrained_lr", "output_lr", "anchor",
+                                          "new_word_init")}
+    settings = {k: options[k] for k in CONFIG_KEYS if k in options}
+    explicit = click.get_current_context().get_parameter_source("vector_size")
+    if explicit != click.core.ParameterSource.COMMANDLINE:
+        settings.pop("vector_size")
+    model = Word2Vec.from_pretrained(pretrained, format=None if fmt == "auto" else fmt, limit=limit,
+                                     keep_pretrained=FinetuneConfig.parse_keep(keep_pretrained),
+                                     strict_encoding=strict_encoding, **recipe, **settings)
+    model.build_vocab(list(corpus))
+    model.train(list(corpus))
+    model.save(out)
+    logger.info("saved model to %s", out)
+    if vectors:
+        model.export(vectors)
+        logger.info("wrote vectors to %s", vectors)
+
+
+@main.command()
+@click.argument("vectors_path", metavar="VECTORS")
+@click.option("--similarity", multiple=True, type=click.Path(), help="Word-pair similarity file (repeatable).")
+@click.option("--analogies", multiple=True, type=click.Path(), help="Analogy questions file (repeatable).")
+@click.option("--restrict-vocab", type=int, default=300000, show_default=True,
+              help="Only the N most frequent words are in vocabulary.")
+@click.option("--multiword", type=click.Choice(["skip", "mean"]), default="skip", show_default=True,
+              help="Multi-word terms: skip the pair (counted) or average the words' vectors.")
+@click.option("--method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd", show_default=True,
+              help="Analogy scoring.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@clean_errors
+def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[str, ...], restrict_vocab: int,
+             multiword: str, method: str, as_json: bool) -> None:
+    """Score VECTORS (a saved model or any vector file) on similarity and analogy data sets."""
+    import json
+
+    from .evaluation import evaluate as run_evaluation
+    from .evaluation import format_report
+
+    if not similarity and not analogies:
+        raise click.UsageError("give at least one --similarity or --analogies file")
+    kv = _load_keyed_vectors(vectors_path)
+    results = run_evaluation(kv, similarity=similarity, analogies=analogies, restrict_vocab=restrict_vocab,
+                             multiword=multiword, method=method)
+    click.echo(json.dumps(results, indent=1, default=float) if as_json else format_report(results))
+
+
+@main.command()
+@click.argument("before")
+@click.argument("after")
+@click.option("--words", multiple=True, help="Words to compare (repeatable); default: the --top most frequent.")
+@click.option("--top", type=int, default=1000, show_default=True, help="Compare the N most frequent shared words.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
+@clean_errors
+def compare(before: str, after: str, words: tuple[str, ...], top: int, as_json: bool) -> None:
+    """Drift between two models: cosine old/new per word, neighbour overlap@10, most moved and new words."""
+    import json
+
+    from .evaluation import compare as run_compare
+    from .evaluation import format_report
+
+    result = run_compare(_load_keyed_vectors(before), _load_keyed_vectors(after), words=words or None, top=top)
+    click.echo(json.dumps(result, indent=1, default=float) if as_json else format_report(result))
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="Training threads (default: all cores).")
+@click.option("--epochs", type=int, default=None, help="Epochs (default: the library default).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@clean_errors
+def demo(workers: int | None, epochs: int | None, quiet: bool) -> None:
+    """Fine-tune the shipped GloVe sample on the shipped biomedical sample; print before/after scores."""
+    from .demo import run_demo
+
+    _setup_logging(quiet)
+    click.echo(run_demo(workers=workers, epochs=epochs))
 
 
 def _load_keyed_vectors(path: str):

@@ -311,8 +311,8 @@ def train_cbow(token_ids, sentence_offsets, first, last,
     """CBOW over sentences ``first..last-1``: the mean (or sum) of the context rows predicts the centre word.
 
     Parameters and returns as :func:`train_sg`, plus ``cbow_mean`` (bool); ``pairs``
-    counts centre words trained. With ``cbow_mean`` the input gradient is divided
-    by the context size, the true gradient of the mean (as gensim does).
+    counts centre words trained. As in word2vec.c and gensim, every context row
+    receives the hidden layer's full gradient, also for the mean.
     """
     dim = w_in.shape[1]
     longest, max_targets = _scratch_sizes(sentence_offsets, first, last, hs_offsets, negative)
@@ -347,8 +347,8 @@ def train_cbow(token_ids, sentence_offsets, first, last,
                         hidden[0, c] += w_in[word, c]
             if n_context == 0:
                 continue
-            scale = np.float32(1.0) / np.float32(n_context) if cbow_mean else np.float32(1.0)
             if cbow_mean:
+                scale = np.float32(1.0) / np.float32(n_context)
                 for c in range(dim):
                     hidden[0, c] *= scale
             centre = sentence[i]
@@ -363,7 +363,7 @@ def train_cbow(token_ids, sentence_offsets, first, last,
                                        scores, out_grad)
             for k in range(n_context):
                 word = context[k]
-                m = in_lr[word] * scale
+                m = in_lr[word]
                 if m != 0:
                     for c in range(dim):
                         w_in[word, c] += m * grad[0, c]

@@ -16,6 +16,8 @@ from . import storage
 from .config import Word2VecConfig
 from .corpus import CorpusLike, EncodedCorpus, TextCorpus, as_sentences, encode
 from .errors import CorpusError
+from . import finetune
+from .finetune import FinetuneConfig, FinetunePlan, Pretrained
 from .training import Anchor, EpochResult, Position, Schedule, Tables, Weights, run_epochs
 from .vocabulary import Vocabulary, count_words
 
@@ -58,6 +60,8 @@ class Word2Vec:
         self.corpus_sources: list[str] = []
         self.corpus_shape: tuple[int, int] | None = None  # (tokens, sentences) the position refers to
         self.history: list[EpochResult] = []
+        self.finetune_plan: FinetunePlan | None = None
+        self._pending_finetune: tuple[Pretrained, FinetuneConfig] | None = None
         self._tables: Tables | None = None
         if sentences is not None and corpus_file is not None:
             raise TypeError("pass sentences or corpus_file, not both")
@@ -66,9 +70,54 @@ class Word2Vec:
             self.build_vocab(source)
             self.train(source)
 
+    @classmethod
+    def from_pretrained(cls, pretrained: "str | os.PathLike | KeyedVectors", sentences: CorpusLike | None = None,
+                        *, format: str | None = None, limit: int | None = None,
+                        keep_pretrained: str | int = "all", warmup_epochs: int = 1, freeze: str = "none",
+                        pretrained_lr: float = 1.0, output_lr: float = 1.0, anchor: float = 0.0,
+                        new_word_init: str = "uniform", callbacks: Sequence[Callback] = (),
+                        strict_encoding: bool = False, **settings: Any) -> "Word2Vec":
+        """A model that fine-tunes pre-trained vectors on a domain corpus.
+
+        Parameters
+        ----------
+        pretrained : path or KeyedVectors
+            A word2vec binary/text, GloVe or fastText ``.vec`` file (format auto-detected,
+            ``format=`` overrides), a gensim ``KeyedVectors`` file or object, or a saved
+            fastw2v model directory (whose output layer, counts and settings are kept).
+        sentences : corpus, optional
+            When given, the vocabulary is built and the model trained right away.
+        format, limit
+            Vector file format and the number of leading vectors to read.
+        keep_pretrained, warmup_epochs, freeze, pretrained_lr, output_lr, anchor, new_word_init
+            The fine-tuning recipe, see :class:`~fastw2v.finetune.FinetuneConfig`.
+        **settings
+            Word2vec settings as for ``Word2Vec``; ``vector_size`` comes from the vectors.
+
+        Examples
+        --------
+        >>> m = Word2Vec.from_pretrained("GoogleNews-vectors-negative300.bin.gz", limit=500_000, sg=True)
+        >>> m.build_vocab("medical.txt.gz"); m.train("medical.txt.gz"); m.export("medical-vectors.bin")
+        """
+        plan = FinetuneConfig(keep_pretrained=keep_pretrained, warmup_epochs=warmup_epochs, freeze=freeze,
+                              pretrained_lr=pretrained_lr, output_lr=output_lr, anchor=anchor,
+                              new_word_init=new_word_init)
+        pre = finetune.load_pretrained(pretrained, format=format, limit=limit)
+        settings = finetune.check_vector_size(pre, settings)
+        config = pre.config.replace(**settings) if pre.config is not None else Word2VecConfig(**settings)
+        model = cls(config=config, callbacks=callbacks, strict_encoding=strict_encoding)
+        model._pending_finetune = (pre, plan)
+        if sentences is not None:
+            model.build_vocab(sentences)
+            model.train(sentences)
+        return model
+
     # -- vocabulary --------------------------------------------------------------------------------------
     def build_vocab(self, sentences: CorpusLike) -> "Word2Vec":
         """Scan the corpus, keep words with ``count >= min_count`` and initialise the weights.
+
+        For a model made by :meth:`from_pretrained`, the vocabulary is the union of the
+        pre-trained words and the new corpus words.
 
         Raises
         ------
@@ -76,6 +125,10 @@ class Word2Vec:
             The corpus is empty or no word reaches ``min_count``.
         """
         source = as_sentences(sentences, self.strict_encoding)
+        if self._pending_finetune is not None:
+            finetune.prepare(self, *self._pending_finetune, source)
+            self._pending_finetune = None  # the pre-trained rows now live in the model's weights
+            return self
         counts, n_tokens, n_sentences = count_words(source, self.config.max_vocab_size)
         where = _describe(source)
         if n_tokens == 0:
@@ -127,7 +180,8 @@ class Word2Vec:
 
         A run interrupted part-way (a loaded checkpoint) continues where it stopped with
         the same learning-rate schedule; otherwise a new schedule of ``epochs``
-        (default ``config.epochs``) epochs decays from ``alpha`` to ``min_alpha``.
+        (default ``config.epochs``) epochs decays from ``alpha`` to ``min_alpha``. A
+        fine-tuning model first runs its pending warm-up epochs.
 
         Returns
         -------
@@ -142,6 +196,16 @@ class Word2Vec:
             if isinstance(source, TextCorpus):
                 self.corpus_sources = list(source.paths)  # saved, so `fastw2v train --resume` can find it
             encoded = self.encode(source)
+        kwargs = dict(epochs=epochs, callbacks=callbacks, on_batch_end=on_batch_end,
+                      progress_seconds=progress_seconds)
+        if self.finetune_plan is not None:
+            return finetune.run(self, encoded, kwargs)
+        return self.run_schedule(encoded, **kwargs)
+
+    def run_schedule(self, encoded: EncodedCorpus, *, epochs: int | None = None,
+                     callbacks: Sequence[Callback] = (), on_batch_end: Callable[[Position], None] | None = None,
+                     progress_seconds: float = 5.0) -> list[EpochResult]:
+        """Train one learning-rate schedule (or resume the current one) on an encoded corpus."""
         shape = (encoded.n_tokens, encoded.n_sentences)
         resuming = 0 < self.schedule.total_epochs and self.position.epoch < self.schedule.total_epochs and (
             self.position.epoch > 0 or self.position.sentence > 0)

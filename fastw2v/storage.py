@@ -27,6 +27,7 @@ import numpy as np
 from .atomic import atomic_directory
 from .config import Word2VecConfig
 from .errors import ConfigError, MissingFileError, ModelFormatError
+from .finetune import FinetuneConfig, FinetunePlan
 from .training import Anchor, EpochResult, Position, Schedule, Weights
 from .vocabulary import Vocabulary
 
@@ -55,6 +56,10 @@ def save_model(model: "Word2Vec", path: str | os.PathLike) -> None:
         "position": dataclasses.asdict(model.position),
         "corpus": {"sources": model.corpus_sources, "shape": model.corpus_shape},
         "anchor": anchor,
+        "finetune": None if model.finetune_plan is None else {
+            "settings": dataclasses.asdict(model.finetune_plan.settings),
+            "n_pretrained": model.finetune_plan.n_pretrained,
+            "warmup_done": model.finetune_plan.warmup_done},
         "history": [dataclasses.asdict(r) for r in model.history],
         "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in arrays.items()},
     }
@@ -142,6 +147,10 @@ def load_model(cls: type["Word2Vec"], path: str | os.PathLike, mmap: bool = Fals
     model.corpus_sources = list(corpus.get("sources") or [])
     model.corpus_shape = tuple(corpus["shape"]) if corpus.get("shape") else None
     model.history = [EpochResult(**r) for r in header.get("history", [])]
+    if header.get("finetune"):
+        ft = header["finetune"]
+        model.finetune_plan = FinetunePlan(settings=FinetuneConfig(**ft["settings"]),
+                                           n_pretrained=int(ft["n_pretrained"]), warmup_done=bool(ft["warmup_done"]))
     if header.get("anchor"):
         model.anchor = Anchor(vectors=arrays["anchor_vectors"], index=arrays["anchor_index"],
                               strength=float(header["anchor"]["strength"]))

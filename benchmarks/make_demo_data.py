@@ -1,0 +1,49 @@
+"""Rebuild the sample shipped in fastw2v/data/ for `fastw2v demo` from ../shared/data.
+
+    python benchmarks/make_demo_data.py
+
+- glove.6B.50d.sample.bin.gz: GloVe 6B 50d vectors of the 15,000 most frequent words
+  plus the words that the corpus sample uses 5+ times and the UMNSRS words (17k in
+  all, in GloVe's frequency order), word2vec binary, gzipped: a pre-trained set
+  that covers the demo's domain words, like a full GoogleNews file would.
+- biomed.sample.txt.gz: every 24th line of biomed.txt.gz (~1 MB of text, both the
+  research-article and the consumer-health parts).
+- umnsrs-sim.txt, umnsrs-rel.txt: the UMNSRS evaluation sets.
+"""
+from __future__ import annotations
+
+import gzip
+import shutil
+from collections import Counter
+
+from common import DATA, EVAL, REPO, require_data
+
+from fastw2v.evaluation import read_similarity_pairs
+from fastw2v.vectors_io import read_vectors, write_vectors
+
+TOP = 15000
+OUT = REPO / "fastw2v" / "data"
+
+
+def main() -> None:
+    require_data("glove.6B.50d.w2v.bin.gz", "biomed.txt.gz", "eval/umnsrs-sim.txt", "eval/umnsrs-rel.txt")
+    OUT.mkdir(parents=True, exist_ok=True)
+    counts: Counter = Counter()
+    with gzip.open(DATA / "biomed.txt.gz", "rt", encoding="utf-8") as src, \
+            gzip.open(OUT / "biomed.sample.txt.gz", "wt", encoding="utf-8", compresslevel=9) as dst:
+        for i, line in enumerate(src):
+            if i % 24 == 0:
+                dst.write(line)
+                counts.update(line.split())
+    wanted = {w for w, c in counts.items() if c >= 5}
+    for name in ("umnsrs-sim.txt", "umnsrs-rel.txt"):
+        shutil.copyfile(EVAL / name, OUT / name)
+        for pair in read_similarity_pairs(EVAL / name):
+            wanted.update(pair[0].split() + pair[1].split())
+    words, vectors = read_vectors(DATA / "glove.6B.50d.w2v.bin.gz")
+    keep = [i for i, w in enumerate(words) if i < TOP or w in wanted]
+    write_vectors(OUT / "glove.6B.50d.sample.bin.gz", [words[i] for i in keep], vectors[keep], binary=True)
+
+
+if __name__ == "__main__":
+    main()
