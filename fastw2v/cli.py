@@ -103,22 +103,69 @@ def main() -> None:
     """fastw2v: train word2vec fast, and fine-tune pre-trained vectors on a domain corpus."""
 
 
+def checkpoint_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Periodic checkpoint options of `train` and `finetune`."""
+    fn = click.option("--checkpoint", type=click.Path(), default=None,
+                      help="Checkpoint location (default: OUT.checkpoint).")(fn)
+    return click.option("--checkpoint-every", default=None,
+                        help="Save the full training state every N epochs ('1') or minutes ('30m').")(fn)
+
+
 @main.command()
-@click.argument("corpus", nargs=-1, required=True)
+@click.argument("corpus", nargs=-1)
 @click.option("--out", required=True, type=click.Path(dir_okay=True), help="Where to save the model (a directory).")
 @click.option("--vectors", type=click.Path(), default=None,
               help="Also export the vectors in word2vec binary format to this file.")
+@click.option("--resume", type=click.Path(), default=None,
+              help="Continue the run saved in this checkpoint (CORPUS defaults to the checkpoint's corpus).")
+@checkpoint_options
 @training_options
 @clean_errors
-def train(corpus: tuple[str, ...], out: str, vectors: str | None, quiet: bool, strict_encoding: bool,
-          **options: Any) -> None:
+def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | None, checkpoint_every: str | None,
+          checkpoint: str | None, quiet: bool, strict_encoding: bool, **options: Any) -> None:
     """Train a model on CORPUS (files or directories, one sentence per line; .gz/.bz2 fine)."""
-    from .model import Word2Vec
+    from .model import Word2Vec, load
 
     _setup_logging(quiet)
-    model = Word2Vec(config=config_from(options), strict_encoding=strict_encoding)
-    model.build_vocab(list(corpus))
-    model.train(list(corpus))
+    if resume:
+        model = load(resume)
+        model.strict_encoding = strict_encoding
+        sources = list(corpus) or model.corpus_sources
+        if not sources:
+            raise click.UsageError(f"{resume} does not record its corpus files: give CORPUS")
+        if model.position.epoch >= model.schedule.total_epochs and (
+                model.finetune_plan is None or model.finetune_plan.warmup_done):
+            logger.info("%s holds a finished run; saving it to %s", resume, out)
+            model.save(out)
+            return
+        logger.info("resuming %s at epoch %d, sentence %d", resume, model.position.epoch + 1,
+                    model.position.sentence)
+    else:
+        if not corpus:
+            raise click.UsageError("give at least one CORPUS file (or --resume CHECKPOINT)")
+        model = Word2Vec(config=config_from(options), strict_encoding=strict_encoding)
+        sources = list(corpus)
+        model.build_vocab(sources)
+    _train_and_save(model, sources, out, vectors, checkpoint_every, checkpoint or resume)
+
+
+def _train_and_save(model, sources: list[str], out: str, vectors: str | None, checkpoint_every: str | None,
+                    checkpoint: str | None) -> None:
+    """Train with optional checkpoints; on Ctrl-C or divergence say where the last good state is."""
+    from .checkpoint import Checkpointer, Every
+    from .errors import TrainingDivergedError
+
+    saver = None
+    if checkpoint_every:
+        saver = Checkpointer(model, checkpoint or f"{out.rstrip('/')}.checkpoint", Every.parse(checkpoint_every))
+    try:
+        model.train(sources, callbacks=[saver] if saver else (), on_batch_end=saver.on_batch_end if saver else None)
+    except (KeyboardInterrupt, TrainingDivergedError) as exc:
+        where = (f"; last checkpoint: {saver.last_saved} (continue with: fastw2v train --resume {saver.last_saved} "
+                 f"--out {out})") if saver and saver.last_saved else "; no checkpoint was saved"
+        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        click.echo(f"error: {what}{where}", err=True)
+        sys.exit(130 if isinstance(exc, KeyboardInterrupt) else 2)
     model.save(out)
     logger.info("saved model to %s", out)
     if vectors:
@@ -189,10 +236,12 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--out", required=True, type=click.Path(), help="Where to save the fine-tuned model (a directory).")
 @click.option("--vectors", type=click.Path(), default=None,
               help="Also export the vectors in word2vec binary format to this file.")
+@checkpoint_options
 @finetune_options
 @training_options
 @clean_errors
-def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | None, quiet: bool,
+def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | None, checkpoint_every: str | None,
+             checkpoint: str | None, quiet: bool,
              strict_encoding: bool, fmt: str, limit: int | None, keep_pretrained: str, **options: Any) -> None:
     """Fine-tune PRETRAINED vectors (word2vec .bin/.txt, GloVe, fastText .vec, KeyedVectors, or a saved
     fastw2v model) on CORPUS; the vector size comes from PRETRAINED."""
@@ -210,12 +259,7 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
                                      keep_pretrained=FinetuneConfig.parse_keep(keep_pretrained),
                                      strict_encoding=strict_encoding, **recipe, **settings)
     model.build_vocab(list(corpus))
-    model.train(list(corpus))
-    model.save(out)
-    logger.info("saved model to %s", out)
-    if vectors:
-        model.export(vectors)
-        logger.info("wrote vectors to %s", vectors)
+    _train_and_save(model, list(corpus), out, vectors, checkpoint_every, checkpoint)
 
 
 @main.command()

@@ -280,11 +280,16 @@ def run(model: "Word2Vec", encoded, train_kwargs: dict[str, Any]) -> list[EpochR
     plan = model.finetune_plan
     results: list[EpochResult] = []
     epochs = train_kwargs.pop("epochs", None)
+    warmup = plan.settings.warmup_epochs
+    if not plan.warmup_done and model.schedule.total_epochs == warmup and model.position.epoch >= warmup:
+        plan.warmup_done = True  # a checkpoint taken right at the end of the warm-up
+        set_phase_rates(model, warmup=False)
+        model.position = type(model.position)()
     if not plan.warmup_done:
         logger.info("warm-up: %d epoch(s) training the output layer and new words, pre-trained rows frozen",
                     plan.settings.warmup_epochs)
         set_phase_rates(model, warmup=True)
-        results += model.run_schedule(encoded, epochs=plan.settings.warmup_epochs, **train_kwargs)
+        results += model.run_schedule(encoded, epochs=warmup, **train_kwargs)
         plan.warmup_done = True
         set_phase_rates(model, warmup=False)
         model.position = type(model.position)()
