@@ -42,6 +42,13 @@ def clean_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _with_options(options: list[Callable[..., Any]], fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Apply click option decorators so they appear in ``--help`` in list order."""
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 def training_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The word2vec settings shared by `train` and `finetune`; names mirror the API."""
     d = Word2VecConfig(workers=1)
@@ -80,9 +87,7 @@ def training_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Fail on invalid UTF-8 instead of replacing the bytes and counting the lines."),
         click.option("--quiet", "-q", is_flag=True, help="Only warnings and errors; no progress lines."),
     ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+    return _with_options(options, fn)
 
 
 CONFIG_KEYS = ("sg", "hs", "negative", "vector_size", "window", "min_count", "max_vocab_size", "max_final_vocab",
@@ -225,9 +230,7 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--new-word-init", type=click.Choice(NEW_WORD_INITS), default=d.new_word_init,
                      show_default=True, help="Initial vectors of new words."),
     ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+    return _with_options(options, fn)
 
 
 @main.command()

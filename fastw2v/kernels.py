@@ -197,6 +197,28 @@ def subsample(token_ids, start, end, keep_prob, out, state):
     return n, state
 
 
+@njit(cache=True, nogil=True, inline="always")
+def begin_sentence(token_ids, sentence_offsets, s, keep_prob, sentence, lr_start, lr_end, epoch_tokens, seed, epoch):
+    """Seed sentence ``s``'s generator, subsample it into ``sentence`` and give its learning rate.
+
+    Returns
+    -------
+    (lr, n_kept, state)
+    """
+    start = sentence_offsets[s]
+    lr = np.float32(lr_start + (lr_end - lr_start) * (start / epoch_tokens))
+    state = rng_seed(seed, epoch, s)
+    n, state = subsample(token_ids, start, sentence_offsets[s + 1], keep_prob, sentence, state)
+    return lr, n, state
+
+
+@njit(cache=True, nogil=True, inline="always")
+def reduced_window(state, window):
+    """word2vec's random window shrink: a reach drawn uniformly from 1..window. Returns (state, reach)."""
+    state, bits = rng_next(state)
+    return state, window - np.int64(bits % np.uint64(window))
+
+
 @njit(cache=True, nogil=True)
 def _scratch_sizes(sentence_offsets, first, last, hs_offsets, negative):
     """Longest sentence in the range and the most targets one example can have."""
@@ -266,14 +288,11 @@ def train_sg(token_ids, sentence_offsets, first, last,
     pairs = 0
     kept = 0
     for s in range(first, last):
-        start = sentence_offsets[s]
-        lr = np.float32(lr_start + (lr_end - lr_start) * (start / epoch_tokens))
-        state = rng_seed(seed, epoch, s)
-        n, state = subsample(token_ids, start, sentence_offsets[s + 1], keep_prob, sentence, state)
+        lr, n, state = begin_sentence(token_ids, sentence_offsets, s, keep_prob, sentence, lr_start, lr_end,
+                                      epoch_tokens, seed, epoch)
         kept += n
         for i in range(n):
-            state, bits = rng_next(state)
-            reach = window - np.int64(bits % np.uint64(window))  # reduced window, 1..window
+            state, reach = reduced_window(state, window)
             n_in = 0
             for j in range(max(0, i - reach), min(n, i + reach + 1)):
                 if j != i:
@@ -328,14 +347,11 @@ def train_cbow(token_ids, sentence_offsets, first, last,
     pairs = 0
     kept = 0
     for s in range(first, last):
-        start = sentence_offsets[s]
-        lr = np.float32(lr_start + (lr_end - lr_start) * (start / epoch_tokens))
-        state = rng_seed(seed, epoch, s)
-        n, state = subsample(token_ids, start, sentence_offsets[s + 1], keep_prob, sentence, state)
+        lr, n, state = begin_sentence(token_ids, sentence_offsets, s, keep_prob, sentence, lr_start, lr_end,
+                                      epoch_tokens, seed, epoch)
         kept += n
         for i in range(n):
-            state, bits = rng_next(state)
-            reach = window - np.int64(bits % np.uint64(window))
+            state, reach = reduced_window(state, window)
             n_context = 0
             hidden[0, :] = 0.0
             for j in range(max(0, i - reach), min(n, i + reach + 1)):

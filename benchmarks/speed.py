@@ -1,0 +1,222 @@
+"""Speed against gensim 4.4, side by side on the same cores.
+
+    python benchmarks/speed.py [--runs 3] [--quick]
+
+Every measurement runs in a fresh child process (so peak RSS and JIT compile time
+are per run), alternating fastw2v, gensim iterable mode and gensim corpus_file mode
+on the same corpus (wiki-text8 re-cut into 1,000-token lines) with the same settings
+(d100, window 5, negative 5 or HS, sample 1e-3, min_count 5, 1 epoch, 2 workers).
+Reports medians of words/s (corpus tokens x epochs / training seconds), vocabulary
+scan seconds, peak RSS, JIT compile time (cold and warm Numba cache), thread scaling
+1 -> 2 workers, cost growth with corpus size (1M, 4M, 16M tokens) and loading times.
+Writes benchmarks/results/speed.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import DATA, RESULTS, line_corpus, markdown_table, peak_rss_mb
+
+MODES = {
+    "SG-NS": dict(sg=1, hs=0, negative=5),
+    "CBOW-NS": dict(sg=0, hs=0, negative=5),
+    "SG-HS": dict(sg=1, hs=1, negative=0),
+    "CBOW-HS": dict(sg=0, hs=1, negative=0),
+}
+COMMON = dict(vector_size=100, window=5, sample=1e-3, min_count=5, seed=1)
+
+
+# ---------------------------------------------------------------- child side: one measured run
+def count_tokens(path: str) -> int:
+    with open(path, encoding="utf-8") as fh:
+        return sum(len(line.split()) for line in fh)
+
+
+def child_fastw2v(job: dict) -> dict:
+    started = time.perf_counter()
+    from fastw2v import Word2Vec
+
+    imported = time.perf_counter()
+    model = Word2Vec(**MODES[job["mode"]], **COMMON, epochs=job["epochs"], workers=job["workers"])
+    t = time.perf_counter()
+    model.build_vocab(job["corpus"])
+    vocab_s = time.perf_counter() - t
+    first_batch: list[float] = []
+
+    def on_batch(_position) -> None:
+        if not first_batch:
+            first_batch.append(time.perf_counter())
+
+    t = time.perf_counter()
+    encoded = model.encode(job["corpus"])
+    encode_s = time.perf_counter() - t
+    # JIT: the first batch pays compilation (cold cache) or cache loading (warm cache).
+    t = time.perf_counter()
+    tiny = Word2Vec(**MODES[job["mode"]], **{**COMMON, "min_count": 1}, epochs=1, workers=1)
+    tiny.build_vocab([["a", "b", "c", "a", "b"]] * 3)
+    tiny.train([["a", "b", "c", "a", "b"]] * 3)
+    jit_s = time.perf_counter() - t
+    t = time.perf_counter()
+    model.train(encoded, on_batch_end=on_batch)
+    train_s = time.perf_counter() - t
+    return {"vocab_s": vocab_s, "train_s": train_s + encode_s, "encode_s": encode_s, "jit_s": jit_s,
+            "import_s": imported - started, "start_to_first_batch_s": first_batch[0] - started - vocab_s - encode_s,
+            "tokens": encoded.raw_tokens, "rss_mb": peak_rss_mb()}
+
+
+def child_gensim(job: dict) -> dict:
+    from gensim.models import Word2Vec as GensimWord2Vec
+    from gensim.models.word2vec import LineSentence
+
+    model = GensimWord2Vec(**MODES[job["mode"]], **COMMON, epochs=job["epochs"], workers=job["workers"])
+    t = time.perf_counter()
+    if job["trainer"] == "gensim-file":
+        model.build_vocab(corpus_file=job["corpus"])
+    else:
+        model.build_vocab(LineSentence(job["corpus"]))
+    vocab_s = time.perf_counter() - t
+    t = time.perf_counter()
+    if job["trainer"] == "gensim-file":
+        model.train(corpus_file=job["corpus"], total_examples=model.corpus_count, total_words=model.corpus_total_words,
+                    epochs=job["epochs"])
+    else:
+        model.train(LineSentence(job["corpus"]), total_examples=model.corpus_count, epochs=job["epochs"])
+    train_s = time.perf_counter() - t
+    return {"vocab_s": vocab_s, "train_s": train_s, "tokens": model.corpus_total_words, "rss_mb": peak_rss_mb()}
+
+
+def child_loading(job: dict) -> dict:
+    from fastw2v import load
+    from fastw2v.vectors_io import read_vectors
+
+    t = time.perf_counter()
+    if job["what"] == "glove":
+        read_vectors(DATA / "glove.6B.50d.w2v.bin.gz")
+    else:
+        model = load(job["path"], mmap=job["what"] == "model-mmap")
+        model.wv.most_similar("king")
+    return {"seconds": time.perf_counter() - t, "rss_mb": peak_rss_mb()}
+
+
+# ---------------------------------------------------------------- parent side
+def run_child(job: dict, env: dict | None = None) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(job)], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, cwd=Path(__file__).parent)
+    if out.returncode != 0:
+        raise RuntimeError(f"child failed: {job}\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def med(results: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="4M tokens, 1 run, SG-NS and CBOW-NS only")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        job = json.loads(args.child)
+        fn = {"fastw2v": child_fastw2v, "gensim-iter": child_gensim, "gensim-file": child_gensim,
+              "loading": child_loading}[job["trainer"]]
+        print(json.dumps(fn(job)))
+        return
+
+    runs = 1 if args.quick else args.runs
+    corpus = str(line_corpus(1000, 4_000_000 if args.quick else None))
+    modes = ["SG-NS", "CBOW-NS"] if args.quick else list(MODES)
+    report = [f"# Speed: fastw2v vs gensim 4.4\n\n`python benchmarks/speed.py --runs {runs}`; corpus `{Path(corpus).name}`, "
+              "d100, window 5, sample 1e-3, min_count 5, 1 epoch, 2 workers, medians of "
+              f"{runs} alternating runs, each in a fresh process. words/s = corpus tokens / training seconds "
+              "(fastw2v's includes encoding the corpus to ids).\n"]
+
+    # JIT compile time: a cold cache (fresh NUMBA_CACHE_DIR) and the warm one it leaves behind.
+    cache = tempfile.mkdtemp(prefix="fastw2v-numba-")
+    small = str(line_corpus(1000, 1_000_000))
+    jit_rows = []
+    for mode in modes:
+        job = {"trainer": "fastw2v", "mode": mode, "corpus": small, "epochs": 1, "workers": 2}
+        cold = run_child(job, {"NUMBA_CACHE_DIR": cache})
+        warm = run_child(job, {"NUMBA_CACHE_DIR": cache})
+        jit_rows.append([mode, f"{cold['jit_s']:.1f}", f"{warm['jit_s']:.2f}", f"{warm['import_s']:.2f}",
+                         f"{warm['start_to_first_batch_s']:.2f}"])
+        print("jit", jit_rows[-1], flush=True)
+    report += ["## JIT compile\n", markdown_table(
+        ["mode", "cold cache: compile s", "warm cache: load s", "import s", "warm start to first trained batch s "
+         "(excl. vocab scan and encoding)"], jit_rows), ""]
+
+    rows = []
+    for mode in modes:
+        results: dict[str, list[dict]] = {"fastw2v": [], "gensim-iter": [], "gensim-file": []}
+        for _ in range(runs):
+            for trainer in results:
+                r = run_child({"trainer": trainer, "mode": mode, "corpus": corpus, "epochs": 1, "workers": 2})
+                r["wps"] = r["tokens"] / r["train_s"]
+                results[trainer].append(r)
+                print(mode, trainer, f"{r['wps']:.0f} words/s", f"{r['rss_mb']:.0f} MB", flush=True)
+        f, gi, gf = (med(results[k], "wps") for k in ("fastw2v", "gensim-iter", "gensim-file"))
+        rows.append([mode, f"{f / 1e3:.0f}k", f"{gi / 1e3:.0f}k", f"{gf / 1e3:.0f}k", f"{f / gi:.2f}x", f"{f / gf:.2f}x",
+                     f"{med(results['fastw2v'], 'vocab_s'):.1f}", f"{med(results['gensim-iter'], 'vocab_s'):.1f}",
+                     f"{med(results['fastw2v'], 'rss_mb'):.0f}", f"{med(results['gensim-iter'], 'rss_mb'):.0f}",
+                     f"{med(results['gensim-file'], 'rss_mb'):.0f}"])
+    report += ["## Throughput (2 workers)\n", markdown_table(
+        ["mode", "fastw2v words/s", "gensim iterable", "gensim corpus_file", "ratio vs iterable",
+         "ratio vs corpus_file", "fastw2v vocab scan s", "gensim vocab scan s", "fastw2v peak RSS MB",
+         "gensim iter RSS MB", "gensim file RSS MB"], rows), ""]
+
+    scaling = []
+    for mode in modes[:2]:
+        w = {n: [run_child({"trainer": "fastw2v", "mode": mode, "corpus": corpus, "epochs": 1, "workers": n})
+                 for _ in range(runs)] for n in (1, 2)}
+        s1 = statistics.median(r["tokens"] / r["train_s"] for r in w[1])
+        s2 = statistics.median(r["tokens"] / r["train_s"] for r in w[2])
+        scaling.append([mode, f"{s1 / 1e3:.0f}k", f"{s2 / 1e3:.0f}k", f"{s2 / s1:.2f}x"])
+        print("scaling", scaling[-1], flush=True)
+    report += ["## Thread scaling (fastw2v)\n", markdown_table(["mode", "1 worker", "2 workers", "speed-up"], scaling), ""]
+
+    if not args.quick:
+        growth = []
+        for millions in (1, 4, 16):
+            path = str(line_corpus(1000, millions * 1_000_000))
+            rs = [run_child({"trainer": "fastw2v", "mode": "SG-NS", "corpus": path, "epochs": 1, "workers": 2})
+                  for _ in range(runs)]
+            per_token = statistics.median(r["train_s"] / r["tokens"] for r in rs)
+            growth.append([f"{millions}M", f"{med(rs, 'tokens') / 1e6:.2f}M", f"{med(rs, 'train_s'):.2f}",
+                           f"{per_token * 1e9:.0f}"])
+            print("growth", growth[-1], flush=True)
+        base = float(growth[0][3])
+        for row in growth:
+            row.append(f"{float(row[3]) / base:.2f}")
+        report += ["## Cost growth with corpus size (SG-NS, 2 workers)\n", markdown_table(
+            ["corpus", "tokens", "train s", "ns per token", "per-token cost vs 1M"], growth), ""]
+
+    model_dir = tempfile.mkdtemp(prefix="fastw2v-speed-") + "/wiki.fw2v"
+    from fastw2v import Word2Vec
+
+    Word2Vec(small, **MODES["SG-NS"], **COMMON, epochs=1, workers=2).save(model_dir)
+    loads = []
+    for what in ("glove", "model", "model-mmap"):
+        r = [run_child({"trainer": "loading", "what": what, "path": model_dir}) for _ in range(runs)]
+        loads.append([what, f"{med(r, 'seconds'):.2f}", f"{med(r, 'rss_mb'):.0f}"])
+        print("load", loads[-1], flush=True)
+    report += ["## Loading\n", markdown_table(["what", "seconds", "peak RSS MB"], loads), ""]
+
+    text = "\n".join(report)
+    print(text)
+    if not args.quick:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "speed.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
