@@ -685,9 +685,11 @@ def evaluate_analogies(kv: "KeyedVectors", path: PathLike, restrict_vocab: int |
     The answer is the word (among the first ``restrict_vocab`` words, the three question
     words and their case variants excluded) maximising 3CosAdd ``cos(x, b - a + c)`` on
     unit vectors, or 3CosMul ``cos'(x, b) cos'(x, c) / (cos'(x, a) + 1e-3)`` with
-    ``cos' = (cos + 1) / 2`` (Levy & Goldberg 2014). Questions are answered
-    ``batch_size`` at a time with matrix products against blocks of the vocabulary, so
-    memory stays at ``batch_size x 8192`` scores.
+    ``cos' = (cos + 1) / 2`` (Levy & Goldberg 2014); of exactly tied candidates the more
+    frequent wins. An answer counts as right when it is the expected word or (with
+    ``case_insensitive``) a case variant of it. Questions are answered ``batch_size`` at a
+    time with matrix products against blocks of the vocabulary, so memory stays at
+    ``batch_size x 8192`` scores.
 
     Parameters
     ----------
@@ -853,7 +855,7 @@ def _knn_within(unit: np.ndarray, k: int) -> np.ndarray:
     for lo in range(0, n, batch):
         hi = min(lo + batch, n)
         sims = unit[lo:hi] @ unit.T
-        pass
+        sims[np.arange(hi - lo), np.arange(lo, hi)] = -np.inf
         out[lo:hi] = np.argpartition(-sims, k - 1, axis=1)[:, :k]
     return out
 
