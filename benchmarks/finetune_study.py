@@ -15,6 +15,7 @@ Writes benchmarks/results/finetune_study.md and finetune_study.png (matplotlib, 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import logging
 import statistics
@@ -35,7 +36,17 @@ SIM_SETS = {"UMNSRS-sim": EVAL / "umnsrs-sim.txt", "UMNSRS-rel": EVAL / "umnsrs-
 ANALOGIES = EVAL / "questions-words.txt"
 RESTRICT = 30000
 TRAIN = dict(sg=True, negative=5, window=5, sample=1e-3, min_count=5, workers=2)
-ANCHORS = (0.001, 0.01, 0.1)
+ANCHORS = (0.01, 0.1, 1.0)
+
+
+def cut_lines(path: Path, n: int) -> Path:
+    """The first ``n`` lines of ``path`` (cached), for smoke runs."""
+    out = CACHE / f"{path.name.split('.')[0]}-{n}.txt"
+    if not out.exists():
+        with gzip.open(path, "rt", encoding="utf-8") as src, open(out, "w", encoding="utf-8") as dst:
+            for i, line in zip(range(n), src):
+                dst.write(line)
+    return out
 
 
 def recipes(epochs: int) -> dict[str, dict]:
@@ -45,6 +56,7 @@ def recipes(epochs: int) -> dict[str, dict]:
         "4 warm-up + full": dict(warmup_epochs=1),
         "5 pre-trained frozen": dict(warmup_epochs=0, freeze="pretrained"),
         "6 warm-up + pre-trained lr 0.1": dict(warmup_epochs=1, pretrained_lr=0.1),
+        "6b warm-up + pre-trained lr 0.3": dict(warmup_epochs=1, pretrained_lr=0.3),
     }
     for lam in ANCHORS:
         rows[f"7 warm-up + anchor {lam:g}"] = dict(warmup_epochs=1, anchor=lam)
@@ -70,14 +82,16 @@ def gensim_workaround(base_kv, seed: int, epochs: int, tmp: Path):
     from gensim.models import Word2Vec as GensimWord2Vec
     from gensim.models.word2vec import LineSentence
 
-    w2v_file = tmp / "base.bin"
+    # Text, because gensim 4.4's binary branch of intersect_word2vec_format calls
+    # np.fromstring, which numpy 2 removed (ValueError) — part of why users need fastw2v.
+    w2v_file = tmp / "base.txt"
     if not w2v_file.exists():
-        write_vectors(w2v_file, list(base_kv.index_to_key), base_kv.vectors)
+        write_vectors(w2v_file, list(base_kv.index_to_key), base_kv.vectors, binary=False)
     model = GensimWord2Vec(vector_size=base_kv.vector_size, seed=seed, epochs=epochs, **TRAIN)
     corpus = LineSentence(str(DOMAIN))
     model.build_vocab(corpus)
     model.wv.vectors_lockf = np.ones(len(model.wv), dtype=np.float32)
-    model.wv.intersect_word2vec_format(str(w2v_file), binary=True, lockf=1.0)
+    model.wv.intersect_word2vec_format(str(w2v_file), binary=False, lockf=1.0)
     model.train(corpus, total_examples=model.corpus_count, epochs=model.epochs)
     return model.wv
 
@@ -178,11 +192,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=3, help="fine-tuning epochs (domain-only: max(epochs, 5))")
     parser.add_argument("--bases", nargs="*", default=["glove", "wiki"])
+    parser.add_argument("--quick", action="store_true", help="smoke run: first 20k lines of the domain corpus")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     require_data("biomed.txt.gz", "glove.6B.50d.w2v.bin.gz", "wiki-text8.txt.gz")
     CACHE.mkdir(parents=True, exist_ok=True)
     seeds = list(range(1, args.seeds + 1))
+    if args.quick:
+        global DOMAIN
+        DOMAIN = cut_lines(DOMAIN, 20000)
     table, everything = [], {}
     for base in args.bases:
         path, kv = base_glove() if base == "glove" else base_wiki(5)
@@ -191,6 +209,8 @@ def main() -> None:
         everything[base] = data
         print(markdown_table(["base", "recipe", "UMNSRS-sim", "UMNSRS-rel", "WS353", "SimLex", "analogy", "s"], rows))
         print("coverage:", data["coverage"], flush=True)
+    if args.quick:
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     header = ["base", "recipe", "UMNSRS-sim ρ", "UMNSRS-rel ρ", "WS353 ρ", "SimLex ρ", "analogy acc", "train s"]
     coverage = "\n".join(f"- {b}: " + ", ".join(f"{k} {v}" for k, v in d["coverage"].items())

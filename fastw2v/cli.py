@@ -15,6 +15,7 @@ import click
 from . import __version__
 from .config import Word2VecConfig, default_workers
 from .errors import FastW2VError
+from .finetune import RECIPE_TRAINING
 from .vectors_io import FORMATS as VECTOR_FORMATS
 
 logger = logging.getLogger("fastw2v")
@@ -49,9 +50,16 @@ def _with_options(options: list[Callable[..., Any]], fn: Callable[..., Any]) -> 
     return fn
 
 
-def training_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The word2vec settings shared by `train` and `finetune`; names mirror the API."""
-    d = Word2VecConfig(workers=1)
+def training_options(**defaults: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The word2vec settings shared by `train` and `finetune`; names mirror the API.
+
+    ``defaults`` override the library defaults (``finetune`` uses the fine-tuning recipe's).
+    """
+    d = Word2VecConfig(workers=1).replace(**defaults)
+    return functools.partial(_training_options, d)
+
+
+def _training_options(d: Word2VecConfig, fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--sg/--cbow", default=d.sg, show_default=True, help="Skip-gram or CBOW."),
         click.option("--hs/--no-hs", default=d.hs, show_default=True, help="Hierarchical softmax output layer."),
@@ -124,7 +132,7 @@ def checkpoint_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--resume", type=click.Path(), default=None,
               help="Continue the run saved in this checkpoint (CORPUS defaults to the checkpoint's corpus).")
 @checkpoint_options
-@training_options
+@training_options()
 @clean_errors
 def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | None, checkpoint_every: str | None,
           checkpoint: str | None, quiet: bool, strict_encoding: bool, **options: Any) -> None:
@@ -241,7 +249,7 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
               help="Also export the vectors in word2vec binary format to this file.")
 @checkpoint_options
 @finetune_options
-@training_options
+@training_options(**RECIPE_TRAINING)
 @clean_errors
 def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | None, checkpoint_every: str | None,
              checkpoint: str | None, quiet: bool,
@@ -254,10 +262,11 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
     _setup_logging(quiet)
     recipe = {k: options.pop(k) for k in ("warmup_epochs", "freeze", "pretrained_lr", "output_lr", "anchor",
                                           "new_word_init")}
-    settings = {k: options[k] for k in CONFIG_KEYS if k in options}
-    explicit = click.get_current_context().get_parameter_source("vector_size")
-    if explicit != click.core.ParameterSource.COMMANDLINE:
-        settings.pop("vector_size")
+    # Only settings given on the command line: the rest come from the recipe, or from a saved
+    # model being fine-tuned again, and the vector size from the pre-trained vectors.
+    ctx = click.get_current_context()
+    settings = {k: options[k] for k in CONFIG_KEYS
+                if k in options and ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
     model = Word2Vec.from_pretrained(pretrained, format=None if fmt == "auto" else fmt, limit=limit,
                                      keep_pretrained=FinetuneConfig.parse_keep(keep_pretrained),
                                      strict_encoding=strict_encoding, **recipe, **settings)

@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FREEZE_MODES = ("none", "pretrained", "new")
+
+# Word2vec settings of the default fine-tuning recipe (benchmarks/finetune_study.py); explicit
+# settings override them.
+RECIPE_TRAINING: dict[str, Any] = {"sg": True, "epochs": 3}
 NEW_WORD_INITS = ("uniform", "scaled")
 
 

@@ -92,7 +92,8 @@ class Word2Vec:
         keep_pretrained, warmup_epochs, freeze, pretrained_lr, output_lr, anchor, new_word_init
             The fine-tuning recipe, see :class:`~fastw2v.finetune.FinetuneConfig`.
         **settings
-            Word2vec settings as for ``Word2Vec``; ``vector_size`` comes from the vectors.
+            Word2vec settings as for ``Word2Vec``; ``vector_size`` comes from the vectors, and
+            unset ones follow the fine-tuning recipe (``finetune.RECIPE_TRAINING``: skip-gram).
 
         Examples
         --------
@@ -104,7 +105,10 @@ class Word2Vec:
                               new_word_init=new_word_init)
         pre = finetune.load_pretrained(pretrained, format=format, limit=limit)
         settings = finetune.check_vector_size(pre, settings)
-        config = pre.config.replace(**settings) if pre.config is not None else Word2VecConfig(**settings)
+        if pre.config is not None:  # a saved model keeps its own architecture unless told otherwise
+            config = pre.config.replace(**settings)
+        else:
+            config = Word2VecConfig(**{**finetune.RECIPE_TRAINING, **settings})
         model = cls(config=config, callbacks=callbacks, strict_encoding=strict_encoding)
         model._pending_finetune = (pre, plan)
         if sentences is not None:
