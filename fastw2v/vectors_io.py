@@ -35,12 +35,12 @@ from typing import TYPE_CHECKING, BinaryIO, Iterator, Sequence
 
 import numpy as np
 import smart_open
-from gensim.models import KeyedVectors
 
 from .atomic import atomic_file
 from .errors import ConfigError, MissingFileError, VectorFileError
 
 if TYPE_CHECKING:
+    from gensim.models import KeyedVectors
     from numpy.typing import ArrayLike
 
 __all__ = ["FORMATS", "detect_format", "read_vectors", "write_vectors", "to_keyedvectors"]
@@ -78,6 +78,14 @@ _STREAM_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error
 # ---------------------------------------------------------------------------------------------
 # small helpers
 # ---------------------------------------------------------------------------------------------
+
+def _gensim_keyed_vectors() -> type:
+    """gensim's KeyedVectors, imported on first use: gensim takes a second or two to import,
+    which the CLI's --help and a training run that never touches a vector file should not pay."""
+    from gensim.models import KeyedVectors
+
+    return KeyedVectors
+
 
 def _show(text: str | bytes, width: int = 60) -> str:
     """Quote a word or line for an error message: repr (so it stays on one line), shortened."""
@@ -567,7 +575,7 @@ def _read_word2vec(path: Path, s: _Sniff, limit: int | None) -> tuple[list[str],
             # closes the first handle; refcounting closes the second as gensim returns, with a
             # ResourceWarning that is gensim's, not the caller's.
             warnings.simplefilter("ignore", ResourceWarning)
-            kv = KeyedVectors.load_word2vec_format(
+            kv = _gensim_keyed_vectors().load_word2vec_format(
                 str(path), binary=fmt == "word2vec-bin", no_header=fmt == "glove",
                 limit=limit, unicode_errors="strict")
     except Exception as exc:  # gensim raises ValueError/EOFError/UnicodeDecodeError/... with no position
@@ -594,7 +602,7 @@ def _read_keyedvectors(path: Path, limit: int | None) -> tuple[list[str], np.nda
     # (gensim cannot mmap compressed files).
     mmap = "r" if limit is not None and path.suffix.lower() not in _COMPRESSED_SUFFIXES else None
     try:
-        obj = KeyedVectors.load(str(path), mmap=mmap)
+        obj = _gensim_keyed_vectors().load(str(path), mmap=mmap)
     except FileNotFoundError as exc:
         # Large arrays are saved next to the pickle as <name>.vectors.npy.
         raise MissingFileError(f"{path}: a file saved alongside it is missing: {exc.filename or exc}") from exc
@@ -602,8 +610,9 @@ def _read_keyedvectors(path: Path, limit: int | None) -> tuple[list[str], np.nda
         raise _error(path, f"cannot load as a gensim KeyedVectors file (damaged?): {type(exc).__name__}: {exc}") \
             from exc
     # A full gensim Word2Vec/FastText model saved with .save() carries its vectors in .wv.
-    kv = obj if isinstance(obj, KeyedVectors) else getattr(obj, "wv", None)
-    if not isinstance(kv, KeyedVectors):
+    kv_class = _gensim_keyed_vectors()
+    kv = obj if isinstance(obj, kv_class) else getattr(obj, "wv", None)
+    if not isinstance(kv, kv_class):
         raise _error(path, f"holds a {type(obj).__name__} object, not gensim KeyedVectors")
     words, vectors = kv.index_to_key, kv.vectors
     if not isinstance(words, list) or not isinstance(vectors, np.ndarray) or vectors.ndim != 2 \
@@ -690,7 +699,7 @@ def _as_matrix(words: Sequence[str], vectors: ArrayLike) -> tuple[list[str], np.
 
 
 def to_keyedvectors(words: Sequence[str], vectors: ArrayLike,
-                    counts: ArrayLike | None = None) -> KeyedVectors:
+                    counts: ArrayLike | None = None) -> "KeyedVectors":
     """Wrap words and vectors in a gensim ``KeyedVectors`` without copying the matrix.
 
     Parameters
@@ -714,7 +723,7 @@ def to_keyedvectors(words: Sequence[str], vectors: ArrayLike,
         seen: set[str] = set()
         dup = next(w for w in words if w in seen or seen.add(w))
         raise ValueError(f"duplicate word {_show(dup)}")
-    kv = KeyedVectors(vectors.shape[1], count=0, dtype=np.float32)
+    kv = _gensim_keyed_vectors()(vectors.shape[1], count=0, dtype=np.float32)
     kv.vectors = vectors
     # A shallow copy: list of the same str objects, so the caller's list can change freely.
     kv.index_to_key = list(words)
