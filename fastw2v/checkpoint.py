@@ -58,6 +58,12 @@ class Checkpointer:
         self._since = time.monotonic()
 
     def save(self) -> None:
+        """Save unless the weights hold NaN/inf: a checkpoint must always be a good state to resume."""
+        bad = self.model.weights.check_finite()
+        if bad is not None:
+            logger.warning("not saving a checkpoint: %s holds NaN/inf; %s keeps the last good state",
+                           bad, self.last_saved or "no checkpoint")
+            return
         self.model.save(self.path)
         self.last_saved = self.path
         self._since = time.monotonic()

@@ -208,7 +208,8 @@ def similar(model_path: str, word: str, topn: int) -> None:
     """Print the nearest neighbours of WORD in MODEL (a saved model or a vector file)."""
     kv = _load_keyed_vectors(model_path)
     if word not in kv.key_to_index:
-        raise click.UsageError(f"{word!r} is not in the vocabulary of {model_path}")
+        click.echo(f"error: {word!r} is not in the vocabulary of {model_path}", err=True)
+        sys.exit(2)
     for other, score in kv.most_similar(word, topn=topn):
         click.echo(f"{other}\t{score:.4f}")
 
@@ -289,8 +290,6 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
 def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[str, ...], restrict_vocab: int,
              multiword: str, method: str, as_json: bool) -> None:
     """Score VECTORS (a saved model or any vector file) on similarity and analogy data sets."""
-    import json
-
     from .evaluation import evaluate as run_evaluation
     from .evaluation import format_report
 
@@ -299,7 +298,7 @@ def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[st
     kv = _load_keyed_vectors(vectors_path)
     results = run_evaluation(kv, similarity=similarity, analogies=analogies, restrict_vocab=restrict_vocab,
                              multiword=multiword, method=method)
-    click.echo(json.dumps(results, indent=1, default=float) if as_json else format_report(results))
+    click.echo(_strict_json(results) if as_json else format_report(results))
 
 
 @main.command()
@@ -311,13 +310,11 @@ def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[st
 @clean_errors
 def compare(before: str, after: str, words: tuple[str, ...], top: int, as_json: bool) -> None:
     """Drift between two models: cosine old/new per word, neighbour overlap@10, most moved and new words."""
-    import json
-
     from .evaluation import compare as run_compare
     from .evaluation import format_report
 
     result = run_compare(_load_keyed_vectors(before), _load_keyed_vectors(after), words=words or None, top=top)
-    click.echo(json.dumps(result, indent=1, default=float) if as_json else format_report(result))
+    click.echo(_strict_json(result) if as_json else format_report(result))
 
 
 @main.command()
@@ -331,6 +328,25 @@ def demo(workers: int | None, epochs: int | None, quiet: bool) -> None:
 
     _setup_logging(quiet)
     click.echo(run_demo(workers=workers, epochs=epochs))
+
+
+def _strict_json(value: Any) -> str:
+    """JSON that any parser accepts: NaN (an undefined score) becomes null."""
+    import json
+    import math
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {str(k): clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        if hasattr(v, "item"):  # numpy scalar
+            v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        return v
+
+    return json.dumps(clean(value), indent=1, allow_nan=False)
 
 
 def _load_keyed_vectors(path: str):

@@ -160,7 +160,8 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
     if n_keep != array.shape[0] or not np.array_equal(keep, np.arange(n_keep)):
         step = 65536
         for start in range(0, n_keep, step):
-            array[start:start + step] = array[keep[start:start + step]]
+            chunk = keep[start:start + step]
+            array[start:start + chunk.shape[0]] = array[chunk]
     new_shape = (n_keep + n_extra,) + array.shape[1:]
     if array.flags.owndata and array.flags.c_contiguous:
         array.resize(new_shape, refcheck=False)

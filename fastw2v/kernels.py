@@ -28,8 +28,15 @@ from numba import njit
 # divergence guard relies on (UMAP #1228). 'reassoc' lets dot products vectorise.
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
-# Sigmoid inputs are clipped here only to keep exp() finite; sigma(30) == 1 in float32.
-MAX_LOGIT = np.float32(30.0)
+# Sigmoid and loss come from lookup tables, as in word2vec.c but finer (4096 cells over
+# [-8, 8], cell width 0.004): exp() and log1p() per score cost as much as the dot product
+# itself at dim 100 (measured: benchmarks/speed.py). Beyond +-8 the sigmoid is saturated.
+MAX_LOGIT = np.float32(8.0)
+TABLE_SIZE = 4096
+_TABLE_SCALE = np.float32(TABLE_SIZE / (2 * 8.0))
+_CELL_CENTRES = (np.arange(TABLE_SIZE, dtype=np.float64) + 0.5) / (TABLE_SIZE / 16.0) - 8.0
+SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_CELL_CENTRES))).astype(np.float32)
+NEG_LOG_SIGMOID_TABLE = np.log1p(np.exp(-_CELL_CENTRES)).astype(np.float32)  # -log sigma(f)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -67,6 +74,19 @@ def rng_next(state: np.uint64) -> tuple[np.uint64, np.uint64]:
 def _uniform(bits: np.uint64) -> np.float32:
     """float32 in [0, 1) from the top 24 bits."""
     return np.float32(bits >> _S40) * _INV_2_24
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
+def sigmoid_lookup(f):
+    """(sigma(f), -log sigma(f)) from the tables; saturated outside [-8, 8]. NaN stays NaN."""
+    if f >= MAX_LOGIT:
+        return np.float32(1.0), np.float32(0.0)
+    if f <= -MAX_LOGIT:
+        return np.float32(0.0), -f
+    if f != f:
+        return f, f
+    k = np.int64((f + MAX_LOGIT) * _TABLE_SCALE)
+    return SIGMOID_TABLE[k], NEG_LOG_SIGMOID_TABLE[k]
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
@@ -122,11 +142,11 @@ def logistic_block(hidden, n_in, w_out, targets, labels, n_targets, lr, out_lr, 
         label = labels[t]
         out_grad[:] = 0.0
         for i in range(n_in):
-            f = min(max(scores[t, i], -MAX_LOGIT), MAX_LOGIT)
-            e = np.exp(-f)
-            # -log(sigma(f)) = log1p(exp(-f)); -log(1 - sigma(f)) = f + log1p(exp(-f))
-            loss += np.log1p(e) + (f if label == 0 else np.float32(0.0))
-            g = (label - np.float32(1.0) / (np.float32(1.0) + e)) * lr
+            f = scores[t, i]
+            sig, neg_log_sig = sigmoid_lookup(f)
+            # -log(1 - sigma(f)) = f - log(sigma(f))
+            loss += neg_log_sig + (f if label == 0 else np.float32(0.0))
+            g = (label - sig) * lr
             for c in range(dim):
                 grad[i, c] += g * w_out[row, c]
                 out_grad[c] += g * hidden[i, c]

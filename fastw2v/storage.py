@@ -92,7 +92,9 @@ def read_header(path: str | os.PathLike) -> dict[str, Any]:
         header = json.loads(header_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ModelFormatError(f"{header_path}: damaged header ({exc})") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
+    if not isinstance(header, dict):
+        raise ModelFormatError(f"{header_path}: not a fastw2v model header (not a JSON object)")
+    if header.get("format") != FORMAT:
         raise ModelFormatError(f"{path}: not a fastw2v model (format is {header.get('format')!r})")
     version = header.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
@@ -141,8 +143,11 @@ def load_model(cls: type["Word2Vec"], path: str | os.PathLike, mmap: bool = Fals
         raise ModelFormatError(f"{path}: inconsistent model files ({exc})") from None
     model = cls(config=config)
     model.set_vocabulary(vocab, weights)
-    model.schedule = Schedule(**header["schedule"])
-    model.position = Position(**header["position"])
+    try:
+        model.schedule = Schedule(**header["schedule"])
+        model.position = Position(**header["position"])
+    except (KeyError, TypeError) as exc:
+        raise ModelFormatError(f"{path}: invalid training state in header ({type(exc).__name__}: {exc})") from None
     corpus = header.get("corpus") or {}
     model.corpus_sources = list(corpus.get("sources") or [])
     model.corpus_shape = tuple(corpus["shape"]) if corpus.get("shape") else None

@@ -1,0 +1,503 @@
+"""Reliability: atomic outputs under SIGKILL, exact checkpoint/resume, the divergence guard,
+saved-model format checks, and a fuzz of the corpus reader.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from gensim.test.utils import datapath
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fastw2v
+from fastw2v import Word2Vec
+from fastw2v.checkpoint import Checkpointer, Every
+from fastw2v.cli import main
+from fastw2v.errors import FastW2VError, ModelFormatError, TrainingDivergedError
+from fastw2v.vectors_io import read_vectors, write_vectors
+
+LEE = datapath("lee_background.cor")
+SETTINGS = dict(vector_size=16, min_count=2, epochs=2, workers=1)
+CLI_SETTINGS = ["--vector-size", "16", "--min-count", "2", "--epochs", "2", "--workers", "1", "-q"]
+ARRAYS = ("w_in", "w_out_ns", "w_out_hs", "in_lr", "out_ns_lr", "out_hs_lr")
+
+
+def cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def ok(result):
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def assert_bit_identical(a: Word2Vec, b: Word2Vec) -> None:
+    assert a.vocab.words == b.vocab.words
+    np.testing.assert_array_equal(a.vocab.counts, b.vocab.counts)
+    for name in ARRAYS:
+        x, y = getattr(a.weights, name), getattr(b.weights, name)
+        assert x.shape == y.shape and x.dtype == y.dtype, name
+        assert x.tobytes() == y.tobytes(), f"{name} differs"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# atomic outputs: SIGKILL during saves
+# ---------------------------------------------------------------------------------------------------------
+
+def _save_loop(mode: str, target: Path, base_in: np.ndarray, base_out: np.ndarray, report: int) -> None:
+    """Child process: save +base, -base, +base, ... to ``target`` forever, announcing each save."""
+    w_in, w_out = base_in.copy(), base_out.copy()
+    n, dim = w_in.shape
+    words = [f"w{i}" for i in range(n)]
+    if mode == "model":
+        from fastw2v.training import Weights
+        from fastw2v.vocabulary import Vocabulary
+
+        model = Word2Vec(vector_size=dim, workers=1)
+        f32 = np.float32
+        model.set_vocabulary(Vocabulary(words, np.arange(n, 0, -1)), Weights(
+            w_in=w_in, w_out_ns=w_out, w_out_hs=np.zeros((0, dim), f32), in_lr=np.ones(n, f32),
+            out_ns_lr=np.ones(n, f32), out_hs_lr=np.zeros(0, f32)))
+
+        def save():
+            model.save(target)
+    else:
+        def save():
+            write_vectors(target, words, w_in)
+    i = 0
+    while True:
+        os.write(report, f"{i}\n".encode())  # about to start save number i
+        save()
+        np.negative(w_in, out=w_in)
+        np.negative(w_out, out=w_out)
+        i += 1
+
+
+def kill_during_saves(tmp_path: Path, mode: str, n: int, dim: int, kills: int, max_delay: float, check) -> list[int]:
+    """Fork a process that saves in a loop, SIGKILL it at a random moment, check the target; repeat.
+
+    The child is forked from this (already warmed-up) interpreter so each round costs no
+    import time; it never returns into pytest.
+    """
+    rng = np.random.default_rng(99)
+    base_in = rng.standard_normal((n, dim), dtype=np.float32)
+    base_out = rng.standard_normal((n, dim), dtype=np.float32) if mode == "model" else np.zeros((1, 1), np.float32)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target = out_dir / ("model" if mode == "model" else "vectors.bin")
+    delays = random.Random(f"{mode}-kills")
+    started_saves = []
+    for _ in range(kills):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child
+            try:
+                os.close(read_end)
+                _save_loop(mode, target, base_in, base_out, write_end)
+            finally:
+                os._exit(1)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            try:
+                first = pipe.readline()
+                assert first == b"0\n", f"child did not start ({first!r})"
+                time.sleep(delays.uniform(0.0, max_delay))
+            finally:
+                os.kill(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+            started_saves.append(int((first + pipe.read()).split()[-1]))
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        # Only hidden temporary names may be left beside the target, never a partial file under a real name.
+        for entry in out_dir.iterdir():
+            assert entry == target or entry.name.startswith("."), entry
+        if target.exists():
+            check(target, base_in, base_out, n)
+        for entry in out_dir.iterdir():  # free the disk space of leftovers before the next round
+            if entry != target:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    return started_saves
+
+
+def _sign(array: np.ndarray, base: np.ndarray) -> int:
+    if np.array_equal(array, base):
+        return 1
+    assert np.array_equal(array, -base), "array is neither version: torn write"
+    return -1
+
+
+def check_model(target, base_in, base_out, n):
+    model = fastw2v.load(target)
+    assert model.vocab.words == [f"w{i}" for i in range(n)]
+    np.testing.assert_array_equal(model.vocab.counts, np.arange(n, 0, -1))
+    sign = _sign(model.weights.w_in, base_in)
+    assert _sign(model.weights.w_out_ns, base_out) == sign  # both matrices from the same save
+    np.testing.assert_array_equal(model.weights.in_lr, 1.0)
+
+
+def check_vectors(target, base_in, base_out, n):
+    words, vectors = read_vectors(target)
+    assert len(words) == n and words[0] == "w0" and words[-1] == f"w{n - 1}"
+    _sign(vectors, base_in)
+
+
+def test_model_save_survives_sigkill(tmp_path):
+    saves = kill_during_saves(tmp_path, "model", 200_000, 100, kills=5, max_delay=1.6, check=check_model)
+    # Some kills must have hit a save that replaces an existing model.
+    assert max(saves) >= 1, saves
+
+
+def test_write_vectors_survives_sigkill(tmp_path):
+    saves = kill_during_saves(tmp_path, "vectors", 50_000, 50, kills=5, max_delay=0.8, check=check_vectors)
+    assert max(saves) >= 1, saves
+
+
+def test_failed_write_keeps_previous_files(tmp_path):
+    target = tmp_path / "v.bin"
+    write_vectors(target, ["a", "b"], np.ones((2, 3), np.float32))
+    before = target.read_bytes()
+    with pytest.raises(FastW2VError):
+        write_vectors(target, ["a", "a"], np.zeros((2, 3), np.float32))  # duplicate word
+    with pytest.raises(FastW2VError):
+        write_vectors(target, ["a", "b"], np.full((2, 3), np.nan, np.float32))
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["v.bin"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# checkpoint / resume
+# ---------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Word2Vec:
+    """`fastw2v train LEE --workers 1 --epochs 2 --checkpoint-every 1 --out A`."""
+    d = tmp_path_factory.mktemp("uninterrupted")
+    ok(cli("train", LEE, "--checkpoint-every", "1", "--out", d / "A", *CLI_SETTINGS))
+    return fastw2v.load(d / "A")
+
+
+class Stop(KeyboardInterrupt):
+    pass
+
+
+def test_resume_after_epoch_checkpoint_is_bit_identical(uninterrupted, tmp_path):
+    model = Word2Vec(**SETTINGS)
+    assert model.config == uninterrupted.config  # same run as the CLI's
+    ck = tmp_path / "ck"
+    saver = Checkpointer(model, ck, Every(epochs=1))
+
+    def interrupt(m, epoch, loss):
+        raise Stop
+
+    model.build_vocab(LEE)
+    with pytest.raises(Stop):
+        model.train(LEE, callbacks=[saver, interrupt])
+    checkpoint = fastw2v.load(ck)
+    assert (checkpoint.position.epoch, checkpoint.position.sentence) == (1, 0)
+    assert checkpoint.corpus_sources == [LEE]
+    ok(cli("train", "--resume", ck, "--out", tmp_path / "B", "-q"))
+    resumed = fastw2v.load(tmp_path / "B")
+    assert_bit_identical(resumed, uninterrupted)
+    assert len(resumed.history) == 2
+    assert resumed.position.epoch == 2
+
+
+def test_cli_interrupt_prints_resume_command(uninterrupted, tmp_path, monkeypatch):
+    """Ctrl-C during `fastw2v train` names the checkpoint and the command that continues the run."""
+    original = Checkpointer.__call__
+
+    def save_then_interrupt(self, model, epoch, loss):
+        original(self, model, epoch, loss)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Checkpointer, "__call__", save_then_interrupt)
+    out, ck = tmp_path / "A", tmp_path / "A.ck"
+    result = cli("train", LEE, "--checkpoint-every", "1", "--checkpoint", ck, "--out", out, *CLI_SETTINGS)
+    assert result.exit_code == 130
+    assert "Traceback" not in result.output
+    assert f"--resume {ck}" in result.stderr and "interrupted" in result.stderr
+    assert not out.exists()
+    monkeypatch.setattr(Checkpointer, "__call__", original)
+    ok(cli("train", "--resume", ck, "--out", out, "-q"))
+    assert_bit_identical(fastw2v.load(out), uninterrupted)
+
+
+@pytest.mark.parametrize("stop_epoch,stop_batch", [(0, 4), (1, 7)])
+def test_resume_mid_epoch_is_bit_identical(tmp_path, stop_epoch, stop_batch):
+    settings = dict(SETTINGS, batch_words=3000, sg=True)
+    reference = Word2Vec(**settings)
+    reference.build_vocab(LEE)
+    reference.train(LEE)
+
+    model = Word2Vec(**settings)
+    model.build_vocab(LEE)
+    ck = tmp_path / "ck"
+    saver = Checkpointer(model, ck, Every(minutes=1e-9))  # saves after every batch
+    seen = []
+
+    def on_batch_end(position):
+        saver.on_batch_end(position)
+        if position.epoch == stop_epoch:
+            seen.append(position.sentence)
+            if len(seen) == stop_batch:
+                raise Stop
+
+    with pytest.raises(Stop):
+        model.train(LEE, on_batch_end=on_batch_end)
+    checkpoint = fastw2v.load(ck)
+    assert checkpoint.position.epoch == stop_epoch
+    assert 0 < checkpoint.position.sentence < 300 and checkpoint.position.sentence == seen[-1]
+    ok(cli("train", "--resume", ck, "--out", tmp_path / "B", "-q"))
+    assert_bit_identical(fastw2v.load(tmp_path / "B"), reference)
+    # The same through the API.
+    again = fastw2v.load(ck)
+    again.train(LEE)
+    assert_bit_identical(again, reference)
+
+
+@pytest.mark.parametrize("where", ["warmup-mid", "warmup-end", "main-mid"])
+def test_finetune_resume_is_bit_identical(tmp_path, where):
+    rng = np.random.default_rng(1)
+    words = ["the", "of", "government", "police", "Australia", "zzunseen1", "zzunseen2"]
+    pre = tmp_path / "pre.bin"
+    write_vectors(pre, words, rng.normal(0, 0.3, (len(words), 16)).astype(np.float32))
+    settings = dict(SETTINGS, batch_words=3000, anchor=0.5, pretrained_lr=0.5)
+
+    reference = Word2Vec.from_pretrained(pre, **settings)
+    reference.build_vocab(LEE)
+    reference.train(LEE)
+    assert len(reference.history) == 3
+
+    model = Word2Vec.from_pretrained(pre, **settings)
+    model.build_vocab(LEE)
+    ck = tmp_path / "ck"
+    per_batch = Checkpointer(model, ck, Every(minutes=1e-9))
+    per_epoch = Checkpointer(model, ck, Every(epochs=1))
+    batches = []
+
+    def on_batch_end(position):
+        if where == "warmup-end":
+            return
+        per_batch.on_batch_end(position)
+        in_warmup = not model.finetune_plan.warmup_done
+        if in_warmup == (where == "warmup-mid"):
+            batches.append(position.sentence)
+            if len(batches) == 5:
+                raise Stop
+
+    def on_epoch_end(m, epoch, loss):
+        if where == "warmup-end":
+            per_epoch(m, epoch, loss)
+            raise Stop
+
+    with pytest.raises(Stop):
+        model.train(LEE, on_batch_end=on_batch_end, callbacks=[on_epoch_end])
+    checkpoint = fastw2v.load(ck)
+    assert checkpoint.finetune_plan.warmup_done == (where == "main-mid")
+    ok(cli("train", "--resume", ck, "--out", tmp_path / "B", "-q"))
+    resumed = fastw2v.load(tmp_path / "B")
+    assert_bit_identical(resumed, reference)
+    assert resumed.finetune_plan.warmup_done
+
+
+def test_resume_refuses_a_different_corpus(tmp_path):
+    model = Word2Vec(**dict(SETTINGS, batch_words=3000))
+    model.build_vocab(LEE)
+    ck = tmp_path / "ck"
+    saver = Checkpointer(model, ck, Every(minutes=1e-9))
+
+    def on_batch_end(position):
+        saver.on_batch_end(position)
+        raise Stop
+
+    with pytest.raises(Stop):
+        model.train(LEE, on_batch_end=on_batch_end)
+    other = tmp_path / "half.txt"
+    other.write_bytes(b"".join(Path(LEE).read_bytes().splitlines(keepends=True)[:150]))
+    result = cli("train", other, "--resume", ck, "--out", tmp_path / "B", "-q")
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    assert "resumed" in result.stderr and not (tmp_path / "B").exists()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# divergence guard
+# ---------------------------------------------------------------------------------------------------------
+
+def test_huge_alpha_diverges_with_a_clear_error():
+    model = Word2Vec(**dict(SETTINGS, alpha=1e30))
+    model.build_vocab(LEE)
+    with pytest.raises(TrainingDivergedError, match="learning rate") as info:
+        model.train(LEE)
+    assert "alpha=1e+30" in str(info.value)
+    assert isinstance(info.value, ArithmeticError)
+
+
+def test_nan_weights_diverge_with_a_clear_error():
+    model = Word2Vec(**SETTINGS)
+    model.build_vocab(LEE)
+    model.weights.w_in[:] = np.nan
+    with pytest.raises(TrainingDivergedError, match="learning rate"):
+        model.train(LEE)
+
+
+def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
+    model = Word2Vec(**dict(SETTINGS, epochs=3))
+    model.build_vocab(LEE)
+    ck = tmp_path / "ck"
+    saver = Checkpointer(model, ck, Every(epochs=1))
+
+    def poison(m, epoch, loss):
+        if epoch == 0:
+            m.weights.w_in[:50] = np.nan
+
+    with pytest.raises(TrainingDivergedError, match="learning rate"):
+        model.train(LEE, callbacks=[saver, poison])
+    checkpoint = fastw2v.load(ck)
+    assert checkpoint.position.epoch == 1
+    for name in ARRAYS:
+        assert np.isfinite(getattr(checkpoint.weights, name)).all(), name
+    checkpoint.train(LEE)  # and the run can go on from it
+    assert np.isfinite(checkpoint.weights.w_in).all()
+
+
+def test_cli_divergence_names_checkpoint(tmp_path, monkeypatch):
+    original = Checkpointer.__call__
+
+    def save_then_poison(self, model, epoch, loss):
+        original(self, model, epoch, loss)
+        model.weights.w_in[:] = np.nan
+
+    monkeypatch.setattr(Checkpointer, "__call__", save_then_poison)
+    ck = tmp_path / "ck"
+    result = cli("train", LEE, "--checkpoint-every", "1", "--checkpoint", ck, "--out", tmp_path / "A", *CLI_SETTINGS)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: training diverged")
+    assert "learning rate" in lines[0] and f"--resume {ck}" in lines[0]
+    assert np.isfinite(fastw2v.load(ck).weights.w_in).all()
+    assert not (tmp_path / "A").exists()
+
+
+def test_cli_huge_alpha(tmp_path):
+    result = cli("train", LEE, "--alpha", "1e30", "--out", tmp_path / "A", *CLI_SETTINGS)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: training diverged") and "learning rate" in result.stderr
+    assert "no checkpoint was saved" in result.stderr
+
+
+def test_mid_epoch_checkpoint_is_never_non_finite(tmp_path):
+    model = Word2Vec(**dict(SETTINGS, batch_words=3000))
+    model.build_vocab(LEE)
+    # A word that first occurs late in the corpus: batches before it train with finite losses.
+    lines = Path(LEE).read_text(encoding="utf-8").splitlines()
+    early = {w for line in lines[:250] for w in line.split()}
+    late = next(w for w in model.vocab.words if w not in early)
+    ck = tmp_path / "ck"
+    saver = Checkpointer(model, ck, Every(minutes=1e-9))
+
+    def poison(m, epoch, loss):
+        if epoch == 0:
+            m.weights.w_in[m.vocab.index[late]] = np.nan
+
+    with pytest.raises(TrainingDivergedError):
+        model.train(LEE, callbacks=[poison], on_batch_end=saver.on_batch_end)
+    checkpoint = fastw2v.load(ck)
+    for name in ARRAYS:
+        assert np.isfinite(getattr(checkpoint.weights, name)).all(), name
+
+
+# ---------------------------------------------------------------------------------------------------------
+# saved-model format checks
+# ---------------------------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def saved(tmp_path) -> Path:
+    model = Word2Vec(**dict(SETTINGS, epochs=1))
+    model.build_vocab(LEE)
+    model.train(LEE)
+    model.save(tmp_path / "model")
+    return tmp_path / "model"
+
+
+def test_newer_format_version_is_refused(saved):
+    header = json.loads((saved / "header.json").read_text(encoding="utf-8"))
+    header["format_version"] = 999
+    (saved / "header.json").write_text(json.dumps(header), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="newer"):
+        fastw2v.load(saved)
+    result = cli("export", saved, saved.parent / "v.bin")
+    assert result.exit_code == 2 and "newer" in result.stderr and result.stderr.startswith("error: ")
+
+
+@pytest.mark.parametrize("content", [{}, {"header.json": "[1, 2]"}, {"header.json": "{not json"},
+                                     {"header.json": json.dumps({"format": "something-else"})},
+                                     {"vocab.json": "[]", "w_in.npy": "xx"}])
+def test_non_model_directory(tmp_path, content):
+    d = tmp_path / "notamodel"
+    d.mkdir()
+    for name, text in content.items():
+        (d / name).write_text(text, encoding="utf-8")
+    with pytest.raises(ModelFormatError):
+        fastw2v.load(d)
+
+
+def test_damaged_model_files(saved):
+    (saved / "w_out_ns.npy").unlink()
+    with pytest.raises(ModelFormatError, match="w_out_ns"):
+        fastw2v.load(saved)
+
+
+def test_truncated_array_file(saved):
+    data = (saved / "w_in.npy").read_bytes()
+    (saved / "w_in.npy").write_bytes(data[: len(data) // 2])
+    for mmap in (False, True):
+        with pytest.raises(ModelFormatError, match="w_in"):
+            fastw2v.load(saved, mmap=mmap)
+
+
+def test_missing_model_is_a_fastw2v_error(tmp_path):
+    with pytest.raises(FastW2VError):
+        fastw2v.load(tmp_path / "nothing")
+    with pytest.raises(ModelFormatError):
+        fastw2v.load(Path(LEE))  # a file, not a directory
+
+
+# ---------------------------------------------------------------------------------------------------------
+# fuzz of the corpus reader
+# ---------------------------------------------------------------------------------------------------------
+
+PIECES = st.one_of(
+    st.binary(max_size=40),
+    st.sampled_from([b"\x00", b"\r", b"\n", b"\r\n", b" ", b"\t", b"\x0b\x0c", b"\x1c\x1d", b"\xff", b"\xfe\xff",
+                     b"\xc3", b"\xed\xa0\x80", b"\xef\xbb\xbf", "\u2028".encode(), "\u00e9".encode(), b"\x85",
+                     b"word ", b"other ", b"\n\n"]),
+    st.integers(1, 25_000).map(lambda n: b"w " * n),            # very long line
+    st.integers(1, 200_000).map(lambda n: b"x" * n),            # very long token
+)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(data=st.lists(PIECES, max_size=12).map(b"".join), strict=st.booleans(), sg=st.booleans())
+def test_corpus_reader_fuzz(tmp_path, data, strict, sg):
+    path = tmp_path / "fuzz.txt"
+    path.write_bytes(data)
+    try:
+        model = Word2Vec(corpus_file=str(path), min_count=1, epochs=1, vector_size=8, workers=1, sg=sg,
+                         max_sentence_length=1000, strict_encoding=strict)
+    except FastW2VError:
+        return
+    assert len(model.vocab) >= 1
+    assert np.isfinite(model.weights.w_in).all()
+    tokens = [t for line in data.split(b"\n") for t in line.decode("utf-8", errors="replace").split()]
+    assert sorted(model.vocab.words) == sorted(set(tokens))
+    assert int(model.vocab.counts.sum()) == len(tokens)
