@@ -85,7 +85,8 @@ def sigmoid_lookup(f):
         return np.float32(0.0), -f
     if f != f:
         return f, f
-    k = np.int64((f + MAX_LOGIT) * _TABLE_SCALE)
+    # min(): in float32, f + 8 rounds up to 16 for f just below 8, one cell past the end.
+    k = min(np.int64((f + MAX_LOGIT) * _TABLE_SCALE), TABLE_SIZE - 1)
     return SIGMOID_TABLE[k], NEG_LOG_SIGMOID_TABLE[k]
 
 

@@ -193,6 +193,8 @@ class Word2Vec:
             Per-epoch mean loss per trained pair, pairs, words and seconds.
         """
         self._require_vocab()
+        if not self.weights.w_in.flags.writeable:
+            raise ValueError("this model was loaded with mmap=True (read-only); load it without mmap to train it")
         if isinstance(sentences, EncodedCorpus):
             encoded = sentences
         else:

@@ -1,0 +1,61 @@
+"""Shared fixtures for the fastw2v test-suite.
+
+Real data:
+
+* gensim's installed test corpus ``lee_background.cor`` (300 news articles,
+  ~60k tokens) is always available;
+* ``../shared/data`` relative to the repository root (wiki-text8, biomed, ...)
+  may be absent on a user's machine: tests needing it use :data:`SHARED_DATA`
+  and skip with a reason when it is missing (see :func:`shared_file`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gensim.test.utils import datapath
+from gensim.utils import simple_preprocess
+
+#: ``<repo>/../shared/data`` -- real corpora and vectors; optional.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+#: gensim's Lee background corpus: 300 news articles, one per line.
+LEE_PATH = Path(datapath("lee_background.cor"))
+
+
+def shared_file(name: str) -> Path:
+    """Path of ``name`` in the shared data directory; skips the calling test when it is absent."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"needs {path} (the shared data directory ../shared/data is absent on this machine)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def lee_path() -> Path:
+    """The raw Lee corpus file (whitespace tokens, case and punctuation kept)."""
+    return LEE_PATH
+
+
+@pytest.fixture(scope="session")
+def lee_corpus() -> list[list[str]]:
+    """The Lee corpus as a list of sentences (one per article), lowercased with gensim's ``simple_preprocess``."""
+    with open(LEE_PATH, encoding="utf-8") as fh:
+        sentences = [simple_preprocess(line) for line in fh]
+    sentences = [s for s in sentences if s]
+    assert len(sentences) == 300
+    return sentences
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared data directory; skips the test when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"needs {SHARED_DATA} (the shared data directory ../shared/data is absent on this machine)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def wiki_text8(shared_data) -> Path:
+    """``../shared/data/wiki-text8.txt.gz`` (16.7M tokens of Wikipedia, one article per line), or skip."""
+    return shared_file("wiki-text8.txt.gz")

@@ -1,0 +1,223 @@
+"""Corpus reading (plain, .gz, .bz2, directories), encoding errors, long lines, batching and spilling."""
+from __future__ import annotations
+
+import bz2
+import gzip
+
+import numpy as np
+import pytest
+
+import fastw2v
+from fastw2v.corpus import EncodedCorpus, TextCorpus, as_sentences, encode, expand_paths
+from fastw2v.errors import CorpusError, FastW2VError, MissingFileError
+
+LINES = ["the cat sat on the mat", "", "  the dog   sat\ton the log  ", "a cat and a dog"]
+EXPECTED = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat", "on", "the", "log"],
+            ["a", "cat", "and", "a", "dog"]]
+
+
+def _write(path, lines=LINES, opener=open):
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    with opener(path, "wb") as fh:
+        fh.write(data)
+    return path
+
+
+@pytest.mark.parametrize("name,opener", [("plain.txt", open), ("packed.txt.gz", gzip.open),
+                                         ("packed.txt.bz2", bz2.open)])
+def test_reads_plain_gz_and_bz2(tmp_path, name, opener):
+    path = _write(tmp_path / name, opener=opener)
+    corpus = TextCorpus(path)
+    assert list(corpus) == EXPECTED
+    assert list(corpus) == EXPECTED  # re-iterable
+    # the same through the model API, by path
+    model = fastw2v.Word2Vec(min_count=1, vector_size=4, negative=1, workers=1)
+    model.build_vocab(str(path))
+    assert set(model.vocab.words) == {w for s in EXPECTED for w in s}
+    assert model.vocab.words[0] == "the"
+    assert model.vocab.counts[0] == 4
+
+
+def test_reads_directory_in_sorted_order_and_skips_hidden_files(tmp_path):
+    d = tmp_path / "corpus"
+    d.mkdir()
+    _write(d / "b.txt.gz", ["second file"], opener=gzip.open)
+    _write(d / "a.txt", ["first file", "more words"])
+    _write(d / "c.bz2", ["third"], opener=bz2.open)
+    _write(d / ".hidden", ["never read"])
+    (d / "subdir").mkdir()
+    assert [p.rsplit("/", 1)[-1] for p in expand_paths(d)] == ["a.txt", "b.txt.gz", "c.bz2"]
+    assert list(TextCorpus(d)) == [["first", "file"], ["more", "words"], ["second", "file"], ["third"]]
+    # a list mixing a directory and a file
+    extra = _write(tmp_path / "extra.txt", ["extra line"])
+    assert list(as_sentences([str(d), extra]))[-1] == ["extra", "line"]
+
+
+def test_reads_lee_corpus_file(lee_path):
+    corpus = TextCorpus(lee_path)
+    sentences = list(corpus)
+    assert len(sentences) == 300
+    assert sum(map(len, sentences)) == 59_890
+    assert corpus.bad_encoding_lines == 0
+    with open(lee_path, encoding="utf-8") as fh:
+        assert sentences[0] == fh.readline().split()
+
+
+def test_empty_directory_is_a_corpus_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match="empty"):
+        TextCorpus(tmp_path / "empty")
+
+
+def test_one_shot_generator_is_refused():
+    gen = (s for s in EXPECTED)
+    with pytest.raises(CorpusError, match="one-shot"):
+        as_sentences(gen)
+    model = fastw2v.Word2Vec(min_count=1, vector_size=4, workers=1)
+    with pytest.raises(CorpusError):
+        model.build_vocab(s for s in EXPECTED)
+    with pytest.raises(CorpusError):
+        model.build_vocab(iter(EXPECTED))
+
+
+def test_sentence_given_as_string_is_refused():
+    model = fastw2v.Word2Vec(min_count=1, vector_size=4, workers=1)
+    with pytest.raises(CorpusError, match="str"):
+        model.build_vocab([["ok", "tokens"], "not split"])
+
+
+def test_missing_path_is_missing_file_error(tmp_path):
+    missing = tmp_path / "nope.txt"
+    with pytest.raises(MissingFileError, match="nope.txt") as info:
+        TextCorpus(missing)
+    assert isinstance(info.value, OSError) and isinstance(info.value, FileNotFoundError)
+    assert isinstance(info.value, FastW2VError)
+    model = fastw2v.Word2Vec(min_count=1, vector_size=4, workers=1)
+    with pytest.raises(MissingFileError):
+        model.build_vocab(str(missing))
+    with pytest.raises(OSError):
+        model.build_vocab([_write(tmp_path / "present.txt"), missing])
+
+
+def test_empty_corpus_and_min_count_errors(tmp_path):
+    model = fastw2v.Word2Vec(min_count=1, vector_size=4, workers=1)
+    with pytest.raises(CorpusError, match="empty"):
+        model.build_vocab([])
+    with pytest.raises(CorpusError, match="empty"):
+        model.build_vocab([[], []])
+    blank = _write(tmp_path / "blank.txt", ["", "   ", "\t"])
+    with pytest.raises(CorpusError, match="blank.txt"):
+        model.build_vocab(blank)
+    strict = fastw2v.Word2Vec(min_count=3, vector_size=4, workers=1)
+    with pytest.raises(CorpusError, match="min_count=3"):
+        strict.build_vocab(EXPECTED[2:])  # 'a' occurs twice at most
+    assert strict.vocab is None
+
+
+def test_invalid_utf8_replaced_and_counted(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"good line here\nbad \xff\xfe token\nfine again\nalso \xc3( broken\n")
+    corpus = TextCorpus(path)
+    sentences = list(corpus)
+    assert corpus.bad_encoding_lines == 2
+    assert sentences[0] == ["good", "line", "here"]
+    assert sentences[1] == ["bad", "\ufffd\ufffd", "token"]
+    assert sentences[3][0] == "also" and "\ufffd" in sentences[3][1]
+    # counted afresh on each pass
+    list(corpus)
+    assert corpus.bad_encoding_lines == 2
+
+
+def test_strict_encoding_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"good line\nsecond good\nbad \xff token\n")
+    with pytest.raises(CorpusError, match=r"bad\.txt.*line 3"):
+        list(TextCorpus(path, strict_encoding=True))
+    model = fastw2v.Word2Vec(min_count=1, vector_size=4, workers=1, strict_encoding=True)
+    with pytest.raises(CorpusError, match="line 3"):
+        model.build_vocab(str(path))
+
+
+def test_long_line_split_without_losing_tokens(tmp_path):
+    words = [f"w{i}" for i in range(37)]
+    long_line = [words[i % 37] for i in range(25_000)]
+    path = _write(tmp_path / "long.txt", ["w1 w2 w3", " ".join(long_line), "w5 w6"])
+    model = fastw2v.Word2Vec(min_count=1, vector_size=4, workers=1)
+    assert model.config.max_sentence_length == 10_000
+    model.build_vocab(str(path))
+    encoded = model.encode(str(path))
+    index = model.vocab.index
+    expected_ids = [index[w] for w in ["w1", "w2", "w3", *long_line, "w5", "w6"]]
+    assert encoded.token_ids.dtype == np.int32
+    assert encoded.token_ids.tolist() == expected_ids
+    assert encoded.sentence_offsets.tolist() == [0, 3, 10_003, 20_003, 25_003, 25_005]
+    assert encoded.split_lines == 1
+    assert encoded.raw_tokens == 25_005
+    assert encoded.n_sentences == 5 and encoded.n_tokens == 25_005
+
+
+def test_out_of_vocabulary_words_dropped_before_splitting():
+    index = {"a": 0, "b": 1}
+    sentence = ["a", "zz", "b", "zz", "zz", "a", "b", "zz", "a"]  # 5 known tokens
+    encoded = encode([sentence, ["zz"], ["b"]], index, max_sentence_length=2)
+    assert encoded.token_ids.tolist() == [0, 1, 0, 1, 0, 1]
+    assert encoded.sentence_offsets.tolist() == [0, 2, 4, 5, 6]  # empty sentence skipped
+    assert encoded.raw_tokens == 11
+    assert encoded.split_lines == 1
+
+
+@pytest.mark.parametrize("batch_words", [1, 7, 50, 333, 10_000])
+def test_batches_cover_every_sentence_once(batch_words):
+    rng = np.random.default_rng(batch_words)
+    lengths = rng.integers(1, 120, size=200)
+    lengths[17] = 900  # a sentence longer than most batches
+    offsets = np.zeros(201, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    encoded = EncodedCorpus(token_ids=np.zeros(offsets[-1], dtype=np.int32), sentence_offsets=offsets,
+                            raw_tokens=int(offsets[-1]))
+    batches = encoded.batches(batch_words)
+    covered = [s for a, b in batches for s in range(a, b)]
+    assert covered == list(range(200))
+    assert all(b > a for a, b in batches)
+    assert batches[0][0] == 0 and batches[-1][1] == 200
+    if batch_words >= offsets[-1]:
+        assert batches == [(0, 200)]
+    else:
+        assert len(batches) > 1
+    # batches are about batch_words tokens: none is longer than batch_words plus one sentence
+    for a, b in batches:
+        assert offsets[b] - offsets[a] <= batch_words + lengths[a:b].max()
+
+
+def test_batches_of_empty_corpus():
+    encoded = EncodedCorpus(token_ids=np.zeros(0, np.int32), sentence_offsets=np.zeros(1, np.int64), raw_tokens=0)
+    assert encoded.batches(100) == []
+
+
+def test_spilling_to_disk_gives_the_same_ids(lee_corpus):
+    vocab_words = sorted({w for s in lee_corpus for w in s})
+    index = {w: i for i, w in enumerate(vocab_words[::2])}  # half the words out of vocabulary
+    in_memory = encode(lee_corpus, index, max_sentence_length=100)
+    spilled = encode(lee_corpus, index, max_sentence_length=100, memory_limit=1000, chunk_tokens=500)
+    assert isinstance(spilled.token_ids, np.memmap)
+    assert not isinstance(in_memory.token_ids, np.memmap)
+    assert np.array_equal(spilled.token_ids, in_memory.token_ids)
+    assert np.array_equal(spilled.sentence_offsets, in_memory.sentence_offsets)
+    assert (spilled.raw_tokens, spilled.split_lines) == (in_memory.raw_tokens, in_memory.split_lines)
+    assert in_memory.split_lines > 0
+    # the ids are those of a direct lookup
+    direct = [index[w] for s in lee_corpus for w in s if w in index]
+    assert in_memory.token_ids.tolist() == direct
+
+
+def test_training_on_spilled_corpus_equals_in_memory(lee_corpus):
+    settings = dict(vector_size=16, window=3, min_count=5, sg=True, negative=3, epochs=1, workers=1, seed=2)
+    a = fastw2v.Word2Vec(**settings)
+    a.build_vocab(lee_corpus)
+    b = fastw2v.Word2Vec(**settings)
+    b.build_vocab(lee_corpus)
+    a.train(lee_corpus)
+    spilled = encode(lee_corpus, b.vocab.index, b.config.max_sentence_length, memory_limit=4096)
+    assert isinstance(spilled.token_ids, np.memmap)
+    b.train(spilled)
+    assert a.weights.w_in.tobytes() == b.weights.w_in.tobytes()

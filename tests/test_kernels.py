@@ -1,0 +1,566 @@
+"""The Numba kernels against small NumPy float64 reference implementations written from the maths.
+
+* ``logistic_block``: the shared update rule (scores from the pre-update rows, then per target
+  ``g = (label - sigma(f)) * lr``, ``grad[i] += g * w_out[row]``, ``w_out[row] += out_lr[row] * sum_i g_i h_i``).
+  The kernel takes sigma and -log sigma either exactly (logit clipped to +-MAX_LOGIT) or, when
+  ``kernels.TABLE_SIZE`` exists, from word2vec.c-style lookup tables (cell centres over
+  [-MAX_LOGIT, MAX_LOGIT], saturated outside); the reference follows whichever rule the kernel
+  documents, computed independently in float64, and a separate test bounds the table's error
+  against the exact sigmoid.
+* ``train_sg`` / ``train_cbow``: sequential over centre words, with window=1 and sample=0 (no randomness
+  reaches the result) and a point-mass noise table (deterministic negatives), and additionally with a
+  larger window, subsampling and a real noise table, where the reference replays the kernels' SplitMix64
+  stream (re-implemented here in pure Python).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from fastw2v import kernels
+from fastw2v.vocabulary import alias_table, huffman_tree, keep_probabilities, noise_distribution
+
+ATOL = 1e-5
+RTOL = 1e-5
+# Table mode only, when a reference logit came within float32 noise of a cell boundary (see _Margin):
+# one cell moves sigma by <= width/4 ~ 1e-3, so g by 1e-3 * lr, a weight by ~1e-3 * lr * |w| and a loss
+# term by <= width ~ 4e-3.
+BOUNDARY_NOISE = 2e-6
+LOOSE_ATOL = 3e-4
+LOOSE_LOSS = 0.02
+
+# ----------------------------------------------------------------------------------------------------
+# pure-Python SplitMix64, as documented in kernels.py
+# ----------------------------------------------------------------------------------------------------
+_M64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _mix(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def _rng_seed(seed: int, epoch: int, sentence: int) -> int:
+    z = _mix((seed + _GOLDEN) & _M64)
+    z = _mix(z ^ ((epoch * _GOLDEN) & _M64))
+    return _mix(z ^ ((sentence + _GOLDEN) & _M64))
+
+
+class _Rng:
+    def __init__(self, seed, epoch, sentence):
+        self.state = _rng_seed(seed, epoch, sentence)
+
+    def bits(self) -> int:
+        self.state = (self.state + _GOLDEN) & _M64
+        return _mix(self.state)
+
+
+def _uniform(bits: int) -> float:
+    return (bits >> 40) / float(1 << 24)
+
+
+def test_python_rng_matches_kernel_rng():
+    for args in [(1, 0, 0), (12345, 3, 17), (0, 0, 10 ** 6)]:
+        assert int(kernels.rng_seed(*args)) == _rng_seed(*args)
+    state = np.uint64(kernels.rng_seed(5, 1, 2))
+    rng = _Rng(5, 1, 2)
+    for _ in range(5):
+        state, bits = kernels.rng_next(state)
+        state = np.uint64(state)
+        assert int(bits) == rng.bits()
+
+
+# ----------------------------------------------------------------------------------------------------
+# reference implementations (float64)
+# ----------------------------------------------------------------------------------------------------
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+TABLE_MODE = hasattr(kernels, "TABLE_SIZE")
+MAX_LOGIT = float(kernels.MAX_LOGIT)
+
+
+def _tolerances():
+    """(weight atol, loss abs tolerance) for the reference computed since the last ``_Margin.value`` reset."""
+    if TABLE_MODE and _Margin.value < BOUNDARY_NOISE:
+        return LOOSE_ATOL, LOOSE_LOSS
+    return ATOL, ATOL
+
+
+class _Margin:
+    """Smallest distance of a reference logit to a table-cell boundary since the last reset.
+
+    The kernel computes logits in float32 (vectorised, in an unspecified order), the reference in
+    float64; they differ by ~1e-7. A logit that close to a cell boundary may fall in the neighbouring
+    cell in the kernel, which moves sigma by up to ~1e-3 (one cell): the comparison is then only
+    meaningful to the table's resolution.
+    """
+
+    value = math.inf
+
+
+def ref_sigmoid(f):
+    """(sigma(f), -log sigma(f)) by the kernel's documented rule, in float64."""
+    if not TABLE_MODE:
+        f = min(max(f, -MAX_LOGIT), MAX_LOGIT)
+        return _sigmoid(f), math.log1p(math.exp(-f))
+    m = MAX_LOGIT
+    width = 2 * m / kernels.TABLE_SIZE
+    if f >= m:
+        _Margin.value = min(_Margin.value, f - m)
+        return 1.0, 0.0
+    if f <= -m:
+        _Margin.value = min(_Margin.value, -m - f)
+        return 0.0, -f
+    k = math.floor((f + m) / width)
+    _Margin.value = min(_Margin.value, f - (-m + k * width), (-m + (k + 1) * width) - f)
+    centre = -m + (k + 0.5) * width
+    return _sigmoid(centre), math.log1p(math.exp(-centre))
+
+
+def ref_pair_loss(f, label):
+    """-log sigma(f) for label 1, -log(1 - sigma(f)) = f - log sigma(f) for label 0, as the kernel computes them."""
+    _, neg_log_sig = ref_sigmoid(f)
+    if label == 1:
+        return neg_log_sig
+    return neg_log_sig + (f if TABLE_MODE else min(max(f, -MAX_LOGIT), MAX_LOGIT))
+
+
+def ref_logistic_block(hidden, w_out, targets, labels, lr, out_lr, grad):
+    """float64 reference of ``kernels.logistic_block``; updates ``w_out`` and ``grad`` in place, returns loss."""
+    hidden = np.asarray(hidden, dtype=np.float64)
+    scores = np.array([[float(h @ w_out[row]) for h in hidden] for row in targets])  # all before any update
+    loss = 0.0
+    for t, (row, label) in enumerate(zip(targets, labels)):
+        step = np.zeros(w_out.shape[1])
+        for i in range(len(hidden)):
+            f = scores[t, i]
+            s, _ = ref_sigmoid(f)
+            loss += ref_pair_loss(f, label)
+            g = (label - s) * lr
+            grad[i] += g * w_out[row]       # the row as it is before this target's update
+            step += g * hidden[i]
+        w_out[row] += out_lr[row] * step
+    return loss
+
+
+def ref_train(arch, token_ids, offsets, first, last, w, tables, window, negative, hs, cbow_mean,
+              lr_start, lr_end, epoch_tokens, seed, epoch):
+    """Reference of ``train_sg`` (arch='sg') / ``train_cbow`` (arch='cbow'), sequential over centre words.
+
+    ``w`` is a dict of float64 arrays updated in place. Returns (loss, pairs, kept).
+    """
+    keep_prob, thr, alias, codes, points, hs_offsets = tables
+    loss, pairs, kept = 0.0, 0, 0
+    for s in range(first, last):
+        start = int(offsets[s])
+        lr = lr_start + (lr_end - lr_start) * start / epoch_tokens
+        rng = _Rng(seed, epoch, s)
+        sentence = []
+        for k in range(start, int(offsets[s + 1])):
+            word = int(token_ids[k])
+            p = float(keep_prob[word])
+            if p < 1.0 and _uniform(rng.bits()) >= p:
+                continue
+            sentence.append(word)
+        n = len(sentence)
+        kept += n
+        for i in range(n):
+            reach = window - rng.bits() % window
+            context = [sentence[j] for j in range(max(0, i - reach), min(n, i + reach + 1)) if j != i]
+            if not context:
+                continue
+            centre = sentence[i]
+            if arch == "sg":
+                hidden = w["w_in"][context].copy()
+            else:
+                hidden = w["w_in"][context].sum(axis=0, keepdims=True)
+                if cbow_mean:
+                    hidden /= len(context)
+            grad = np.zeros_like(hidden)
+            if hs:
+                path = range(int(hs_offsets[centre]), int(hs_offsets[centre + 1]))
+                targets = [int(points[k]) for k in path]
+                labels = [1 - int(codes[k]) for k in path]
+                loss += ref_logistic_block(hidden, w["w_out_hs"], targets, labels, lr, w["out_hs_lr"], grad)
+            if negative > 0:
+                targets, labels = [centre], [1]
+                for _ in range(negative):
+                    bits = rng.bits()
+                    k = bits % len(alias)
+                    if _uniform(bits) >= float(thr[k]):
+                        k = int(alias[k])
+                    if k == centre:
+                        continue
+                    targets.append(int(k))
+                    labels.append(0)
+                loss += ref_logistic_block(hidden, w["w_out_ns"], targets, labels, lr, w["out_ns_lr"], grad)
+            for k, word in enumerate(context):
+                w["w_in"][word] += w["in_lr"][word] * (grad[k] if arch == "sg" else grad[0])
+            pairs += len(context) if arch == "sg" else 1
+    return loss, pairs, kept
+
+
+# ----------------------------------------------------------------------------------------------------
+# logistic_block
+# ----------------------------------------------------------------------------------------------------
+
+def _block_inputs(rng, n_in, n_rows, dim, n_targets, scale=0.5):
+    hidden = (rng.standard_normal((n_in, dim)) * scale).astype(np.float32)
+    w_out = (rng.standard_normal((n_rows, dim)) * scale).astype(np.float32)
+    return hidden, w_out
+
+
+def _run_block(hidden, w_out, targets, labels, lr, out_lr, max_in=None, max_targets=None):
+    """Call the kernel with scratch arrays larger than needed (as the training kernels do)."""
+    n_in, dim = hidden.shape
+    max_in = max_in or n_in + 2
+    max_targets = max_targets or len(targets) + 3
+    h = np.zeros((max_in, dim), dtype=np.float32)
+    h[:n_in] = hidden
+    t = np.zeros(max_targets, dtype=np.int32)
+    t[:len(targets)] = targets
+    lab = np.zeros(max_targets, dtype=np.float32)
+    lab[:len(labels)] = labels
+    grad = np.zeros((max_in, dim), dtype=np.float32)
+    scores = np.zeros((max_targets, max_in), dtype=np.float32)
+    out_grad = np.zeros(dim, dtype=np.float32)
+    w = w_out.copy()
+    loss = kernels.logistic_block(h, n_in, w, t, lab, len(targets), np.float32(lr), out_lr, grad, scores, out_grad)
+    assert np.all(grad[n_in:] == 0)  # rows past n_in untouched
+    return loss, w, grad[:n_in]
+
+
+@pytest.mark.parametrize("case", [
+    # (n_in, n_rows, dim, targets, labels, lr)
+    (1, 6, 8, [2, 0, 5], [1, 0, 0], 0.05),
+    (4, 7, 8, [3, 1, 6, 0], [1, 0, 0, 0], 0.1),
+    (3, 9, 5, [8, 4, 7, 2, 1], [1, 1, 0, 1, 0], 0.025),   # HS-like mixed labels
+    (2, 5, 8, [1, 4, 4, 0], [1, 0, 0, 0], 0.2),           # a repeated negative: sequential on that row
+    (6, 4, 16, [0, 1, 2, 3], [0, 1, 0, 1], 0.5),
+])
+def test_logistic_block_matches_reference(case):
+    n_in, n_rows, dim, targets, labels, lr = case
+    rng = np.random.default_rng(n_in * 100 + dim)
+    hidden, w_out = _block_inputs(rng, n_in, n_rows, dim, len(targets))
+    out_lr = np.ones(n_rows, dtype=np.float32)
+    out_lr[targets[1]] = 0.0   # a frozen target row
+    out_lr[targets[-1]] = 0.5 if targets[-1] != targets[1] else 0.0
+    loss, w_new, grad = _run_block(hidden, w_out, targets, labels, lr, out_lr)
+
+    w_ref = w_out.astype(np.float64)
+    grad_ref = np.zeros((n_in, dim))
+    _Margin.value = math.inf
+    loss_ref = ref_logistic_block(hidden, w_ref, targets, labels, lr, out_lr.astype(np.float64), grad_ref)
+    atol, loss_tol = _tolerances()
+    assert loss == pytest.approx(loss_ref, rel=RTOL, abs=loss_tol)
+    np.testing.assert_allclose(grad, grad_ref, atol=atol, rtol=RTOL)
+    np.testing.assert_allclose(w_new, w_ref, atol=atol, rtol=RTOL)
+    # the frozen row is bit-identical, rows that are not targets are untouched, others moved
+    assert w_new[targets[1]].tobytes() == w_out[targets[1]].tobytes()
+    untouched = sorted(set(range(n_rows)) - set(targets))
+    assert w_new[untouched].tobytes() == w_out[untouched].tobytes()
+    assert not np.array_equal(w_new[targets[0]], w_out[targets[0]])
+    assert np.abs(grad).sum() > 0
+
+
+def test_logistic_block_loss_values_and_saturation():
+    # one input; f = 2 * 1.501 = 3.002 exactly in float32 (the middle of a table cell)
+    hidden = np.array([[2.0, 0.0]], dtype=np.float32)
+    w_out = np.array([[1.501, 0.0], [-1.501, 0.0], [100.0, 0.0], [-100.0, 0.0]], dtype=np.float32)
+    f = float(np.float32(2.0) * np.float32(1.501))
+    out_lr = np.ones(4, dtype=np.float32)
+    loss, _, grad = _run_block(hidden, w_out, [0], [1], 0.1, out_lr)
+    assert loss == pytest.approx(ref_pair_loss(f, 1), rel=1e-6)
+    assert loss == pytest.approx(-math.log(_sigmoid(f)), abs=2e-3)
+    assert grad[0, 0] == pytest.approx((1 - ref_sigmoid(f)[0]) * 0.1 * 1.501, rel=1e-5)
+    loss, _, _ = _run_block(hidden, w_out, [0], [0], 0.1, out_lr)
+    assert loss == pytest.approx(ref_pair_loss(f, 0), rel=1e-6)
+    assert loss == pytest.approx(-math.log(1 - _sigmoid(f)), abs=2e-3)
+    # f = +200 with label 0 and f = -200 with label 1: saturated, finite, the largest possible steps
+    loss, w_new, grad = _run_block(hidden, w_out, [2, 3], [0, 1], 0.1, out_lr)
+    assert loss == pytest.approx(ref_pair_loss(200.0, 0) + ref_pair_loss(-200.0, 1), rel=1e-6)
+    assert loss >= 2 * min(MAX_LOGIT, 200.0) - 1e-3
+    assert np.isfinite(w_new).all() and np.isfinite(grad).all()
+    # saturated gradient: g = (label - sigma(f)) * lr = -0.1 for row 2 and +0.1 for row 3
+    np.testing.assert_allclose(grad[0], -0.1 * w_out[2] + 0.1 * w_out[3], rtol=1e-6)
+
+
+def _kernel_sigmoid_and_loss(f, label):
+    """sigma(f) and the pair loss as logistic_block computes them for the float32 logit ``f``."""
+    hidden = np.array([[f, 0.0]], dtype=np.float32)
+    w_out = np.array([[1.0, 1.0]], dtype=np.float32)  # score = f * 1 + 0 * 1 = f exactly
+    loss, _, grad = _run_block(hidden, w_out, [0], [label], 1.0, np.zeros(1, dtype=np.float32))
+    return label - float(grad[0, 1]), loss  # g = (label - sigma) * lr with lr = 1
+
+
+def _exact_pair_loss(f, label):
+    return float(np.logaddexp(0.0, -f if label == 1 else f))
+
+
+def test_logistic_block_sigmoid_accuracy_sweep():
+    """Over [-30, 30] sigma is within 5e-4 and the loss within 2e-3 of the exact values
+    (table mode: half a cell of error, and saturation beyond MAX_LOGIT)."""
+    for f in np.linspace(-30, 30, 1201, dtype=np.float32).tolist() + \
+            np.linspace(-9, 9, 1801, dtype=np.float32).tolist():
+        for label in (1, 0):
+            sig, loss = _kernel_sigmoid_and_loss(f, label)
+            assert abs(sig - _sigmoid(f)) <= 5e-4, (f, label, sig)
+            assert abs(loss - _exact_pair_loss(f, label)) <= 2e-3, (f, label, loss)
+
+
+_F32 = np.float32
+EDGE_LOGITS = [-40.0, -30.0, -8.0, float(np.nextafter(_F32(-8), _F32(0))), -7.999, -3.3, -1e-3, 0.0, 0.5, 3.3,
+               7.999, float(np.nextafter(_F32(8), _F32(0)) - _F32(4.8e-7)), 8.0,
+               float(np.nextafter(_F32(8), _F32(16))), 30.0, 40.0,
+               pytest.param(float(np.nextafter(_F32(8), _F32(0))), id="just-below-max")]
+
+
+@pytest.mark.parametrize("f", EDGE_LOGITS)
+def test_logistic_block_edge_logits(f):
+    assert np.float32(f) == f
+    for label in (1, 0):
+        sig, loss = _kernel_sigmoid_and_loss(f, label)
+        assert 0.0 <= sig <= 1.0, (f, label, sig)
+        assert math.isfinite(loss)
+        assert abs(sig - _sigmoid(f)) <= 5e-4, (f, label, sig)
+        if abs(f) <= 30:
+            assert abs(loss - _exact_pair_loss(f, label)) <= 2e-3, (f, label, loss)
+
+
+def _block_loss(hidden, w_out, targets, labels):
+    total = 0.0
+    for row, label in zip(targets, labels):
+        for h in hidden:
+            f = float(h @ w_out[row])
+            total += math.log1p(math.exp(-f)) + (f if label == 0 else 0.0)
+    return total
+
+
+def test_logistic_block_gradient_is_the_loss_gradient():
+    """grad / lr == -dL/dhidden and the output-row change == -lr * out_lr * dL/dw_out (finite differences)."""
+    rng = np.random.default_rng(42)
+    n_in, n_rows, dim = 3, 6, 5
+    targets, labels = [4, 0, 2, 5], [1, 0, 0, 1]  # distinct rows
+    hidden, w_out = _block_inputs(rng, n_in, n_rows, dim, len(targets))
+    lr = 0.05
+    out_lr = np.array([1.0, 0.5, 1.0, 0.0, 1.0, 0.25], dtype=np.float32)
+    loss, w_new, grad = _run_block(hidden, w_out, targets, labels, lr, out_lr)
+    h64, w64 = hidden.astype(np.float64), w_out.astype(np.float64)
+    # each pair within 2e-3 of the exact loss with the lookup table
+    assert loss == pytest.approx(_block_loss(h64, w64, targets, labels), rel=1e-5,
+                                 abs=len(targets) * n_in * 2e-3 if TABLE_MODE else 0)
+    eps = 1e-6
+    d_hidden = np.zeros_like(h64)
+    for i in range(n_in):
+        for c in range(dim):
+            plus, minus = h64.copy(), h64.copy()
+            plus[i, c] += eps
+            minus[i, c] -= eps
+            d_hidden[i, c] = (_block_loss(plus, w64, targets, labels) - _block_loss(minus, w64, targets, labels)) / (2 * eps)
+    # exact sigmoid: agreement to finite-difference precision; lookup table: to the table's accuracy
+    # (sigma within 5e-4, summed over 4 targets with |w| < ~1.5)
+    atol = 4e-3 if TABLE_MODE else 1e-5
+    np.testing.assert_allclose(grad / lr, -d_hidden, rtol=1e-4, atol=atol)
+    d_w = np.zeros_like(w64)
+    for row in range(n_rows):
+        for c in range(dim):
+            plus, minus = w64.copy(), w64.copy()
+            plus[row, c] += eps
+            minus[row, c] -= eps
+            d_w[row, c] = (_block_loss(h64, plus, targets, labels) - _block_loss(h64, minus, targets, labels)) / (2 * eps)
+    change = w_new.astype(np.float64) - w64
+    np.testing.assert_allclose(change, -lr * out_lr[:, None] * d_w, rtol=1e-4, atol=atol * lr)
+    assert np.all(d_w[[1, 3]] == 0)  # rows 1 and 3 are not targets
+
+
+# ----------------------------------------------------------------------------------------------------
+# train_sg / train_cbow against the reference
+# ----------------------------------------------------------------------------------------------------
+
+COUNTS = np.array([9, 7, 5, 4, 2, 1], dtype=np.int64)  # 6 words
+DIM = 8
+# two sentences; "1 3 1" gives a centre whose two contexts are the same word, "2" is the noise word
+SENTENCES = [[0, 1, 2, 3, 4, 5, 0, 2, 1], [1, 3, 1, 5, 2]]
+NOISE_WORD = 2
+
+
+def _corpus(sentences=SENTENCES):
+    token_ids = np.array([w for s in sentences for w in s], dtype=np.int32)
+    offsets = np.zeros(len(sentences) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(s) for s in sentences])
+    return token_ids, offsets
+
+
+def _point_mass_table(n, j):
+    threshold = np.zeros(n, dtype=np.float32)
+    threshold[j] = 1.0
+    alias = np.full(n, j, dtype=np.int32)
+    return threshold, alias
+
+
+def _setup(hs, negative, seed=0, noise="point", sample=0.0, counts=COUNTS, dim=DIM):
+    n = len(counts)
+    rng = np.random.default_rng(seed)
+    w = {
+        "w_in": (rng.standard_normal((n, dim)) * 0.3).astype(np.float32),
+        "w_out_ns": (rng.standard_normal((n if negative else 0, dim)) * 0.3).astype(np.float32),
+        "w_out_hs": (rng.standard_normal((n - 1 if hs else 0, dim)) * 0.3).astype(np.float32),
+        "in_lr": np.ones(n, dtype=np.float32),
+        "out_ns_lr": np.ones(n if negative else 0, dtype=np.float32),
+        "out_hs_lr": np.ones(n - 1 if hs else 0, dtype=np.float32),
+    }
+    if negative == 0:
+        thr, alias = np.ones(1, np.float32), np.zeros(1, np.int32)
+    elif noise == "point":
+        thr, alias = _point_mass_table(n, NOISE_WORD)
+    else:
+        thr, alias = alias_table(noise_distribution(counts))
+    if hs:
+        tree = huffman_tree(counts)
+        codes, points, offsets = tree.codes, tree.points, tree.offsets
+    else:
+        codes, points, offsets = np.zeros(0, np.uint8), np.zeros(0, np.int32), np.zeros(1, np.int64)
+    tables = (keep_probabilities(counts, sample), thr, alias, codes, points, offsets)
+    return w, tables
+
+
+def _run_kernel(arch, token_ids, offsets, first, last, w, tables, window, negative, hs, cbow_mean,
+                lr_start, lr_end, seed, epoch):
+    keep_prob, thr, alias, codes, points, hs_offsets = tables
+    common = (token_ids, offsets, first, last, w["w_in"], w["w_out_ns"], w["w_out_hs"], w["in_lr"],
+              w["out_ns_lr"], w["out_hs_lr"], keep_prob, thr, alias, codes, points, hs_offsets, window, negative, hs)
+    tail = (lr_start, lr_end, int(token_ids.shape[0]), seed, epoch)
+    if arch == "sg":
+        return kernels.train_sg(*common, *tail)
+    return kernels.train_cbow(*common, cbow_mean, *tail)
+
+
+def _compare(arch, hs, negative, cbow_mean=True, window=1, noise="point", sample=0.0, seed=7, epoch=0,
+             sentences=SENTENCES, first=0, last=None, lr_start=0.05, lr_end=0.01, tweak=None, counts=COUNTS):
+    token_ids, offsets = _corpus(sentences)
+    last = len(sentences) if last is None else last
+    w, tables = _setup(hs, negative, noise=noise, sample=sample, counts=counts)
+    if tweak is not None:
+        tweak(w)
+    before = {k: v.copy() for k, v in w.items()}
+    ref = {k: v.astype(np.float64) for k, v in w.items()}
+    _Margin.value = math.inf
+    loss, pairs, kept = _run_kernel(arch, token_ids, offsets, first, last, w, tables, window, negative, hs,
+                                    cbow_mean, lr_start, lr_end, seed, epoch)
+    ref_loss, ref_pairs, ref_kept = ref_train(arch, token_ids, offsets, first, last, ref, tables, window, negative,
+                                              hs, cbow_mean, lr_start, lr_end, int(token_ids.shape[0]), seed, epoch)
+    assert (pairs, kept) == (ref_pairs, ref_kept)
+    atol, loss_tol = _tolerances()
+    assert loss == pytest.approx(ref_loss, rel=RTOL, abs=loss_tol)
+    for name in ("w_in", "w_out_ns", "w_out_hs"):
+        np.testing.assert_allclose(w[name], ref[name], atol=atol, rtol=RTOL, err_msg=name)
+    for name in ("in_lr", "out_ns_lr", "out_hs_lr"):
+        assert np.array_equal(w[name], before[name])
+    return before, w, (loss, pairs, kept)
+
+
+MODES = {"hs": (True, 0), "ns": (False, 2), "hs+ns": (True, 3)}
+ARCHS = [("sg", True), ("cbow", True), ("cbow", False)]  # (arch, cbow_mean)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("arch,cbow_mean", ARCHS, ids=["sg", "cbow-mean", "cbow-sum"])
+def test_train_kernel_window1_matches_reference(arch, cbow_mean, mode):
+    hs, negative = MODES[mode]
+    before, after, (loss, pairs, kept) = _compare(arch, hs, negative, cbow_mean=cbow_mean)
+    n_tokens = sum(len(s) for s in SENTENCES)
+    assert kept == n_tokens  # sample=0 keeps everything
+    # window=1: every centre has its neighbours as context, 2 per interior word, 1 at each sentence end
+    expected_pairs = sum(2 * len(s) - 2 for s in SENTENCES) if arch == "sg" else n_tokens
+    assert pairs == expected_pairs
+    assert loss > 0
+    for name in ("w_in",) + (("w_out_hs",) if hs else ()) + (("w_out_ns",) if negative else ()):
+        assert not np.array_equal(after[name], before[name]), name
+
+
+def test_point_mass_noise_skips_centre_equal_to_noise_word():
+    """With a point-mass noise table an NS example has [centre, j, j, ...] targets, or only [centre] when
+    the centre is j; the loss counts exactly those pairs."""
+    sentences = [[NOISE_WORD, 0]]  # centre 2 (skip all negatives), then centre 0 (2 negatives = word 2)
+    before, after, (loss, pairs, kept) = _compare("sg", False, 2, sentences=sentences)
+    assert (pairs, kept) == (2, 2)
+    # only the output rows of the two centres moved: the negatives all hit the noise word (itself a centre)
+    moved = [r for r in range(len(COUNTS)) if not np.array_equal(after["w_out_ns"][r], before["w_out_ns"][r])]
+    assert moved == [0, NOISE_WORD]
+    # loss terms: centre 2 -> [2] (both draws skipped), centre 0 -> [0, 2, 2]; recompute from the start weights
+    w_in, w_out = before["w_in"].astype(np.float64), before["w_out_ns"].astype(np.float64)
+    f2 = w_in[0] @ w_out[NOISE_WORD]
+    _Margin.value = math.inf
+    first = ref_pair_loss(f2, 1)
+    assert loss > first  # the second example adds three positive terms
+    assert loss == pytest.approx(first + ref_logistic_block(
+        [w_in[NOISE_WORD]], _after_first(w_in, w_out), [0, NOISE_WORD, NOISE_WORD], [1, 0, 0],
+        0.05, np.ones(len(COUNTS)), np.zeros((1, DIM))), rel=1e-5, abs=_tolerances()[1])  # lr = lr_start
+
+
+def _after_first(w_in, w_out, lr=0.05):
+    """Output rows after the first example of the sentence [2, 0] (centre 2, context 0, no negatives)."""
+    w_out = w_out.copy()
+    g = (1 - ref_sigmoid(w_in[0] @ w_out[NOISE_WORD])[0]) * lr
+    w_out[NOISE_WORD] += g * w_in[0]
+    return w_out
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("arch,cbow_mean", ARCHS, ids=["sg", "cbow-mean", "cbow-sum"])
+def test_train_kernel_random_stream_matches_reference(arch, cbow_mean, mode):
+    """window 3, subsampling and a real noise table: the reference replays the SplitMix64 stream."""
+    hs, negative = MODES[mode]
+    counts = np.array([400, 150, 60, 30, 12, 5, 3, 1], dtype=np.int64)
+    rng = np.random.default_rng(11)
+    sentences = [rng.integers(0, len(counts), size=k).tolist() for k in (17, 1, 9, 25, 4)]
+    _, _, (loss, pairs, kept) = _compare(arch, hs, negative, cbow_mean=cbow_mean, window=3, noise="alias",
+                                         sample=0.05, counts=counts, sentences=sentences, seed=3, epoch=2)
+    n_tokens = sum(len(s) for s in sentences)
+    assert 0 < kept < n_tokens  # subsampling dropped some tokens
+    assert pairs > 0
+
+
+def test_train_kernel_sentence_range_only_touches_that_range():
+    token_ids, offsets = _corpus()
+    # training sentence 1 alone equals the reference on sentence 1 (lr taken at its first token)
+    _compare("sg", True, 2, first=1, last=2)
+    _compare("cbow", True, 2, first=1, last=2)
+    # an empty range changes nothing
+    w, tables = _setup(True, 2)
+    before = {k: v.copy() for k, v in w.items()}
+    loss, pairs, kept = _run_kernel("sg", token_ids, offsets, 1, 1, w, tables, 1, 2, True, True, 0.05, 0.01, 7, 0)
+    assert (loss, pairs, kept) == (0.0, 0, 0)
+    for k in w:
+        assert w[k].tobytes() == before[k].tobytes()
+
+
+def _freeze(w):
+    w["in_lr"][[0, 3]] = 0.0          # words 0 and 3 occur as contexts: frozen input rows
+    w["in_lr"][1] = 0.5               # a slower row
+    if w["out_ns_lr"].size:
+        w["out_ns_lr"][[0, NOISE_WORD]] = 0.0
+    if w["out_hs_lr"].size:
+        w["out_hs_lr"][[len(w["out_hs_lr"]) - 1]] = 0.0   # the root: on every path
+        w["out_hs_lr"][0] = 0.5
+
+
+@pytest.mark.parametrize("arch,cbow_mean", ARCHS, ids=["sg", "cbow-mean", "cbow-sum"])
+def test_frozen_rows_bit_identical(arch, cbow_mean):
+    before, after, _ = _compare(arch, True, 2, cbow_mean=cbow_mean, tweak=_freeze)
+    frozen = {"w_in": [0, 3], "w_out_ns": [0, NOISE_WORD], "w_out_hs": [len(COUNTS) - 2]}
+    for name, rows in frozen.items():
+        assert after[name][rows].tobytes() == before[name][rows].tobytes(), name
+        others = [r for r in range(after[name].shape[0]) if r not in rows]
+        changed = [r for r in others if not np.array_equal(after[name][r], before[name][r])]
+        assert changed, f"no unfrozen row of {name} moved"
+    # every unfrozen input row occurring in the corpus moved
+    for word in (1, 2, 4, 5):
+        assert not np.array_equal(after["w_in"][word], before["w_in"][word])

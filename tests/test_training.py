@@ -1,0 +1,302 @@
+"""Training through the model API: determinism, threads, loss, frozen rows, resume, quality, config errors."""
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+
+import fastw2v
+from fastw2v.errors import ConfigError
+
+MATRICES = ("w_in", "w_out_ns", "w_out_hs")
+
+
+def _train(corpus, **settings):
+    model = fastw2v.Word2Vec(**settings)
+    model.build_vocab(corpus)
+    model.train(corpus)
+    return model
+
+
+def _same_weights(a, b):
+    return all(getattr(a.weights, n).tobytes() == getattr(b.weights, n).tobytes() for n in MATRICES)
+
+
+def _unit(matrix):
+    matrix = np.asarray(matrix, dtype=np.float64)
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+def _rank(model, unit, a, b):
+    """How many words (other than ``a``) are closer to ``a`` than ``b`` is: 0 = nearest neighbour."""
+    idx = model.vocab.index
+    sims = unit @ unit[idx[a]]
+    sims[idx[a]] = -np.inf
+    return int((sims > sims[idx[b]]).sum())
+
+
+SMALL = dict(vector_size=24, window=4, min_count=5, sg=True, negative=5, epochs=2, seed=3)
+
+
+# ----------------------------------------------------------------------------------------------------
+# determinism and threads
+# ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", [dict(sg=True, hs=False, negative=5), dict(sg=False, hs=True, negative=0),
+                                  dict(sg=True, hs=True, negative=2)], ids=["sg-ns", "cbow-hs", "sg-hs-ns"])
+def test_single_worker_is_bit_identical_for_a_seed(lee_corpus, mode):
+    settings = {**SMALL, **mode, "workers": 1}
+    a = _train(lee_corpus, **settings)
+    b = _train(lee_corpus, **settings)
+    assert _same_weights(a, b)
+    assert [h.loss for h in a.history] == [h.loss for h in b.history]
+    assert [h.pairs for h in a.history] == [h.pairs for h in b.history]
+    c = _train(lee_corpus, **{**settings, "seed": 4})
+    assert not np.array_equal(a.weights.w_in, c.weights.w_in)
+    trained = [n for n in MATRICES if getattr(a.weights, n).size]
+    for name in trained:
+        assert not np.array_equal(getattr(a.weights, name), getattr(c.weights, name)), name
+
+
+def test_two_workers_train(lee_corpus):
+    model = _train(lee_corpus, **{**SMALL, "epochs": 4, "workers": 2, "batch_words": 5000})
+    losses = [h.loss for h in model.history]
+    assert len(losses) == 4
+    assert all(np.isfinite(losses))
+    assert losses[-1] < losses[0]
+    for name in MATRICES:
+        assert np.isfinite(getattr(model.weights, name)).all()
+    assert model.position.epoch == 4 and model.position.sentence == 0
+    # all tokens processed in every epoch
+    n_tokens = model.encode(lee_corpus).n_tokens
+    assert all(h.words == n_tokens for h in model.history)
+
+
+def test_loss_decreases_over_epochs_sg_ns(lee_corpus):
+    model = _train(lee_corpus, vector_size=32, window=5, min_count=5, sg=True, negative=5, epochs=5, workers=1,
+                   seed=1)
+    losses = [h.loss for h in model.history]
+    assert [h.epoch for h in model.history] == list(range(5))
+    assert losses[-1] < losses[0] - 0.2, losses
+    assert all(b <= a + 1e-3 for a, b in zip(losses, losses[1:])), losses
+    # loss is a mean per (centre, context) pair: it starts near the untrained value
+    # (1 positive + 5 negatives, all at sigma(0)) = 6 * log(2) ~= 4.16 and ends below it
+    assert losses[0] < 6 * np.log(2) + 0.05
+    # pairs are counted per epoch (not cumulatively)
+    pairs = [h.pairs for h in model.history]
+    assert max(pairs) < 1.1 * min(pairs)
+
+
+def test_frozen_rows_through_model_api(lee_corpus):
+    model = fastw2v.Word2Vec(**{**SMALL, "hs": True, "workers": 2})
+    model.build_vocab(lee_corpus)
+    rows = [0, 3, 17, 200]
+    hs_rows = [len(model.vocab) - 2, 5]  # the Huffman root (on every path) and another inner node
+    w = model.weights
+    w.in_lr[rows] = 0.0
+    w.out_ns_lr[rows] = 0.0
+    w.out_hs_lr[hs_rows] = 0.0
+    before = {n: getattr(w, n).copy() for n in MATRICES}
+    model.train(lee_corpus)
+    for name, frozen in (("w_in", rows), ("w_out_ns", rows), ("w_out_hs", hs_rows)):
+        after = getattr(model.weights, name)
+        assert after[frozen].tobytes() == before[name][frozen].tobytes(), name
+        others = np.setdiff1d(np.arange(after.shape[0]), frozen)
+        moved = np.any(after[others] != before[name][others], axis=1)
+        assert moved.mean() > 0.9, (name, moved.mean())
+
+
+# ----------------------------------------------------------------------------------------------------
+# resume after an interruption
+# ----------------------------------------------------------------------------------------------------
+
+RESUME_MODES = {
+    "sg-ns": dict(vector_size=16, window=3, min_count=5, sg=True, negative=3, epochs=2, workers=1, seed=5,
+                  batch_words=2000),
+    "cbow-hs-ns": dict(vector_size=16, window=3, min_count=5, sg=False, hs=True, negative=2, sample=1e-4, epochs=2,
+                       workers=1, seed=6, batch_words=2000),
+}
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(lee_corpus):
+    return {name: _train(lee_corpus, **settings) for name, settings in RESUME_MODES.items()}
+
+
+@pytest.mark.parametrize("mode", list(RESUME_MODES))
+@pytest.mark.parametrize("where", ["first-epoch", "end-of-first-epoch", "second-epoch", "last-batch"])
+def test_resume_after_interrupt_is_bit_identical(lee_corpus, uninterrupted, tmp_path, mode, where):
+    settings = RESUME_MODES[mode]
+    model = fastw2v.Word2Vec(**settings)
+    model.build_vocab(lee_corpus)
+    n_batches = len(model.encode(lee_corpus).batches(settings["batch_words"]))
+    assert n_batches >= 10
+    stop_after = {"first-epoch": 3, "end-of-first-epoch": n_batches, "second-epoch": n_batches + 4,
+                  "last-batch": 2 * n_batches}[where]
+    checkpoint = tmp_path / "checkpoint"
+    seen = []
+
+    def on_batch_end(position):
+        seen.append((position.epoch, position.sentence))
+        if len(seen) == stop_after:
+            model.save(checkpoint)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.train(lee_corpus, on_batch_end=on_batch_end)
+    assert len(seen) == stop_after
+
+    resumed = fastw2v.load(checkpoint)
+    assert (resumed.position.epoch, resumed.position.sentence) == seen[-1]
+    calls = []
+    resumed.train(lee_corpus, on_batch_end=lambda p: calls.append((p.epoch, p.sentence)))
+    assert len(calls) == 2 * n_batches - stop_after  # only the remaining batches were trained
+
+    reference = uninterrupted[mode]
+    assert _same_weights(resumed, reference)
+    assert [(h.epoch, h.pairs) for h in resumed.history] == [(h.epoch, h.pairs) for h in reference.history]
+    # (``words``/``seconds`` of the interrupted epoch describe only the part trained after resuming)
+    interrupted_epoch = seen[-1][0]
+    assert [h.words for h in resumed.history if h.epoch != interrupted_epoch] == \
+           [h.words for h in reference.history if h.epoch != interrupted_epoch]
+    np.testing.assert_allclose([h.loss for h in resumed.history], [h.loss for h in reference.history], rtol=1e-12)
+    assert resumed.position.epoch == 2
+
+
+def test_resume_refuses_a_different_corpus(lee_corpus, tmp_path):
+    settings = RESUME_MODES["sg-ns"]
+    model = fastw2v.Word2Vec(**settings)
+    model.build_vocab(lee_corpus)
+
+    def stop(position):
+        model.save(tmp_path / "ckpt")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.train(lee_corpus, on_batch_end=stop)
+    resumed = fastw2v.load(tmp_path / "ckpt")
+    with pytest.raises(fastw2v.errors.CorpusError):
+        resumed.train(lee_corpus[:-10])
+    with pytest.raises(ValueError):
+        resumed.train(lee_corpus, epochs=5)
+
+
+# ----------------------------------------------------------------------------------------------------
+# quality on real text
+# ----------------------------------------------------------------------------------------------------
+
+LEE_PAIRS = [("bin", "laden"), ("osama", "laden"), ("prime", "minister"), ("islamic", "jihad"),
+             ("hamas", "jihad"), ("firefighters", "blazes"), ("qantas", "unions"), ("test", "cricket"),
+             ("foreign", "affairs"), ("wage", "freeze"), ("police", "officers")]
+
+
+@pytest.fixture(scope="module")
+def lee_model(lee_corpus):
+    return _train(lee_corpus, vector_size=50, window=5, min_count=5, sg=True, negative=5, epochs=15, workers=1,
+                  seed=1)
+
+
+def test_quality_on_lee_corpus(lee_model):
+    model = lee_model
+    unit = _unit(model.weights.w_in)
+    idx = model.vocab.index
+    ranks = {pair: _rank(model, unit, *pair) for pair in LEE_PAIRS}
+    # every partner is among the 20 nearest neighbours (of ~1750 words); typically within 10
+    assert all(r < 20 for r in ranks.values()), ranks
+    related = np.mean([unit[idx[a]] @ unit[idx[b]] for a, b in LEE_PAIRS])
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, len(idx), size=(2, 5000))
+    keep = a != b
+    random_pairs = np.mean(np.sum(unit[a[keep]] * unit[b[keep]], axis=1))
+    # measured: related ~0.88, random ~0.47 (small corpus: vectors share a common direction)
+    assert related > random_pairs + 0.25, (related, random_pairs)
+
+
+def test_keyedvectors_view(lee_model):
+    model = lee_model
+    try:
+        kv = model.wv
+    except (ImportError, AttributeError, NotImplementedError) as exc:  # fastw2v/vectors_io.py unfinished
+        pytest.skip(f"Word2Vec.wv unavailable (fastw2v.vectors_io missing or incomplete: {exc!r})")
+    assert list(kv.index_to_key) == model.vocab.words
+    assert np.array_equal(kv.vectors, model.weights.w_in)
+    assert kv.get_vecattr("the", "count") == model.vocab.counts[model.vocab.index["the"]]
+    neighbours = [w for w, _ in kv.most_similar("bin", topn=5)]
+    assert "laden" in neighbours
+
+
+WIKI_PAIRS = [("king", "queen"), ("man", "woman"), ("boy", "girl"), ("brother", "sister"), ("father", "mother"),
+              ("son", "daughter"), ("january", "february"), ("three", "four"), ("north", "south"),
+              ("university", "college"), ("red", "blue"), ("river", "lake"), ("city", "town"),
+              ("music", "musical")]
+
+
+def _wiki_sentences(path, n_tokens=2_000_000, length=1000):
+    tokens: list[str] = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            tokens.extend(line.split())
+            if len(tokens) >= n_tokens:
+                break
+    tokens = tokens[:n_tokens]
+    return [tokens[i:i + length] for i in range(0, len(tokens), length)]
+
+
+@pytest.mark.slow
+def test_quality_on_wiki_text8_first_2m_tokens(wiki_text8):
+    sentences = _wiki_sentences(wiki_text8)
+    assert sum(map(len, sentences)) == 2_000_000
+    model = _train(sentences, vector_size=50, window=5, min_count=5, sg=True, negative=5, epochs=3, workers=2,
+                   seed=1)
+    losses = [h.loss for h in model.history]
+    assert losses[-1] < losses[0], losses
+    unit = _unit(model.weights.w_in)
+    idx = model.vocab.index
+    # (france/paris, germany/berlin, england/london rank in the hundreds to thousands after only 2M tokens
+    # and 3 epochs, so they are not used; every pair below measured at rank <= 13 over 3 seeds)
+    ranks = {pair: _rank(model, unit, *pair) for pair in WIKI_PAIRS}
+    assert all(r < 20 for r in ranks.values()), ranks
+    # related pairs beat random words drawn from the 5000 most frequent ones (a random word can happen to be
+    # related, e.g. brother/grandson, so the partner must beat 95% of them, and the means must differ clearly)
+    rng = np.random.default_rng(0)
+    related_all, unrelated_all = [], []
+    for a, b in WIKI_PAIRS:
+        others = [i for i in rng.integers(100, 5000, size=200) if model.vocab.words[i] not in (a, b)]
+        related = unit[idx[a]] @ unit[idx[b]]
+        unrelated = unit[others] @ unit[idx[a]]
+        assert related > np.quantile(unrelated, 0.95), (a, b, related, np.quantile(unrelated, 0.95))
+        related_all.append(related)
+        unrelated_all.extend(unrelated)
+    assert np.mean(related_all) > np.mean(unrelated_all) + 0.3, (np.mean(related_all), np.mean(unrelated_all))
+
+
+# ----------------------------------------------------------------------------------------------------
+# configuration errors
+# ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("settings,option", [
+    (dict(hs=False, negative=0), "negative"),
+    (dict(vector_size=0), "vector_size"),
+    (dict(window=0), "window"),
+    (dict(negative=-1), "negative"),
+    (dict(alpha=0), "alpha"),
+    (dict(alpha=0.01, min_alpha=0.02), "min_alpha"),
+    (dict(workers=0), "workers"),
+    (dict(sample=-1), "sample"),
+    (dict(min_count=0), "min_count"),
+    (dict(epochs=-1), "epochs"),
+    (dict(vector_size=2.5), "vector_size"),
+    (dict(max_final_vocab=0), "max_final_vocab"),
+])
+def test_invalid_settings_raise_config_error_naming_the_option(settings, option):
+    with pytest.raises(ConfigError, match=option) as info:
+        fastw2v.Word2Vec(**settings)
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(ConfigError, match=option):
+        fastw2v.Word2VecConfig(**settings)
+
+
+def test_hs_only_with_negative_zero_is_valid():
+    model = fastw2v.Word2Vec(hs=True, negative=0)
+    assert model.config.hs and model.config.negative == 0
