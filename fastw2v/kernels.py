@@ -241,15 +241,24 @@ def reduced_window(state, window):
 
 
 @njit(cache=True, nogil=True)
-def _scratch_sizes(sentence_offsets, first, last, hs_offsets, negative):
-    """Longest sentence in the range and the most targets one example can have."""
+def _scratch(sentence_offsets, first, last, hs_offsets, negative, window, n_inputs, dim):
+    """Per-call work buffers, sized for the longest sentence in the range and the largest example.
+
+    Returns
+    -------
+    sentence, context, hidden, grad, targets, labels, scores, out_grad
+    """
     longest = 0
     for s in range(first, last):
         longest = max(longest, sentence_offsets[s + 1] - sentence_offsets[s])
     deepest = 0
     for w in range(hs_offsets.shape[0] - 1):
         deepest = max(deepest, hs_offsets[w + 1] - hs_offsets[w])
-    return longest, max(deepest, negative + 1)
+    max_targets = max(deepest, negative + 1)
+    return (np.empty(longest, dtype=np.int32), np.empty(2 * window, dtype=np.int32),
+            np.empty((n_inputs, dim), dtype=np.float32), np.empty((n_inputs, dim), dtype=np.float32),
+            np.empty(max_targets, dtype=np.int32), np.empty(max_targets, dtype=np.float32),
+            np.empty((max_targets, n_inputs), dtype=np.float32), np.empty(dim, dtype=np.float32))
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
@@ -296,15 +305,8 @@ def train_sg(token_ids, sentence_offsets, first, last,
         Tokens kept after subsampling.
     """
     dim = w_in.shape[1]
-    longest, max_targets = _scratch_sizes(sentence_offsets, first, last, hs_offsets, negative)
-    sentence = np.empty(longest, dtype=np.int32)
-    context = np.empty(2 * window, dtype=np.int32)
-    hidden = np.empty((2 * window, dim), dtype=np.float32)
-    grad = np.empty((2 * window, dim), dtype=np.float32)
-    targets = np.empty(max_targets, dtype=np.int32)
-    labels = np.empty(max_targets, dtype=np.float32)
-    scores = np.empty((max_targets, 2 * window), dtype=np.float32)
-    out_grad = np.empty(dim, dtype=np.float32)
+    sentence, context, hidden, grad, targets, labels, scores, out_grad = _scratch(
+        sentence_offsets, first, last, hs_offsets, negative, window, 2 * window, dim)
     loss = 0.0
     pairs = 0
     kept = 0
@@ -355,15 +357,8 @@ def train_cbow(token_ids, sentence_offsets, first, last,
     receives the hidden layer's full gradient, also for the mean.
     """
     dim = w_in.shape[1]
-    longest, max_targets = _scratch_sizes(sentence_offsets, first, last, hs_offsets, negative)
-    sentence = np.empty(longest, dtype=np.int32)
-    context = np.empty(2 * window, dtype=np.int32)
-    hidden = np.empty((1, dim), dtype=np.float32)
-    grad = np.empty((1, dim), dtype=np.float32)
-    targets = np.empty(max_targets, dtype=np.int32)
-    labels = np.empty(max_targets, dtype=np.float32)
-    scores = np.empty((max_targets, 1), dtype=np.float32)
-    out_grad = np.empty(dim, dtype=np.float32)
+    sentence, context, hidden, grad, targets, labels, scores, out_grad = _scratch(
+        sentence_offsets, first, last, hs_offsets, negative, window, 1, dim)
     loss = 0.0
     pairs = 0
     kept = 0
