@@ -2,7 +2,7 @@
 
     python benchmarks/make_demo_data.py
 
-- glove.6B.50d.sample.bin.gz: GloVe 6B 50d vectors of the 15,000 most frequent words
+- glove-sample-50d.bin.gz: GloVe 6B 50d vectors of the 15,000 most frequent words
   plus the words that the corpus sample uses 5+ times and the UMNSRS words (17k in
   all, in GloVe's frequency order), word2vec binary, gzipped: a pre-trained set
   that covers the demo's domain words, like a full GoogleNews file would.
@@ -42,7 +42,7 @@ def main() -> None:
             wanted.update(pair[0].split() + pair[1].split())
     words, vectors = read_vectors(DATA / "glove.6B.50d.w2v.bin.gz")
     keep = [i for i, w in enumerate(words) if i < TOP or w in wanted]
-    write_vectors(OUT / "glove.6B.50d.sample.bin.gz", [words[i] for i in keep], vectors[keep], binary=True)
+    write_vectors(OUT / "glove-sample-50d.bin.gz", [words[i] for i in keep], vectors[keep], binary=True)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def general_sets() -> dict[str, Path]:
 
 def run_demo(workers: int | None = None, epochs: int | None = None) -> str:
     """Fine-tune the sample and return a before/after report (scores and neighbours)."""
-    vectors_path = data_file("glove.6B.50d.sample.bin.gz")
+    vectors_path = data_file("glove-sample-50d.bin.gz")
     corpus_path = data_file("biomed.sample.txt.gz")
     words, vectors = read_vectors(vectors_path)
     before = to_keyedvectors(words, vectors.copy())

@@ -10,7 +10,6 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-import numpy as np
 
 from . import storage
 from .config import Word2VecConfig

@@ -9,7 +9,6 @@ import json
 import math
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import click
@@ -18,6 +17,8 @@ import pytest
 from click.testing import CliRunner
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
+
+from reference import corpus_counts
 
 from fastw2v import load
 from fastw2v.cli import main
@@ -51,14 +52,6 @@ def assert_clean_error(result, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
     return lines[0]
-
-
-def corpus_counts(path) -> Counter:
-    counts: Counter = Counter()
-    with open(path, "rb") as fh:
-        for raw in fh:
-            counts.update(raw.decode("utf-8").split())
-    return counts
 
 
 # ---------------------------------------------------------------------------------------------------------

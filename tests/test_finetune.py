@@ -15,6 +15,8 @@ import pytest
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
+from reference import corpus_counts
+
 from fastw2v import Word2Vec, load
 from fastw2v.errors import ConfigError, FastW2VError, VectorFileError
 from fastw2v.vectors_io import write_vectors
@@ -29,15 +31,6 @@ MIN_COUNT = 3
 # ---------------------------------------------------------------------------------------------------------
 # independent reference computations
 # ---------------------------------------------------------------------------------------------------------
-
-def corpus_counts(path) -> Counter:
-    """Token counts of a corpus file, keys in order of first appearance (one sentence per line)."""
-    counts: Counter = Counter()
-    with open(path, "rb") as fh:
-        for raw in fh:
-            counts.update(raw.decode("utf-8").split())
-    return counts
-
 
 def expected_vocab(pre_words: list[str], counts: Counter, min_count: int, keep="all",
                    pre_counts: dict[str, int] | None = None) -> tuple[list[str], list[int], int]:
