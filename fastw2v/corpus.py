@@ -1,26 +1,30 @@
 """Corpus reading and encoding to token-id batches.
 
-A corpus is either an iterable of token lists (re-iterable: it is read twice, once
-to count and once to encode), or one or more paths — files or directories of
-files — with one sentence per line and whitespace-separated tokens. ``.gz``,
-``.bz2`` and any smart_open URL are read transparently.
+A corpus is either an iterable of token lists, or one or more paths — files or
+directories of files — with one sentence per line and whitespace-separated
+tokens. ``.gz`` and ``.bz2`` are read with the standard library, URLs and other
+compressions with smart_open.
 
-Encoding turns the corpus into one flat int32 array of token ids plus int64
-sentence offsets, held in memory or, past a size limit, in a temporary on-disk
-memmap, so training never touches a Python string and memory stays bounded by
-the vocabulary plus one batch.
+One pass (:class:`ScannedCorpus`) counts the words and keeps every token as a
+provisional id; encoding then maps those ids to the vocabulary in NumPy, giving
+one flat int32 array of token ids plus int64 sentence offsets, in memory or, past
+a size limit, in a temporary on-disk memmap. Training never touches a Python string.
 """
 from __future__ import annotations
 
+import bz2
+import gzip
+import itertools
 import logging
+import mmap
 import os
 import tempfile
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, BinaryIO, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
-import smart_open
 
 from .errors import CorpusError, MissingFileError
 
@@ -67,6 +71,21 @@ def expand_paths(paths: PathLike | Sequence[PathLike]) -> list[str]:
     return files
 
 
+def _open_binary(path: str) -> BinaryIO:
+    """Open a local file (plain, .gz, .bz2) with the standard library, anything else with smart_open."""
+    if not _is_url(path):
+        if path.endswith(".gz"):
+            return gzip.open(path, "rb")
+        if path.endswith(".bz2"):
+            return bz2.open(path, "rb")
+        if not path.endswith((".xz", ".zst")):
+            return open(path, "rb")
+    # smart_open (URLs, other compressions) is imported only here: it pulls in boto3 and requests.
+    import smart_open
+
+    return smart_open.open(path, "rb")
+
+
 class TextCorpus:
     """Sentences from text files: one per line, whitespace-separated tokens.
 
@@ -88,8 +107,15 @@ class TextCorpus:
     def __repr__(self) -> str:
         return f"TextCorpus({self.paths!r})"
 
+    def fingerprint(self) -> tuple | None:
+        """Identifies the files' current contents (path, size, mtime); None when a URL is involved."""
+        if any(_is_url(p) for p in self.paths):
+            return None
+        stats = [os.stat(p) for p in self.paths]
+        return (self.strict_encoding, *((p, st.st_size, st.st_mtime_ns) for p, st in zip(self.paths, stats)))
+
     def _lines(self, path: str) -> Iterator[str]:
-        with smart_open.open(path, "rb") as fh:
+        with _open_binary(path) as fh:
             for lineno, raw in enumerate(fh, 1):
                 try:
                     yield raw.decode("utf-8")
@@ -138,25 +164,31 @@ class _CheckedIterable:
             yield sentence
 
 
-class _GrowingArray:
-    """Append-only 1-D array kept in memory up to ``memory_limit`` bytes, then spilled to a temp file."""
+class _TokenStore:
+    """Append-only int32 token ids in sentence-aligned chunks.
 
-    def __init__(self, dtype: np.dtype, memory_limit: int, spill_dir: str | None) -> None:
-        self.dtype = np.dtype(dtype)
+    Chunks stay in memory up to ``memory_limit`` bytes; past it everything moves to
+    a temporary file and later chunks are appended there.
+    """
+
+    def __init__(self, memory_limit: int, spill_dir: str | None) -> None:
         self.memory_limit = memory_limit
         self.spill_dir = spill_dir
-        self.chunks: list[np.ndarray] = []
+        self.chunks: list[np.ndarray | None] = []
+        self.sizes: list[int] = []
         self.nbytes = 0
         self.file: IO[bytes] | None = None
-        self.size = 0
 
     def append(self, values: np.ndarray) -> None:
-        values = np.ascontiguousarray(values, dtype=self.dtype)
-        self.size += values.size
+        self.sizes.append(values.size)
         if self.file is not None:
             self.file.write(values.tobytes())
             return
-        self.chunks.append(values)
+        # Each chunk in its own anonymous mapping, so that releasing it in compact() returns
+        # the memory to the OS at once (a malloc'ed chunk may stay in the heap).
+        stored = np.frombuffer(mmap.mmap(-1, max(values.nbytes, 1)), dtype=values.dtype, count=values.size)
+        stored[:] = values
+        self.chunks.append(stored)
         self.nbytes += values.nbytes
         if self.nbytes > self.memory_limit:
             # Corpus larger than the memory budget: move what we have to disk and continue there.
@@ -166,14 +198,42 @@ class _GrowingArray:
             self.chunks = []
             logger.info("encoded corpus exceeds %d MB; spilling it to a temporary file", self.memory_limit >> 20)
 
-    def finish(self) -> np.ndarray:
+    def compact(self, remap: np.ndarray, lengths: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Map every token through ``remap``, drop those mapped to -1, and count survivors per sentence.
+
+        Consumes the store: each in-memory chunk is released once mapped, and a spilled
+        file is rewritten in place, so the corpus never exists twice.
+
+        Returns
+        -------
+        token_ids : int32[n_kept] (a memmap when spilled)
+        kept_lengths : int64[n_sentences]
+        """
+        total = sum(self.sizes)
         if self.file is None:
-            return np.concatenate(self.chunks) if self.chunks else np.empty(0, dtype=self.dtype)
-        self.file.flush()
-        if self.size == 0:
-            return np.empty(0, dtype=self.dtype)
-        # The memmap keeps the (already unlinked) temporary file alive until it is garbage collected.
-        return np.memmap(self.file, dtype=self.dtype, mode="r", shape=(self.size,))
+            out = np.empty(total, dtype=np.int32)  # pages are committed only as they are written
+        else:
+            self.file.flush()
+            # The memmap keeps the (already unlinked) temporary file alive until it is garbage collected.
+            out = np.memmap(self.file, dtype=np.int32, mode="r+", shape=(total,))
+        kept_lengths = []
+        read = written = 0
+        for k, size in enumerate(self.sizes):
+            if self.file is None:
+                chunk, self.chunks[k] = self.chunks[k], None
+            else:
+                chunk = out[read:read + size]
+            mapped = remap[chunk]  # a copy, so writing survivors over the source below is safe
+            keep = mapped >= 0
+            starts = np.cumsum(lengths[k]) - lengths[k]  # sentences are never empty, so starts increase
+            kept_lengths.append(np.add.reduceat(keep, starts, dtype=np.int64))
+            survivors = mapped[keep]
+            out[written:written + survivors.size] = survivors
+            read += size
+            written += survivors.size
+        self.chunks, self.sizes = [], []
+        lengths_all = np.concatenate(kept_lengths) if kept_lengths else np.zeros(0, dtype=np.int64)
+        return out[:written], lengths_all
 
 
 @dataclass
@@ -216,12 +276,97 @@ class EncodedCorpus:
         return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
-def encode(sentences: Iterable[list[str]], index: dict[str, int], max_sentence_length: int = 10_000,
+class ScannedCorpus:
+    """A corpus read once: its word counts and every token as a provisional id.
+
+    Provisional ids number words in order of first appearance. Counting and
+    encoding share this one pass: once the vocabulary is chosen, :meth:`encode`
+    maps provisional ids to vocabulary ids in NumPy instead of reading and hashing
+    the text a second time.
+
+    Attributes
+    ----------
+    words : dict
+        Word -> provisional id, in order of first appearance.
+    counts : int64[n_words]
+        Occurrences per provisional id.
+    n_tokens, n_sentences : int
+        Tokens and non-empty sentences read.
+    """
+
+    def __init__(self, sentences: Iterable[list[str]], memory_limit: int = 2 << 30, spill_dir: str | None = None,
+                 chunk_tokens: int = 1 << 20) -> None:
+        self.words: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.n_tokens = 0
+        self._tokens = _TokenStore(memory_limit, spill_dir)
+        self._lengths: list[np.ndarray] = []  # raw sentence lengths, one array per token chunk
+        lookup = self.words.__getitem__  # a new word gets the next provisional id
+        buffer: list[int] = []
+        lengths: list[int] = []
+        for sentence in sentences:
+            n = len(sentence)
+            if n == 0:
+                continue
+            buffer.extend(map(lookup, sentence))
+            lengths.append(n)
+            if len(buffer) >= chunk_tokens:
+                self._add_chunk(buffer, lengths)
+                buffer, lengths = [], []
+        if lengths:
+            self._add_chunk(buffer, lengths)
+
+    def _add_chunk(self, ids: list[int], lengths: list[int]) -> None:
+        chunk = np.array(ids, dtype=np.int32)
+        counts = np.bincount(chunk, minlength=len(self.words))
+        counts[:self.counts.size] += self.counts
+        self.counts = counts
+        self.n_tokens += chunk.size
+        self._tokens.append(chunk)
+        self._lengths.append(np.array(lengths, dtype=np.int64))
+
+    @property
+    def n_sentences(self) -> int:
+        return sum(a.size for a in self._lengths)
+
+    def word_counts(self) -> dict[str, int]:
+        """Word -> count, in order of first appearance."""
+        return dict(zip(self.words, self.counts.tolist()))
+
+    def encode(self, index: Mapping[str, int], max_sentence_length: int = 10_000) -> EncodedCorpus:
+        """The corpus as ids of ``index``, dropping other words; consumes the scan.
+
+        Sentences longer than ``max_sentence_length`` (after dropping unknown words)
+        are split into consecutive pieces: no token is ever discarded for length.
+        """
+        if self._tokens is None:
+            raise RuntimeError("this scanned corpus was already encoded")
+        remap = np.full(len(self.words), -1, dtype=np.int32)
+        for word, provisional in self.words.items():
+            i = index.get(word)
+            if i is not None:
+                remap[provisional] = i
+        token_ids, lengths = self._tokens.compact(remap, self._lengths)
+        self._tokens = None
+        lengths = lengths[lengths > 0]
+        pieces = -(-lengths // max_sentence_length)
+        split_lines = int(np.count_nonzero(pieces > 1))
+        if split_lines:
+            logger.info("split %d lines longer than %d tokens into pieces (no token dropped)",
+                        split_lines, max_sentence_length)
+            # Piece p of a sentence of length n holds min(max, n - p * max) tokens.
+            first_piece = np.repeat(np.cumsum(pieces) - pieces, pieces)
+            piece = np.arange(first_piece.size) - first_piece
+            lengths = np.minimum(max_sentence_length, np.repeat(lengths, pieces) - piece * max_sentence_length)
+        offsets = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return EncodedCorpus(token_ids=token_ids, sentence_offsets=offsets, raw_tokens=self.n_tokens,
+                             split_lines=split_lines)
+
+
+def encode(sentences: Iterable[list[str]], index: Mapping[str, int], max_sentence_length: int = 10_000,
            memory_limit: int = 2 << 30, spill_dir: str | None = None, chunk_tokens: int = 1 << 20) -> EncodedCorpus:
     """Encode sentences to token ids, dropping out-of-vocabulary words.
-
-    Sentences longer than ``max_sentence_length`` (after dropping unknown words)
-    are split into consecutive pieces: no token is ever discarded for length.
 
     Parameters
     ----------
@@ -229,44 +374,10 @@ def encode(sentences: Iterable[list[str]], index: dict[str, int], max_sentence_l
     index : dict
         Word -> id.
     max_sentence_length : int
+        Longer sentences are split into pieces (see :meth:`ScannedCorpus.encode`).
     memory_limit : int
-        Bytes of encoded ids kept in RAM before spilling to a temporary file.
+        Bytes of token ids kept in RAM before spilling to a temporary file.
     spill_dir : str, optional
         Where spilled files go (default: the system temp dir).
     """
-    ids_out = _GrowingArray(np.int32, memory_limit, spill_dir)
-    lengths_out = _GrowingArray(np.int64, memory_limit, spill_dir)
-    get = index.get
-    buffer: list[int] = []
-    lengths: list[int] = []
-    raw_tokens = 0
-    split_lines = 0
-    for sentence in sentences:
-        raw_tokens += len(sentence)
-        ids = [i for i in map(get, sentence) if i is not None]
-        n = len(ids)
-        if n == 0:
-            continue
-        if n > max_sentence_length:
-            split_lines += 1
-            for start in range(0, n, max_sentence_length):
-                lengths.append(min(max_sentence_length, n - start))
-        else:
-            lengths.append(n)
-        buffer.extend(ids)
-        if len(buffer) >= chunk_tokens:
-            ids_out.append(np.array(buffer, dtype=np.int32))
-            lengths_out.append(np.array(lengths, dtype=np.int64))
-            buffer, lengths = [], []
-    if buffer:
-        ids_out.append(np.array(buffer, dtype=np.int32))
-        lengths_out.append(np.array(lengths, dtype=np.int64))
-    token_ids = ids_out.finish()
-    sentence_lengths = lengths_out.finish()
-    offsets = np.zeros(sentence_lengths.shape[0] + 1, dtype=np.int64)
-    np.cumsum(sentence_lengths, out=offsets[1:])
-    if split_lines:
-        logger.info("split %d lines longer than %d tokens into pieces (no token dropped)",
-                    split_lines, max_sentence_length)
-    return EncodedCorpus(token_ids=token_ids, sentence_offsets=offsets, raw_tokens=raw_tokens,
-                         split_lines=split_lines)
+    return ScannedCorpus(sentences, memory_limit, spill_dir, chunk_tokens).encode(index, max_sentence_length)

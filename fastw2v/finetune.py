@@ -28,10 +28,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .config import Word2VecConfig
-from .corpus import CorpusLike, as_sentences
 from .errors import ConfigError, CorpusError
 from .training import Anchor, EpochResult, Weights
-from .vocabulary import Vocabulary, count_words
+from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -227,13 +226,9 @@ class FinetunePlan:
     warmup_done: bool = False
 
 
-def prepare(model: "Word2Vec", pre: Pretrained, settings: FinetuneConfig, sentences: CorpusLike) -> None:
-    """Build the union vocabulary and the initial weights of ``model`` from ``pre`` and the corpus."""
+def prepare(model: "Word2Vec", pre: Pretrained, settings: FinetuneConfig, corpus_counts: dict[str, int]) -> None:
+    """Build the union vocabulary and the initial weights of ``model`` from ``pre`` and the corpus counts."""
     config = model.config
-    source = as_sentences(sentences, model.strict_encoding)
-    corpus_counts, n_tokens, _ = count_words(source, config.max_vocab_size)
-    if n_tokens == 0:
-        raise CorpusError(f"{getattr(source, 'paths', ['corpus'])[0]}: corpus is empty (no tokens)")
     vocab, kept, n_pre = union_vocabulary(pre, corpus_counts, config.min_count, settings.keep_pretrained)
     if vocab.counts.sum() == 0:
         raise CorpusError(f"no word of the corpus is in the vocabulary (min_count={config.min_count})")

@@ -91,6 +91,15 @@ def sigmoid_lookup(f):
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
+def _logistic_step(f, label, lr):
+    """Loss ``-log sigma(+-f)`` and the scaled gradient ``(label - sigma(f)) * lr`` of one score."""
+    sig, neg_log_sig = sigmoid_lookup(f)
+    # -log(1 - sigma(f)) = f - log(sigma(f))
+    loss = neg_log_sig + (f if label == 0 else np.float32(0.0))
+    return loss, (label - sig) * lr
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
 def logistic_block(hidden, n_in, w_out, targets, labels, n_targets, lr, out_lr, grad, scores, out_grad):
     """Binary logistic SGD steps for every (input vector, output row) pair of one training example.
 
@@ -138,19 +147,36 @@ def logistic_block(hidden, n_in, w_out, targets, labels, n_targets, lr, out_lr, 
                 f += hidden[i, c] * w_out[row, c]
             scores[t, i] = f
     loss = 0.0
+    if n_in == 1:
+        # One input (CBOW): the row's update needs no accumulation, so read it, add its
+        # contribution to the input gradient and write it back in a single pass.
+        for t in range(n_targets):
+            row = targets[t]
+            pair_loss, g = _logistic_step(scores[t, 0], labels[t], lr)
+            loss += pair_loss
+            step = out_lr[row] * g
+            if step != 0:
+                for c in range(dim):
+                    w = w_out[row, c]
+                    grad[0, c] += g * w
+                    w_out[row, c] = w + step * hidden[0, c]
+            else:  # a frozen row (or a zero gradient) stays bit-identical
+                for c in range(dim):
+                    grad[0, c] += g * w_out[row, c]
+        return loss
     for t in range(n_targets):
         row = targets[t]
-        label = labels[t]
-        out_grad[:] = 0.0
         for i in range(n_in):
-            f = scores[t, i]
-            sig, neg_log_sig = sigmoid_lookup(f)
-            # -log(1 - sigma(f)) = f - log(sigma(f))
-            loss += neg_log_sig + (f if label == 0 else np.float32(0.0))
-            g = (label - sig) * lr
-            for c in range(dim):
-                grad[i, c] += g * w_out[row, c]
-                out_grad[c] += g * hidden[i, c]
+            pair_loss, g = _logistic_step(scores[t, i], labels[t], lr)
+            loss += pair_loss
+            if i == 0:
+                for c in range(dim):
+                    grad[0, c] += g * w_out[row, c]
+                    out_grad[c] = g * hidden[0, c]
+            else:
+                for c in range(dim):
+                    grad[i, c] += g * w_out[row, c]
+                    out_grad[c] += g * hidden[i, c]
         m = out_lr[row]
         if m != 0:
             for c in range(dim):

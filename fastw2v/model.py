@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from . import storage
 from .config import Word2VecConfig
-from .corpus import CorpusLike, EncodedCorpus, TextCorpus, as_sentences, encode
+from .corpus import CorpusLike, EncodedCorpus, ScannedCorpus, TextCorpus, as_sentences
 from .errors import CorpusError
 from . import finetune
 from .finetune import FinetuneConfig, FinetunePlan, Pretrained
@@ -62,6 +62,7 @@ class Word2Vec:
         self.finetune_plan: FinetunePlan | None = None
         self._pending_finetune: tuple[Pretrained, FinetuneConfig] | None = None
         self._tables: Tables | None = None
+        self._scanned: tuple[tuple, ScannedCorpus] | None = None  # (file fingerprint, scan) kept for train()
         if sentences is not None and corpus_file is not None:
             raise TypeError("pass sentences or corpus_file, not both")
         source = sentences if sentences is not None else corpus_file
@@ -128,14 +129,14 @@ class Word2Vec:
             The corpus is empty or no word reaches ``min_count``.
         """
         source = as_sentences(sentences, self.strict_encoding)
-        if self._pending_finetune is not None:
-            finetune.prepare(self, *self._pending_finetune, source)
-            self._pending_finetune = None  # the pre-trained rows now live in the model's weights
-            return self
-        counts, n_tokens, n_sentences = count_words(source, self.config.max_vocab_size)
+        counts, n_tokens, n_sentences = self._count_words(source)
         where = _describe(source)
         if n_tokens == 0:
             raise CorpusError(f"{where}: corpus is empty (no tokens)")
+        if self._pending_finetune is not None:
+            finetune.prepare(self, *self._pending_finetune, counts)
+            self._pending_finetune = None  # the pre-trained rows now live in the model's weights
+            return self
         vocab = Vocabulary.from_counts(counts, self.config.min_count, self.config.max_final_vocab)
         if len(vocab) == 0:
             raise CorpusError(f"{where}: no word occurs min_count={self.config.min_count} times "
@@ -146,6 +147,21 @@ class Word2Vec:
                     len(vocab), len(counts), self.config.min_count, n_tokens, n_sentences)
         self.set_vocabulary(vocab, Weights.initial(len(vocab), self.config))
         return self
+
+    def _count_words(self, source: Iterable[list[str]]) -> tuple[dict[str, int], int, int]:
+        """Word counts, tokens and sentences of the corpus.
+
+        A file corpus's scan is kept as provisional token ids, so that ``train`` on the
+        same unchanged files encodes it without reading the text again.
+        """
+        self._scanned = None
+        if self.config.max_vocab_size is not None:  # word2vec.c pruning bounds memory: keep nothing else
+            return count_words(source, self.config.max_vocab_size)
+        scanned = ScannedCorpus(source)
+        fingerprint = source.fingerprint() if isinstance(source, TextCorpus) else None
+        if fingerprint is not None:
+            self._scanned = (fingerprint, scanned)
+        return scanned.word_counts(), scanned.n_tokens, scanned.n_sentences
 
     def set_vocabulary(self, vocab: Vocabulary, weights: Weights) -> None:
         """Install a vocabulary and matching weights (used by ``build_vocab`` and fine-tuning)."""
@@ -171,7 +187,12 @@ class Word2Vec:
         """The corpus as token ids under this model's vocabulary (read once, reused every epoch)."""
         self._require_vocab()
         source = as_sentences(sentences, self.strict_encoding)
-        encoded = encode(source, self.vocab.index, self.config.max_sentence_length)
+        kept, self._scanned = self._scanned, None
+        if kept is not None and isinstance(source, TextCorpus) and kept[0] == source.fingerprint():
+            scanned = kept[1]
+        else:
+            scanned = ScannedCorpus(source)
+        encoded = scanned.encode(self.vocab.index, self.config.max_sentence_length)
         if encoded.n_tokens == 0:
             raise CorpusError(f"{_describe(source)}: no token of the corpus is in the vocabulary")
         return encoded

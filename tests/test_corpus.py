@@ -221,3 +221,43 @@ def test_training_on_spilled_corpus_equals_in_memory(lee_corpus):
     assert isinstance(spilled.token_ids, np.memmap)
     b.train(spilled)
     assert a.weights.w_in.tobytes() == b.weights.w_in.tobytes()
+
+
+def test_scan_counts_equal_a_counter(lee_corpus):
+    from collections import Counter
+
+    from fastw2v.corpus import ScannedCorpus
+
+    scanned = ScannedCorpus(lee_corpus, chunk_tokens=1000)  # many chunks
+    expected = Counter(w for s in lee_corpus for w in s)
+    assert scanned.word_counts() == dict(expected)
+    assert list(scanned.word_counts()) == list(expected)  # order of first appearance
+    assert scanned.n_tokens == sum(len(s) for s in lee_corpus)
+    assert scanned.n_sentences == sum(1 for s in lee_corpus if s)
+    scanned.encode({"the": 0})
+    with pytest.raises(RuntimeError, match="already encoded"):
+        scanned.encode({"the": 0})
+
+
+def test_train_reuses_the_vocabulary_scan_of_unchanged_files(tmp_path, monkeypatch):
+    path = _write(tmp_path / "c.txt", ["a b c a b", "c a b"] * 20)
+    passes = []
+    original = TextCorpus._lines
+
+    def counting_lines(self, p):
+        passes.append(p)
+        return original(self, p)
+
+    monkeypatch.setattr(TextCorpus, "_lines", counting_lines)
+    model = fastw2v.Word2Vec(min_count=1, vector_size=4, negative=1, workers=1, epochs=1)
+    model.build_vocab(str(path))
+    first = model.encode(str(path))
+    assert len(passes) == 1  # encoding came from the vocabulary scan
+    second = model.encode(str(path))  # the scan is used once: a second encoding reads again
+    assert len(passes) == 2
+    assert first.token_ids.tolist() == second.token_ids.tolist()
+    model.build_vocab(str(path))
+    _write(path, ["c c c", "a b"] * 20)  # changed on disk after the scan: read again
+    changed = model.encode(str(path))
+    assert len(passes) == 4
+    assert changed.raw_tokens == 100
