@@ -53,9 +53,15 @@ def main() -> None:
         f = Word2Vec(str(corpus), epochs=epochs, **settings, **COMMON)
         f_time = time.perf_counter() - t
         (ga, gw), (fa, fw) = scores(g.wv), scores(f.wv)
-        ok = abs(fa - ga) <= 1.5 and abs(fw - gw) <= 0.02
+        # The tolerance bounds how much worse fastw2v may be; a better score is reported as such.
+        if fa - ga < -1.5 or fw - gw < -0.02:
+            verdict = "NO"
+        elif fa - ga > 1.5 or fw - gw > 0.02:
+            verdict = "yes (better)"
+        else:
+            verdict = "yes"
         rows.append([name, epochs, f"{ga:.2f}", f"{fa:.2f}", f"{fa - ga:+.2f}", f"{gw:.4f}", f"{fw:.4f}",
-                     f"{fw - gw:+.4f}", f"{g_time:.1f}", f"{f_time:.1f}", "yes" if ok else "NO"])
+                     f"{fw - gw:+.4f}", f"{g_time:.1f}", f"{f_time:.1f}", verdict])
         print(" | ".join(str(c) for c in rows[-1]), flush=True)
     header = ["mode", "epochs", "gensim analogy %", "fastw2v analogy %", "diff", "gensim WS353", "fastw2v WS353",
               "diff", "gensim s", "fastw2v s", "within tolerance"]
@@ -66,7 +72,8 @@ def main() -> None:
         (RESULTS / "quality.md").write_text(
             "# Quality parity with gensim 4.4\n\n`python benchmarks/quality.py` on wiki-text8 (1,000-token lines), "
             "d100, window 5, sample 1e-3, min_count 5, 2 workers, seed 1. Analogy: Google questions-words, "
-            "30k most frequent words, 3CosAdd. WS353: Spearman. Tolerance: 1.5 points, 0.02.\n\n" + table + "\n")
+            "30k most frequent words, 3CosAdd. WS353: Spearman. Tolerance: fastw2v at most 1.5 points / 0.02 below gensim "
+            "(a better score is marked as such).\n\n" + table + "\n")
 
 
 if __name__ == "__main__":
