@@ -230,8 +230,9 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Epochs training only the output layer and new words before everything trains."),
         click.option("--freeze", type=click.Choice(FREEZE_MODES), default=d.freeze, show_default=True,
                      help="Input rows that never move."),
-        click.option("--pretrained-lr", type=float, default=d.pretrained_lr, show_default=True,
-                     help="Learning-rate multiplier of pre-trained input rows (0.1: a tenth of the rate)."),
+        click.option("--pretrained-lr", default=str(d.pretrained_lr), show_default=True,
+                     help="Learning-rate multiplier of pre-trained input rows (0.1: a tenth of the rate); auto: "
+                          "n_corpus / (n_base + n_corpus) per word for a saved fastw2v model, 1 for vector files."),
         click.option("--output-lr", type=float, default=d.output_lr, show_default=True,
                      help="Learning-rate multiplier of the output rows."),
         click.option("--anchor", type=float, default=d.anchor, show_default=True,
@@ -263,6 +264,7 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
     _setup_logging(quiet)
     recipe = {k: options.pop(k) for k in ("warmup_epochs", "freeze", "pretrained_lr", "output_lr", "anchor",
                                           "new_word_init")}
+    recipe["pretrained_lr"] = FinetuneConfig.parse_rate(recipe["pretrained_lr"])
     # Only settings given on the command line: the rest come from the recipe, or from a saved
     # model being fine-tuned again, and the vector size from the pre-trained vectors.
     ctx = click.get_current_context()

@@ -5,17 +5,22 @@ and no counts. Fine-tuning therefore
 
 1. builds the **vocabulary union**: pre-trained words (all, those seen in the
    corpus, or those seen plus the N most frequent) followed by new corpus words
-   that pass ``min_count``. Counts come from the domain corpus, so pre-trained
-   words the corpus never uses keep their vectors untouched and are never drawn
-   as negatives (a saved fastw2v model instead keeps its counts and adds the
-   corpus's, like gensim's ``build_vocab(update=True)``);
+   that pass ``min_count``. Negative sampling, subsampling and the Huffman tree
+   use the domain corpus's counts, so pre-trained words the corpus never uses keep
+   their vectors untouched and are never drawn as negatives; a saved fastw2v
+   model's counts are added to the corpus's in the model's totals (as gensim's
+   ``build_vocab(update=True)`` does), which ``pretrained_lr="auto"`` uses;
 2. initialises **new words** like word2vec (small uniform), optionally rescaled
    to the pre-trained vectors' norms;
 3. starts the **output layer** at zero (word2vec's default) and can **warm it up**
    for ``warmup_epochs`` with pre-trained input rows frozen;
 4. trains with **per-row learning-rate multipliers** (``freeze``,
    ``pretrained_lr``, ``output_lr``) and an optional **anchor**: an L2 pull of
-   every pre-trained row toward its original vector.
+   every pre-trained row toward its original vector. The default
+   ``pretrained_lr="auto"`` weighs evidence: a pre-trained row of a model that
+   saw a word ``n_base`` times moves at ``n_corpus / (n_base + n_corpus)``, so
+   each occurrence counts alike whichever corpus it came from. Vector files carry
+   no counts, and their rows move at the full rate.
 """
 from __future__ import annotations
 
@@ -44,6 +49,7 @@ FREEZE_MODES = ("none", "pretrained", "new")
 # Word2vec settings of the default fine-tuning recipe (benchmarks/finetune_study.py); explicit
 # settings override them.
 RECIPE_TRAINING: dict[str, Any] = {"sg": True, "epochs": 3}
+AUTO = "auto"
 NEW_WORD_INITS = ("uniform", "scaled")
 
 
@@ -60,8 +66,10 @@ class FinetuneConfig:
         Epochs training only the output layer and new words before everything trains.
     freeze : {"none", "pretrained", "new"}
         Input rows that never move in the main phase.
-    pretrained_lr : float
-        Learning-rate multiplier of pre-trained input rows in the main phase.
+    pretrained_lr : float or "auto"
+        Learning-rate multiplier of pre-trained input rows in the main phase; "auto":
+        ``n_corpus / (n_base + n_corpus)`` per row where the base has counts (a saved
+        fastw2v model), 1 where it has none (vector files).
     output_lr : float
         Learning-rate multiplier of every output row.
     anchor : float
@@ -74,7 +82,7 @@ class FinetuneConfig:
     keep_pretrained: str | int = "all"
     warmup_epochs: int = 1
     freeze: str = "none"
-    pretrained_lr: float = 1.0
+    pretrained_lr: float | str = AUTO
     output_lr: float = 1.0
     anchor: float = 0.0
     new_word_init: str = "uniform"
@@ -89,13 +97,25 @@ class FinetuneConfig:
             raise ConfigError(f"freeze={self.freeze!r} is invalid: use one of {', '.join(FREEZE_MODES)}")
         for name in ("pretrained_lr", "output_lr"):
             value = getattr(self, name)
-            if not (0.0 <= value <= 1e3):
+            if name == "pretrained_lr" and value == AUTO:
+                continue
+            if isinstance(value, str) or not (0.0 <= value <= 1e3):
                 raise ConfigError(f"{name}={value!r} is invalid: must be between 0 and 1000")
         if not (0.0 <= self.anchor < float("inf")):
             raise ConfigError(f"anchor={self.anchor!r} is invalid: must be a finite number >= 0")
         if self.new_word_init not in NEW_WORD_INITS:
             raise ConfigError(f"new_word_init={self.new_word_init!r} is invalid: use "
                               f"{' or '.join(NEW_WORD_INITS)}")
+
+    @staticmethod
+    def parse_rate(text: str) -> str | float:
+        """Parse the CLI's ``--pretrained-lr`` value ("auto" or a number)."""
+        if text == AUTO:
+            return text
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"pretrained_lr={text!r} is invalid: use 'auto' or a number") from None
 
     @staticmethod
     def parse_keep(text: str) -> str | int:
@@ -178,7 +198,9 @@ def union_vocabulary(pre: Pretrained, corpus_counts: dict[str, int], min_count: 
     Returns
     -------
     vocab : Vocabulary
-        Counts are the corpus counts (plus the saved counts for a fastw2v model).
+        Counts are the corpus counts plus, for a saved fastw2v model, its own counts.
+    corpus_counts : int64[n_words]
+        The corpus counts alone.
     kept : int64[n_kept]
         Indices of the kept pre-trained rows, increasing.
     n_kept : int
@@ -197,13 +219,14 @@ def union_vocabulary(pre: Pretrained, corpus_counts: dict[str, int], min_count: 
     new = sorted(((w, c) for w, c in corpus_counts.items() if c >= min_count and w not in in_pre),
                  key=lambda wc: -wc[1])
     counts = np.fromiter((corpus_counts.get(w, 0) for w in kept_words), dtype=np.int64, count=len(kept_words))
+    corpus = np.concatenate([counts, np.array([c for _, c in new], dtype=np.int64)])
+    totals = corpus.copy()
     if pre.counts is not None:
-        counts += pre.counts[kept]
-    vocab = Vocabulary(kept_words + [w for w, _ in new],
-                       np.concatenate([counts, np.array([c for _, c in new], dtype=np.int64)]))
+        totals[:len(kept)] += pre.counts[kept]
+    vocab = Vocabulary(kept_words + [w for w, _ in new], totals)
     logger.info("vocabulary union: %d pre-trained words kept (%d seen in the corpus) + %d new corpus words",
                 len(kept), int(seen[kept].sum()), len(new))
-    return vocab, kept, len(kept)
+    return vocab, corpus, kept, len(kept)
 
 
 def _new_rows(n: int, dim: int, pretrained: np.ndarray, how: str, seed: int) -> np.ndarray:
@@ -217,20 +240,21 @@ def _new_rows(n: int, dim: int, pretrained: np.ndarray, how: str, seed: int) -> 
     return rows
 
 
-@dataclass
+@dataclass(eq=False)  # holds an array: compare fields explicitly
 class FinetunePlan:
     """State a fine-tuning model carries between ``build_vocab`` and ``train``."""
 
     settings: FinetuneConfig
     n_pretrained: int
+    corpus_counts: np.ndarray  # int64[n_words]: the domain corpus's counts, for the sampling tables and rates
     warmup_done: bool = False
 
 
 def prepare(model: "Word2Vec", pre: Pretrained, settings: FinetuneConfig, corpus_counts: dict[str, int]) -> None:
     """Build the union vocabulary and the initial weights of ``model`` from ``pre`` and the corpus counts."""
     config = model.config
-    vocab, kept, n_pre = union_vocabulary(pre, corpus_counts, config.min_count, settings.keep_pretrained)
-    if vocab.counts.sum() == 0:
+    vocab, counts, kept, n_pre = union_vocabulary(pre, corpus_counts, config.min_count, settings.keep_pretrained)
+    if counts.sum() == 0:
         raise CorpusError(f"no word of the corpus is in the vocabulary (min_count={config.min_count})")
     n_new = len(vocab) - n_pre
     anchor = None
@@ -254,7 +278,7 @@ def prepare(model: "Word2Vec", pre: Pretrained, settings: FinetuneConfig, corpus
         index[:n_pre] = np.arange(n_pre, dtype=np.int32)
         anchor = Anchor(vectors=anchor_vectors, index=index, strength=settings.anchor)
     model.anchor = anchor
-    model.finetune_plan = FinetunePlan(settings=settings, n_pretrained=n_pre,
+    model.finetune_plan = FinetunePlan(settings=settings, n_pretrained=n_pre, corpus_counts=counts,
                                        warmup_done=settings.warmup_epochs == 0)
     set_phase_rates(model, warmup=not model.finetune_plan.warmup_done)
 
@@ -269,10 +293,22 @@ def set_phase_rates(model: "Word2Vec", warmup: bool) -> None:
         w.in_lr[:n_pre] = 0.0
         w.in_lr[n_pre:] = 0.0 if s.freeze == "new" else 1.0
     else:
-        w.in_lr[:n_pre] = 0.0 if s.freeze == "pretrained" else s.pretrained_lr
+        w.in_lr[:n_pre] = 0.0 if s.freeze == "pretrained" else pretrained_rates(model)
         w.in_lr[n_pre:] = 0.0 if s.freeze == "new" else 1.0
     w.out_ns_lr[:] = s.output_lr
     w.out_hs_lr[:] = s.output_lr
+
+
+def pretrained_rates(model: "Word2Vec") -> np.ndarray | float:
+    """Main-phase learning-rate multipliers of the pre-trained rows (see ``FinetuneConfig.pretrained_lr``)."""
+    plan = model.finetune_plan
+    if plan.settings.pretrained_lr != AUTO:
+        return plan.settings.pretrained_lr
+    n_pre = plan.n_pretrained
+    corpus = plan.corpus_counts[:n_pre].astype(np.float64)
+    totals = model.vocab.counts[:n_pre].astype(np.float64)
+    # Rows the corpus never uses never train as inputs; 1 keeps them out of the way of the formula.
+    return np.where(corpus > 0, corpus / np.maximum(totals, 1.0), 1.0).astype(np.float32)
 
 
 def run(model: "Word2Vec", encoded, train_kwargs: dict[str, Any]) -> list[EpochResult]:

@@ -74,7 +74,7 @@ class Word2Vec:
     def from_pretrained(cls, pretrained: "str | os.PathLike | KeyedVectors", sentences: CorpusLike | None = None,
                         *, format: str | None = None, limit: int | None = None,
                         keep_pretrained: str | int = "all", warmup_epochs: int = 1, freeze: str = "none",
-                        pretrained_lr: float = 1.0, output_lr: float = 1.0, anchor: float = 0.0,
+                        pretrained_lr: float | str = "auto", output_lr: float = 1.0, anchor: float = 0.0,
                         new_word_init: str = "uniform", callbacks: Sequence[Callback] = (),
                         strict_encoding: bool = False, **settings: Any) -> "Word2Vec":
         """A model that fine-tunes pre-trained vectors on a domain corpus.
@@ -179,7 +179,10 @@ class Word2Vec:
         """Subsampling, noise and Huffman tables, rebuilt from the counts when needed."""
         if self._tables is None:
             self._require_vocab()
-            self._tables = Tables.build(self.vocab.counts, self.config)
+            # Fine-tuning samples by the domain corpus's counts (see finetune.py).
+            plan = self.finetune_plan
+            counts = self.vocab.counts if plan is None else plan.corpus_counts
+            self._tables = Tables.build(counts, self.config)
         return self._tables
 
     # -- training ----------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ def save_model(model: "Word2Vec", path: str | os.PathLike) -> None:
     """Write ``model`` to the directory ``path`` atomically."""
     arrays: dict[str, np.ndarray] = {"counts": model.vocab.counts}
     arrays.update({name: getattr(model.weights, name) for name in Weights.ARRAYS})
+    if model.finetune_plan is not None:
+        arrays["finetune_corpus_counts"] = model.finetune_plan.corpus_counts
     anchor = None
     if model.anchor is not None:
         arrays["anchor_vectors"] = model.anchor.vectors
@@ -155,7 +157,9 @@ def load_model(cls: type["Word2Vec"], path: str | os.PathLike, mmap: bool = Fals
     if header.get("finetune"):
         ft = header["finetune"]
         model.finetune_plan = FinetunePlan(settings=FinetuneConfig(**ft["settings"]),
-                                           n_pretrained=int(ft["n_pretrained"]), warmup_done=bool(ft["warmup_done"]))
+                                           n_pretrained=int(ft["n_pretrained"]),
+                                           corpus_counts=arrays["finetune_corpus_counts"],
+                                           warmup_done=bool(ft["warmup_done"]))
     if header.get("anchor"):
         model.anchor = Anchor(vectors=arrays["anchor_vectors"], index=arrays["anchor_index"],
                               strength=float(header["anchor"]["strength"]))

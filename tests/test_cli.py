@@ -308,14 +308,16 @@ def test_finetune_every_recipe_option(pretrained, tmp_path):
     words, vecs = read_vectors(vectors)
     assert words == model.vocab.words
     np.testing.assert_array_equal(vecs, model.weights.w_in)
-    assert load(ck).finetune_plan == plan
+    saved = load(ck).finetune_plan
+    assert (saved.settings, saved.n_pretrained, saved.warmup_done) == (plan.settings, plan.n_pretrained, True)
+    np.testing.assert_array_equal(saved.corpus_counts, plan.corpus_counts)
 
 
 def test_finetune_defaults(pretrained, tmp_path):
     ok(run("finetune", pretrained["path"], LEE, "--out", tmp_path / "ft", "--format", "auto", *SMALL[2:]))
     model = load(tmp_path / "ft")
     s = model.finetune_plan.settings
-    assert (s.keep_pretrained, s.warmup_epochs, s.freeze, s.pretrained_lr, s.anchor) == ("all", 1, "none", 1.0, 0.0)
+    assert (s.keep_pretrained, s.warmup_epochs, s.freeze, s.pretrained_lr, s.anchor) == ("all", 1, "none", "auto", 0.0)
     assert model.config.vector_size == 12  # from the vectors, not the CLI default of 100
     assert model.vocab.words[:900] == pretrained["words"]
     unseen = [model.vocab.index[f"zzoov{i}"] for i in range(100)]

@@ -494,6 +494,33 @@ def test_finetune_saved_model_keeps_output_layer_and_counts(base_model_dir, lee_
     assert (model.weights.w_out_ns[:nb] != base.weights.w_out_ns).any()
 
 
+def test_auto_rates_weigh_base_and_corpus_occurrences_alike(base_model_dir, lee_halves):
+    base = load(base_model_dir)
+    nb = len(base.vocab)
+    second = corpus_counts(lee_halves[1])
+    model = Word2Vec.from_pretrained(base_model_dir, workers=1, epochs=1)
+    assert model._pending_finetune[1].pretrained_lr == "auto"
+    model.build_vocab(str(lee_halves[1]))
+    corpus = np.array([second.get(w, 0) for w in base.vocab.words], dtype=np.float64)
+    np.testing.assert_array_equal(model.finetune_plan.corpus_counts[:nb], corpus)
+    # Sampling tables come from the domain corpus alone: a base word the corpus never uses is no negative.
+    unused = np.flatnonzero(corpus == 0)
+    assert unused.size > 0 and (model.tables.noise_threshold[unused] == 0).all()
+    model.train(str(lee_halves[1]))
+    expected = np.where(corpus > 0, corpus / (corpus + base.vocab.counts), 1.0)
+    np.testing.assert_allclose(model.weights.in_lr[:nb], expected, rtol=1e-6)
+    assert 0 < model.weights.in_lr[:nb].min() < 0.5  # frequent base words move slowly
+    assert (model.weights.in_lr[nb:] == 1).all()
+    # The totals (base + corpus) stay the model's counts, for the next fine-tuning.
+    np.testing.assert_array_equal(model.vocab.counts[:nb], base.vocab.counts + corpus)
+
+
+def test_auto_rates_on_vector_files_are_one(pre):
+    model = finetuned(pre["files"]["bin"], sg=True)
+    model.train(LEE)
+    assert (model.weights.in_lr == 1).all()
+
+
 def test_finetune_saved_model_settings_can_be_overridden(base_model_dir, lee_halves):
     model = Word2Vec.from_pretrained(base_model_dir, sg=True, min_count=4, workers=1, epochs=1)
     assert model.config.sg and model.config.min_count == 4 and model.config.vector_size == 16
@@ -519,7 +546,9 @@ def test_finetuned_model_saves_and_loads_with_its_plan(pre, tmp_path):
     model.train(LEE)
     model.save(tmp_path / "ft")
     loaded = load(tmp_path / "ft")
-    assert loaded.finetune_plan == model.finetune_plan
+    a, b = loaded.finetune_plan, model.finetune_plan
+    assert (a.settings, a.n_pretrained, a.warmup_done) == (b.settings, b.n_pretrained, b.warmup_done)
+    np.testing.assert_array_equal(a.corpus_counts, b.corpus_counts)
     s = loaded.finetune_plan.settings
     assert (s.anchor, s.pretrained_lr, s.output_lr, s.freeze, s.new_word_init, s.keep_pretrained) == \
         (0.5, 0.5, 0.8, "none", "scaled", 5000)
