@@ -7,10 +7,12 @@ trained on wiki-text8 (full state: output layer and counts). Domain corpus: biom
 Every row is scored on ONE fixed subset of each data set, the pairs/questions covered
 by every row of that base (coverage printed), mean +- sd over seeds.
 Rows: base; domain only; naive continue; warm-up then full; pre-trained frozen;
-pre-trained lr 0.1 (after warm-up); anchoring (lambda swept, after warm-up);
+pre-trained lr 0.1 / 0.3 / evidence-weighted "auto" (the default; full-state base only,
+as it equals lr 1 without counts), after warm-up; anchoring (lambda swept, after warm-up);
 concatenation and average of base and domain-only vectors; gensim 4's documented
 workaround (intersect_word2vec_format with lockf=1.0) run with gensim itself.
-Writes benchmarks/results/finetune_study.md and finetune_study.png (matplotlib, optional).
+Writes benchmarks/results/finetune_study.{md,json,png} (the plot needs matplotlib, optional);
+bases not rerun keep their previous results in the JSON.
 """
 from __future__ import annotations
 
@@ -49,17 +51,23 @@ def cut_lines(path: Path, n: int) -> Path:
     return out
 
 
-def recipes(epochs: int) -> dict[str, dict]:
-    """Row name -> from_pretrained keyword arguments."""
+def recipes(epochs: int, has_counts: bool) -> dict[str, dict]:
+    """Row name -> from_pretrained keyword arguments.
+
+    ``pretrained_lr="auto"`` (the default recipe) equals lr 1 on a base without
+    counts, so that row only runs on full-state bases.
+    """
     rows = {
-        "3 naive continue": dict(warmup_epochs=0),
-        "4 warm-up + full": dict(warmup_epochs=1),
+        "3 naive continue": dict(warmup_epochs=0, pretrained_lr=1.0),
+        "4 warm-up + full": dict(warmup_epochs=1, pretrained_lr=1.0),
         "5 pre-trained frozen": dict(warmup_epochs=0, freeze="pretrained"),
         "6 warm-up + pre-trained lr 0.1": dict(warmup_epochs=1, pretrained_lr=0.1),
         "6b warm-up + pre-trained lr 0.3": dict(warmup_epochs=1, pretrained_lr=0.3),
     }
+    if has_counts:
+        rows["6c warm-up + evidence-weighted lr (auto)"] = dict(warmup_epochs=1, pretrained_lr="auto")
     for lam in ANCHORS:
-        rows[f"7 warm-up + anchor {lam:g}"] = dict(warmup_epochs=1, anchor=lam)
+        rows[f"7 warm-up + anchor {lam:g}"] = dict(warmup_epochs=1, pretrained_lr=1.0, anchor=lam)
     return {name: {**kw, "epochs": epochs} for name, kw in rows.items()}
 
 
@@ -114,7 +122,7 @@ def score(kv, subsets) -> dict[str, float]:
     return out
 
 
-def run_base(name: str, base_path: Path, base_kv, seeds: list[int], epochs: int) -> tuple[list, dict]:
+def run_base(name: str, base_path: Path, base_kv, seeds: list[int], epochs: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="fastw2v-study-"))
     results: dict[str, list[dict]] = {"1 base": [None]}
     models: dict[str, list] = {"1 base": [base_kv]}
@@ -132,7 +140,7 @@ def run_base(name: str, base_path: Path, base_kv, seeds: list[int], epochs: int)
         add("8a concat base+domain", combined(base_kv, domain.wv, "concat"), 0.0)
         add("8b average base+domain", combined(base_kv, domain.wv, "mean"), 0.0)
         encoded = None
-        for row, kw in recipes(epochs).items():
+        for row, kw in recipes(epochs, has_counts=base_path.is_dir()).items():
             t = time.perf_counter()
             model = Word2Vec.from_pretrained(base_path, seed=seed, **TRAIN, **{k: v for k, v in kw.items()})
             model.build_vocab(str(DOMAIN))
@@ -149,16 +157,22 @@ def run_base(name: str, base_path: Path, base_kv, seeds: list[int], epochs: int)
     coverage = {n: len(s) for n, s in subsets.items()}
     for row, kvs in models.items():
         results[row] = [score(kv, subsets) for kv in kvs]
+    seconds = {row: statistics.mean(t) for row, t in timings.items()}
+    return {"coverage": coverage, "results": results, "seconds": seconds,
+            "command": f"--seeds {len(seeds)} --epochs {epochs}"}
+
+
+def table_rows(name: str, data: dict) -> list[list[str]]:
     rows = []
-    for row, scores in results.items():
+    for row, scores in data["results"].items():
         cells = [name, row]
         for metric in ["UMNSRS-sim", "UMNSRS-rel", "WS353", "SimLex", "analogy"]:
             vals = [s[metric] for s in scores]
             sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
             cells.append(f"{statistics.mean(vals):.3f} ± {sd:.3f}")
-        cells.append(f"{statistics.mean(timings.get(row, [0.0])):.0f}")
+        cells.append(f"{data.get('seconds', {}).get(row, 0.0):.0f}")
         rows.append(cells)
-    return rows, {"coverage": coverage, "results": results}
+    return rows
 
 
 def plot(all_results: dict, path: Path) -> None:
@@ -201,26 +215,30 @@ def main() -> None:
     if args.quick:
         global DOMAIN
         DOMAIN = cut_lines(DOMAIN, 20000)
-    table, everything = [], {}
+    results_json = RESULTS / "finetune_study.json"
+    # Bases not rerun keep their last results, so one base can be rerun alone.
+    everything = json.loads(results_json.read_text()) if results_json.exists() and not args.quick else {}
     for base in args.bases:
         path, kv = base_glove() if base == "glove" else base_wiki(5)
-        rows, data = run_base(base, path, kv, seeds, args.epochs)
-        table += rows
+        data = run_base(base, path, kv, seeds, args.epochs)
         everything[base] = data
-        print(markdown_table(["base", "recipe", "UMNSRS-sim", "UMNSRS-rel", "WS353", "SimLex", "analogy", "s"], rows))
+        print(markdown_table(["base", "recipe", "UMNSRS-sim", "UMNSRS-rel", "WS353", "SimLex", "analogy", "s"],
+                             table_rows(base, data)))
         print("coverage:", data["coverage"], flush=True)
     if args.quick:
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     header = ["base", "recipe", "UMNSRS-sim ρ", "UMNSRS-rel ρ", "WS353 ρ", "SimLex ρ", "analogy acc", "train s"]
-    coverage = "\n".join(f"- {b}: " + ", ".join(f"{k} {v}" for k, v in d["coverage"].items())
-                         for b, d in everything.items())
+    table = [row for b, d in everything.items() for row in table_rows(b, d)]
+    runs = "\n".join(f"- {b}: `python benchmarks/finetune_study.py --bases {b} {d.get('command', '--seeds 3 --epochs 3')}`; "
+                     "fixed subsets " + ", ".join(f"{k} {v}" for k, v in d["coverage"].items())
+                     for b, d in everything.items())
     (RESULTS / "finetune_study.md").write_text(
-        f"# Fine-tuning study\n\n`python benchmarks/finetune_study.py --seeds {args.seeds} --epochs {args.epochs}`: "
-        f"domain corpus biomed ({DOMAIN.name}), skip-gram NS, window 5, sample 1e-3, min_count 5, 2 workers; "
-        f"mean ± sd over seeds {seeds}. Fixed subsets (pairs / questions covered by every row of a base):\n\n"
-        f"{coverage}\n\n" + markdown_table(header, table) + "\n")
-    (RESULTS / "finetune_study.json").write_text(json.dumps(everything, indent=1, default=float))
+        f"# Fine-tuning study\n\nDomain corpus biomed ({DOMAIN.name}), skip-gram NS, window 5, sample 1e-3, "
+        f"min_count 5, 2 workers; mean ± sd over seeds. Every row of a base is scored on one fixed subset per "
+        f"data set (the pairs / questions covered by every row of that base):\n\n{runs}\n\n"
+        + markdown_table(header, table) + "\n")
+    results_json.write_text(json.dumps(everything, indent=1, default=float))
     plot(everything, RESULTS / "finetune_study.png")
 
 
