@@ -444,6 +444,7 @@ def test_train_invalid_settings(tmp_path, args, fragment):
 
 @pytest.mark.parametrize("args,fragment", [
     (["--anchor", "-1"], "anchor"),
+    (["--pretrained-lr", "fast"], "pretrained_lr"),
     (["--pretrained-lr", "-0.1"], "pretrained_lr"),
     (["--warmup-epochs", "-1"], "warmup_epochs"),
     (["--keep-pretrained", "some"], "keep_pretrained"),
