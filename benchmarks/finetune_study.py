@@ -1,6 +1,6 @@
 """The fine-tuning study: which recipe turns general vectors into domain vectors without losing them?
 
-    python benchmarks/finetune_study.py [--seeds 3] [--epochs 5] [--bases glove wiki] [--quick]
+    python benchmarks/finetune_study.py [--seeds 3] [--epochs 5] [--bases glove wiki] [--anchors 0.01 0.1 1] [--quick]
 
 Bases: (a) GloVe 6B 50d (input vectors only, like GoogleNews); (b) a fastw2v model
 trained on wiki-text8 (full state: output layer and counts). Domain corpus: biomed.
@@ -51,7 +51,7 @@ def cut_lines(path: Path, n: int) -> Path:
     return out
 
 
-def recipes(epochs: int, has_counts: bool) -> dict[str, dict]:
+def recipes(epochs: int, has_counts: bool, anchors: tuple[float, ...] = ANCHORS) -> dict[str, dict]:
     """Row name -> from_pretrained keyword arguments.
 
     ``pretrained_lr="auto"`` (the default recipe) equals lr 1 on a base without
@@ -65,7 +65,7 @@ def recipes(epochs: int, has_counts: bool) -> dict[str, dict]:
     }
     if has_counts:
         rows["6c warm-up + evidence-weighted lr (auto)"] = dict(warmup_epochs=1, pretrained_lr="auto")
-    for lam in ANCHORS:
+    for lam in anchors:
         rows[f"7 warm-up + anchor {lam:g}"] = dict(warmup_epochs=1, pretrained_lr=1.0, anchor=lam)
     return {name: {**kw, "epochs": epochs} for name, kw in rows.items()}
 
@@ -121,7 +121,8 @@ def score(kv, subsets) -> dict[str, float]:
     return out
 
 
-def run_base(name: str, base_path: Path, base_kv, seeds: list[int], epochs: int) -> dict:
+def run_base(name: str, base_path: Path, base_kv, seeds: list[int], epochs: int,
+             anchors: tuple[float, ...] = ANCHORS) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="fastw2v-study-"))
     results: dict[str, list[dict]] = {"1 base": [None]}
     models: dict[str, list] = {"1 base": [base_kv]}
@@ -139,7 +140,7 @@ def run_base(name: str, base_path: Path, base_kv, seeds: list[int], epochs: int)
         add("8a concat base+domain", combined(base_kv, domain.wv, "concat"), 0.0)
         add("8b average base+domain", combined(base_kv, domain.wv, "mean"), 0.0)
         encoded = None
-        for row, kw in recipes(epochs, has_counts=base_path.is_dir()).items():
+        for row, kw in recipes(epochs, has_counts=base_path.is_dir(), anchors=anchors).items():
             t = time.perf_counter()
             model = Word2Vec.from_pretrained(base_path, seed=seed, **TRAIN, **{k: v for k, v in kw.items()})
             model.build_vocab(str(DOMAIN))
@@ -158,7 +159,7 @@ def run_base(name: str, base_path: Path, base_kv, seeds: list[int], epochs: int)
         results[row] = [score(kv, subsets) for kv in kvs]
     seconds = {row: statistics.mean(t) for row, t in timings.items()}
     return {"coverage": coverage, "results": results, "seconds": seconds,
-            "command": f"--seeds {len(seeds)} --epochs {epochs}"}
+            "command": f"--seeds {len(seeds)} --epochs {epochs} --anchors {' '.join(f'{a:g}' for a in anchors)}"}
 
 
 def table_rows(name: str, data: dict) -> list[list[str]]:
@@ -205,6 +206,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=5, help="fine-tuning epochs (domain-only: max(epochs, 5))")
     parser.add_argument("--bases", nargs="*", default=["glove", "wiki"])
+    parser.add_argument("--anchors", type=float, nargs="*", default=list(ANCHORS), help="anchoring strengths swept")
     parser.add_argument("--quick", action="store_true", help="smoke run: first 20k lines of the domain corpus")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
@@ -219,7 +221,7 @@ def main() -> None:
     everything = json.loads(results_json.read_text()) if results_json.exists() and not args.quick else {}
     for base in args.bases:
         path, kv = base_glove() if base == "glove" else base_wiki(5)
-        data = run_base(base, path, kv, seeds, args.epochs)
+        data = run_base(base, path, kv, seeds, args.epochs, tuple(args.anchors))
         everything[base] = data
         print(markdown_table(["base", "recipe", "UMNSRS-sim", "UMNSRS-rel", "WS353", "SimLex", "analogy", "s"],
                              table_rows(base, data)))
