@@ -32,6 +32,7 @@ MODES = {
     "CBOW-HS": dict(sg=0, hs=1, negative=0),
 }
 COMMON = dict(vector_size=100, window=5, sample=1e-3, min_count=5, seed=1)
+SECTIONS = ("jit", "throughput", "scaling", "growth", "loading")
 
 
 # ---------------------------------------------------------------- child side: one measured run
@@ -123,6 +124,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="4M tokens, 1 run, SG-NS and CBOW-NS only")
+    parser.add_argument("--sections", nargs="*", default=list(SECTIONS), choices=SECTIONS,
+                        help="parts to run (all by default; results/speed.md is written only by a full run)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -146,7 +149,7 @@ def main() -> None:
     cache = tempfile.mkdtemp(prefix="fastw2v-numba-")
     small = str(line_corpus(1000, 1_000_000))
     jit_rows = []
-    for mode in modes:
+    for mode in modes if "jit" in args.sections else []:
         job = {"trainer": "fastw2v", "mode": mode, "corpus": small, "epochs": 1, "workers": 2}
         cold = run_child(job, {"NUMBA_CACHE_DIR": cache})
         warm = run_child(job, {"NUMBA_CACHE_DIR": cache})
@@ -158,7 +161,7 @@ def main() -> None:
          "(excl. vocab scan and encoding)"], jit_rows), ""]
 
     rows = []
-    for mode in modes:
+    for mode in modes if "throughput" in args.sections else []:
         results: dict[str, list[dict]] = {"fastw2v": [], "gensim-iter": [], "gensim-file": []}
         for _ in range(runs):
             for trainer in results:
@@ -181,7 +184,7 @@ def main() -> None:
          "gensim iter RSS MB", "gensim file RSS MB"], rows), ""]
 
     scaling = []
-    for mode in modes[:2]:
+    for mode in modes[:2] if "scaling" in args.sections else []:
         w = {n: [run_child({"trainer": "fastw2v", "mode": mode, "corpus": corpus, "epochs": 1, "workers": n})
                  for _ in range(runs)] for n in (1, 2)}
         s1 = statistics.median(r["tokens"] / r["train_s"] for r in w[1])
@@ -190,7 +193,7 @@ def main() -> None:
         print("scaling", scaling[-1], flush=True)
     report += ["## Thread scaling (fastw2v)\n", markdown_table(["mode", "1 worker", "2 workers", "speed-up"], scaling), ""]
 
-    if not args.quick:
+    if not args.quick and "growth" in args.sections:
         growth = []
         for millions in (1, 4, 16):
             path = str(line_corpus(1000, millions * 1_000_000))
@@ -206,20 +209,21 @@ def main() -> None:
         report += ["## Cost growth with corpus size (SG-NS, 2 workers)\n", markdown_table(
             ["corpus", "tokens", "train s", "ns per token", "per-token cost vs 1M"], growth), ""]
 
-    model_dir = tempfile.mkdtemp(prefix="fastw2v-speed-") + "/wiki.fw2v"
-    from fastw2v import Word2Vec
-
-    Word2Vec(small, **MODES["SG-NS"], **COMMON, epochs=1, workers=2).save(model_dir)
     loads = []
-    for what in ("glove", "model", "model-mmap"):
-        r = [run_child({"trainer": "loading", "what": what, "path": model_dir}) for _ in range(runs)]
-        loads.append([what, f"{med(r, 'seconds'):.2f}", f"{med(r, 'rss_mb'):.0f}"])
-        print("load", loads[-1], flush=True)
+    if "loading" in args.sections:
+        model_dir = tempfile.mkdtemp(prefix="fastw2v-speed-") + "/wiki.fw2v"
+        from fastw2v import Word2Vec
+
+        Word2Vec(small, **MODES["SG-NS"], **COMMON, epochs=1, workers=2).save(model_dir)
+        for what in ("glove", "model", "model-mmap"):
+            r = [run_child({"trainer": "loading", "what": what, "path": model_dir}) for _ in range(runs)]
+            loads.append([what, f"{med(r, 'seconds'):.2f}", f"{med(r, 'rss_mb'):.0f}"])
+            print("load", loads[-1], flush=True)
     report += ["## Loading\n", markdown_table(["what", "seconds", "peak RSS MB"], loads), ""]
 
     text = "\n".join(report)
     print(text)
-    if not args.quick:
+    if not args.quick and set(args.sections) == set(SECTIONS):
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / "speed.md").write_text(text + "\n")
 
