@@ -234,7 +234,7 @@ def write_results(everything: dict, results_json: Path) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     header = ["base", "recipe", "UMNSRS-sim ρ", "UMNSRS-rel ρ", "WS353 ρ", "SimLex ρ", "analogy acc", "train s"]
     table = [row for b, d in everything.items() for row in table_rows(b, d)]
-    runs = "\n".join(f"- {b}: `python benchmarks/finetune_study.py --bases {b} {d.get('command', '--seeds 3 --epochs 3')}`; "
+    runs = "\n".join(f"- {b}: `python benchmarks/finetune_study.py --bases {b} {d['command']}`; "
                      "fixed subsets " + ", ".join(f"{k} {v}" for k, v in d["coverage"].items())
                      for b, d in everything.items())
     (RESULTS / "finetune_study.md").write_text(
