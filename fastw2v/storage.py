@@ -158,7 +158,8 @@ def load_model(cls: type["Word2Vec"], path: str | os.PathLike, mmap: bool = Fals
         ft = header["finetune"]
         model.finetune_plan = FinetunePlan(settings=FinetuneConfig(**ft["settings"]),
                                            n_pretrained=int(ft["n_pretrained"]),
-                                           corpus_counts=arrays["finetune_corpus_counts"],
+                                           # Saved before the plan kept corpus counts: its tables used the totals.
+                                           corpus_counts=arrays.get("finetune_corpus_counts", vocab.counts),
                                            warmup_done=bool(ft["warmup_done"]))
     if header.get("anchor"):
         model.anchor = Anchor(vectors=arrays["anchor_vectors"], index=arrays["anchor_index"],

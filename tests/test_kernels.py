@@ -343,6 +343,17 @@ def _block_loss(hidden, w_out, targets, labels):
     return total
 
 
+def _central_differences(loss, x, eps=1e-6):
+    """d loss / d x by central differences, one element at a time."""
+    d = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[index] += eps
+        minus[index] -= eps
+        d[index] = (loss(plus) - loss(minus)) / (2 * eps)
+    return d
+
+
 def test_logistic_block_gradient_is_the_loss_gradient():
     """grad / lr == -dL/dhidden and the output-row change == -lr * out_lr * dL/dw_out (finite differences)."""
     rng = np.random.default_rng(42)
@@ -356,25 +367,12 @@ def test_logistic_block_gradient_is_the_loss_gradient():
     # each pair within 2e-3 of the exact loss with the lookup table
     assert loss == pytest.approx(_block_loss(h64, w64, targets, labels), rel=1e-5,
                                  abs=len(targets) * n_in * 2e-3 if TABLE_MODE else 0)
-    eps = 1e-6
-    d_hidden = np.zeros_like(h64)
-    for i in range(n_in):
-        for c in range(dim):
-            plus, minus = h64.copy(), h64.copy()
-            plus[i, c] += eps
-            minus[i, c] -= eps
-            d_hidden[i, c] = (_block_loss(plus, w64, targets, labels) - _block_loss(minus, w64, targets, labels)) / (2 * eps)
+    d_hidden = _central_differences(lambda h: _block_loss(h, w64, targets, labels), h64)
     # exact sigmoid: agreement to finite-difference precision; lookup table: to the table's accuracy
     # (sigma within 5e-4, summed over 4 targets with |w| < ~1.5)
     atol = 4e-3 if TABLE_MODE else 1e-5
     np.testing.assert_allclose(grad / lr, -d_hidden, rtol=1e-4, atol=atol)
-    d_w = np.zeros_like(w64)
-    for row in range(n_rows):
-        for c in range(dim):
-            plus, minus = w64.copy(), w64.copy()
-            plus[row, c] += eps
-            minus[row, c] -= eps
-            d_w[row, c] = (_block_loss(h64, plus, targets, labels) - _block_loss(h64, minus, targets, labels)) / (2 * eps)
+    d_w = _central_differences(lambda w: _block_loss(h64, w, targets, labels), w64)
     change = w_new.astype(np.float64) - w64
     np.testing.assert_allclose(change, -lr * out_lr[:, None] * d_w, rtol=1e-4, atol=atol * lr)
     assert np.all(d_w[[1, 3]] == 0)  # rows 1 and 3 are not targets

@@ -124,32 +124,30 @@ def test_limit(format_case, limit):
     assert_exact(words, vectors, WORDS[:n], VECS[:n])
 
 
-@pytest.mark.parametrize("maker, name", [(bin_bytes, "v.bin"), (text_bytes, "v.txt")])
-def test_read_returns_gensims_matrix_without_copy(tmp_path, monkeypatch, maker, name):
+def _spy_loaded_vectors(monkeypatch, loader: str) -> list:
+    """Record the ``vectors`` matrix of every object gensim's ``KeyedVectors.<loader>`` returns."""
     loaded = []
-    original = KeyedVectors.load_word2vec_format.__func__
-
-    def spy(cls, *args, **kwargs):
-        kv = original(cls, *args, **kwargs)
-        loaded.append(kv.vectors)
-        return kv
-
-    monkeypatch.setattr(KeyedVectors, "load_word2vec_format", classmethod(spy))
-    words, vectors = read_vectors(put(tmp_path / name, maker()))
-    assert len(loaded) == 1 and vectors is loaded[0]
-    assert_exact(words, vectors)
-
-
-def test_keyedvectors_read_without_copy(tmp_path, monkeypatch):
-    loaded = []
-    original = KeyedVectors.load.__func__
+    original = getattr(KeyedVectors, loader).__func__
 
     def spy(cls, *args, **kwargs):
         obj = original(cls, *args, **kwargs)
         loaded.append(obj.vectors)
         return obj
 
-    monkeypatch.setattr(KeyedVectors, "load", classmethod(spy))
+    monkeypatch.setattr(KeyedVectors, loader, classmethod(spy))
+    return loaded
+
+
+@pytest.mark.parametrize("maker, name", [(bin_bytes, "v.bin"), (text_bytes, "v.txt")])
+def test_read_returns_gensims_matrix_without_copy(tmp_path, monkeypatch, maker, name):
+    loaded = _spy_loaded_vectors(monkeypatch, "load_word2vec_format")
+    words, vectors = read_vectors(put(tmp_path / name, maker()))
+    assert len(loaded) == 1 and vectors is loaded[0]
+    assert_exact(words, vectors)
+
+
+def test_keyedvectors_read_without_copy(tmp_path, monkeypatch):
+    loaded = _spy_loaded_vectors(monkeypatch, "load")
     words, vectors = read_vectors(save_kv(tmp_path / "v.kv"))
     assert vectors is loaded[0]
     assert_exact(words, vectors)
