@@ -167,6 +167,12 @@ class _Progress:
                     time.strftime("%H:%M:%S", time.gmtime(remaining)))
 
 
+# Rows of each matrix a worker keeps private copies of during a batch (see kernels.buffer_rows):
+# the top of the Huffman tree and the most frequent words. On Zipfian text these 256 take
+# the bulk of the updates (every example passes the root); rows further down are touched
+# rarely enough that two cores seldom write them at once.
+HOT_ROWS = 256
+
 EpochCallback = Callable[[EpochResult, Position], None]
 BatchCallback = Callable[[Position], None]
 
@@ -195,19 +201,16 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
     w = weights
     t = tables
 
+    train = kernels.epoch_kernels(weights.w_in.shape[1])[0 if config.sg else 1]
+    arrays = ((w.w_in, w.w_out_ns, w.w_out_hs), (w.in_lr, w.out_ns_lr, w.out_hs_lr),
+              (t.keep_prob, t.noise_threshold, t.noise_alias, t.hs_codes, t.hs_points, t.hs_offsets))
+    # One worker has no one to contend with: buffering would only cost rounding.
+    settings = (config.window, config.negative, config.hs, config.cbow_mean,
+                HOT_ROWS if config.workers > 1 else 0, config.seed)
+
     def run_batch(first: int, last: int, lr_start: float, lr_end: float, epoch: int) -> tuple[float, int]:
-        if config.sg:
-            loss, pairs, _ = kernels.train_sg(
-                corpus.token_ids, offsets, first, last, w.w_in, w.w_out_ns, w.w_out_hs, w.in_lr, w.out_ns_lr,
-                w.out_hs_lr, t.keep_prob, t.noise_threshold, t.noise_alias, t.hs_codes, t.hs_points,
-                t.hs_offsets, config.window, config.negative, config.hs, lr_start, lr_end, n_tokens,
-                config.seed, epoch)
-        else:
-            loss, pairs, _ = kernels.train_cbow(
-                corpus.token_ids, offsets, first, last, w.w_in, w.w_out_ns, w.w_out_hs, w.in_lr, w.out_ns_lr,
-                w.out_hs_lr, t.keep_prob, t.noise_threshold, t.noise_alias, t.hs_codes, t.hs_points,
-                t.hs_offsets, config.window, config.negative, config.hs, config.cbow_mean, lr_start, lr_end,
-                n_tokens, config.seed, epoch)
+        loss, pairs, _ = train(corpus.token_ids, offsets, first, last, *arrays, settings,
+                               (lr_start, lr_end, int(n_tokens), epoch))
         if anchor is not None:
             lr = lr_start + (lr_end - lr_start) * offsets[first] / n_tokens
             kernels.anchor_pull(w.w_in, anchor.vectors, anchor.index, corpus.token_ids, offsets[first],

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 import pytest
+from numba import njit
 
 from fastw2v import kernels
 from fastw2v.vocabulary import alias_table, huffman_tree, keep_probabilities, noise_distribution
@@ -217,6 +218,13 @@ def _block_inputs(rng, n_in, n_rows, dim, n_targets, scale=0.5):
     return hidden, w_out
 
 
+@njit
+def _block_kernel(hidden, n_in, w_out, targets, labels, n_targets, lr, out_lr, grad, scores, out_grad):
+    rows, _, _ = kernels.buffer_rows(w_out, 0, 0)  # nothing buffered: the shared matrix itself
+    return kernels.logistic_block(hidden, n_in, rows, targets, labels, n_targets, lr, out_lr, grad, scores,
+                                  out_grad, hidden.shape[1])
+
+
 def _run_block(hidden, w_out, targets, labels, lr, out_lr, max_in=None, max_targets=None):
     """Call the kernel with scratch arrays larger than needed (as the training kernels do)."""
     n_in, dim = hidden.shape
@@ -232,7 +240,7 @@ def _run_block(hidden, w_out, targets, labels, lr, out_lr, max_in=None, max_targ
     scores = np.zeros((max_targets, max_in), dtype=np.float32)
     out_grad = np.zeros(dim, dtype=np.float32)
     w = w_out.copy()
-    loss = kernels.logistic_block(h, n_in, w, t, lab, len(targets), np.float32(lr), out_lr, grad, scores, out_grad)
+    loss = _block_kernel(h, n_in, w, t, lab, len(targets), np.float32(lr), out_lr, grad, scores, out_grad)
     assert np.all(grad[n_in:] == 0)  # rows past n_in untouched
     return loss, w, grad[:n_in]
 
@@ -430,18 +438,16 @@ def _setup(hs, negative, seed=0, noise="point", sample=0.0, counts=COUNTS, dim=D
 
 
 def _run_kernel(arch, token_ids, offsets, first, last, w, tables, window, negative, hs, cbow_mean,
-                lr_start, lr_end, seed, epoch):
-    keep_prob, thr, alias, codes, points, hs_offsets = tables
-    common = (token_ids, offsets, first, last, w["w_in"], w["w_out_ns"], w["w_out_hs"], w["in_lr"],
-              w["out_ns_lr"], w["out_hs_lr"], keep_prob, thr, alias, codes, points, hs_offsets, window, negative, hs)
-    tail = (lr_start, lr_end, int(token_ids.shape[0]), seed, epoch)
-    if arch == "sg":
-        return kernels.train_sg(*common, *tail)
-    return kernels.train_cbow(*common, cbow_mean, *tail)
+                lr_start, lr_end, seed, epoch, hot_rows=0):
+    train = kernels.epoch_kernels(w["w_in"].shape[1])[0 if arch == "sg" else 1]
+    return train(token_ids, offsets, first, last, (w["w_in"], w["w_out_ns"], w["w_out_hs"]),
+                 (w["in_lr"], w["out_ns_lr"], w["out_hs_lr"]), tables,
+                 (window, negative, hs, cbow_mean, hot_rows, seed), (lr_start, lr_end, int(token_ids.shape[0]), epoch))
 
 
 def _compare(arch, hs, negative, cbow_mean=True, window=1, noise="point", sample=0.0, seed=7, epoch=0,
-             sentences=SENTENCES, first=0, last=None, lr_start=0.05, lr_end=0.01, tweak=None, counts=COUNTS):
+             sentences=SENTENCES, first=0, last=None, lr_start=0.05, lr_end=0.01, tweak=None, counts=COUNTS,
+             hot_rows=0):
     token_ids, offsets = _corpus(sentences)
     last = len(sentences) if last is None else last
     w, tables = _setup(hs, negative, noise=noise, sample=sample, counts=counts)
@@ -451,7 +457,7 @@ def _compare(arch, hs, negative, cbow_mean=True, window=1, noise="point", sample
     ref = {k: v.astype(np.float64) for k, v in w.items()}
     _Margin.value = math.inf
     loss, pairs, kept = _run_kernel(arch, token_ids, offsets, first, last, w, tables, window, negative, hs,
-                                    cbow_mean, lr_start, lr_end, seed, epoch)
+                                    cbow_mean, lr_start, lr_end, seed, epoch, hot_rows)
     ref_loss, ref_pairs, ref_kept = ref_train(arch, token_ids, offsets, first, last, ref, tables, window, negative,
                                               hs, cbow_mean, lr_start, lr_end, int(token_ids.shape[0]), seed, epoch)
     assert (pairs, kept) == (ref_pairs, ref_kept)
@@ -526,6 +532,23 @@ def test_train_kernel_random_stream_matches_reference(arch, cbow_mean, mode):
     assert pairs > 0
 
 
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("arch,cbow_mean", ARCHS, ids=["sg", "cbow-mean", "cbow-sum"])
+def test_buffered_hot_rows_match_reference(arch, cbow_mean, mode):
+    """Private copies of the hottest rows (what each of several workers trains on) change no update:
+    the frequent words and the nodes near the root are buffered, merged back at the end of the call."""
+    hs, negative = MODES[mode]
+    counts = np.array([400, 150, 60, 30, 12, 5, 3, 1], dtype=np.int64)
+    rng = np.random.default_rng(5)
+    sentences = [rng.integers(0, len(counts), size=k).tolist() for k in (17, 9, 25)]
+    before, after, _ = _compare(arch, hs, negative, cbow_mean=cbow_mean, window=2, noise="alias", counts=counts,
+                                sentences=sentences, hot_rows=3)
+    for name in ("w_in", "w_out_ns", "w_out_hs"):  # buffered rows (first 3 / last 3 nodes) trained and merged
+        rows = before[name][-3:] if name == "w_out_hs" else before[name][:3]
+        moved = after[name][-3:] if name == "w_out_hs" else after[name][:3]
+        assert rows.size == 0 or not np.array_equal(rows, moved), name
+
+
 def test_train_kernel_sentence_range_only_touches_that_range():
     token_ids, offsets = _corpus()
     # training sentence 1 alone equals the reference on sentence 1 (lr taken at its first token)
@@ -550,9 +573,10 @@ def _freeze(w):
         w["out_hs_lr"][0] = 0.5
 
 
+@pytest.mark.parametrize("hot_rows", [0, 3], ids=["shared", "buffered"])
 @pytest.mark.parametrize("arch,cbow_mean", ARCHS, ids=["sg", "cbow-mean", "cbow-sum"])
-def test_frozen_rows_bit_identical(arch, cbow_mean):
-    before, after, _ = _compare(arch, True, 2, cbow_mean=cbow_mean, tweak=_freeze)
+def test_frozen_rows_bit_identical(arch, cbow_mean, hot_rows):
+    before, after, _ = _compare(arch, True, 2, cbow_mean=cbow_mean, tweak=_freeze, hot_rows=hot_rows)
     frozen = {"w_in": [0, 3], "w_out_ns": [0, NOISE_WORD], "w_out_hs": [len(COUNTS) - 2]}
     for name, rows in frozen.items():
         assert after[name][rows].tobytes() == before[name][rows].tobytes(), name
