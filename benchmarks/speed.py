@@ -8,7 +8,8 @@ on the same corpus (wiki-text8 re-cut into 1,000-token lines) with the same sett
 (d100, window 5, negative 5 or HS, sample 1e-3, min_count 5, 1 epoch, 2 workers).
 Reports medians of words/s (corpus tokens x epochs / training seconds), vocabulary
 scan seconds, peak RSS, JIT compile time (cold and warm Numba cache), thread scaling
-1 -> 2 workers, cost growth with corpus size (1M, 4M, 16M tokens) and loading times.
+1 -> 2 workers, cost growth with corpus size (1M, 4M, 16M tokens, sizes alternated; also with
+the 16M corpus's vocabulary throughout, and gensim corpus_file alongside) and loading times.
 Writes benchmarks/results/speed.md.
 """
 from __future__ import annotations
@@ -48,7 +49,7 @@ def child_fastw2v(job: dict) -> dict:
     imported = time.perf_counter()
     model = Word2Vec(**MODES[job["mode"]], **COMMON, epochs=job["epochs"], workers=job["workers"])
     t = time.perf_counter()
-    model.build_vocab(job["corpus"])
+    model.build_vocab(job.get("vocab_corpus", job["corpus"]))
     vocab_s = time.perf_counter() - t
     first_batch: list[float] = []
 
@@ -70,7 +71,7 @@ def child_fastw2v(job: dict) -> dict:
     train_s = time.perf_counter() - t
     return {"vocab_s": vocab_s, "train_s": train_s + encode_s, "encode_s": encode_s, "jit_s": jit_s,
             "import_s": imported - started, "start_to_first_batch_s": first_batch[0] - started - vocab_s - encode_s,
-            "tokens": encoded.raw_tokens, "rss_mb": peak_rss_mb()}
+            "tokens": encoded.raw_tokens, "words": len(model.vocab), "rss_mb": peak_rss_mb()}
 
 
 def child_gensim(job: dict) -> dict:
@@ -91,7 +92,8 @@ def child_gensim(job: dict) -> dict:
     else:
         model.train(LineSentence(job["corpus"]), total_examples=model.corpus_count, epochs=job["epochs"])
     train_s = time.perf_counter() - t
-    return {"vocab_s": vocab_s, "train_s": train_s, "tokens": model.corpus_total_words, "rss_mb": peak_rss_mb()}
+    return {"vocab_s": vocab_s, "train_s": train_s, "tokens": model.corpus_total_words, "words": len(model.wv),
+            "rss_mb": peak_rss_mb()}
 
 
 def child_loading(job: dict) -> dict:
@@ -194,20 +196,37 @@ def main() -> None:
     report += ["## Thread scaling (fastw2v)\n", markdown_table(["mode", "1 worker", "2 workers", "speed-up"], scaling), ""]
 
     if not args.quick and "growth" in args.sections:
+        # Sizes alternate within each repetition (like the trainers above), so a slow spell of the
+        # host does not land on one size. A smaller corpus also has a smaller vocabulary (fewer rows to
+        # miss the cache, more rare tokens dropped), so the same sizes also run with the vocabulary of
+        # the 16M corpus, which holds the work per token fixed; gensim's corpus_file mode runs alongside
+        # as the reference for what the growing vocabulary costs a C trainer.
+        sizes = (1, 4, 16)
+        full = str(line_corpus(1000, 16_000_000))
+        variants = {"fastw2v": {"trainer": "fastw2v"}, "fixed": {"trainer": "fastw2v", "vocab_corpus": full},
+                    "gensim": {"trainer": "gensim-file"}}
+        growth_runs: dict[tuple[str, int], list[dict]] = {}
+        for _ in range(runs):
+            for millions in sizes:
+                path = str(line_corpus(1000, millions * 1_000_000))
+                for name, variant in variants.items():
+                    growth_runs.setdefault((name, millions), []).append(run_child(
+                        {**variant, "mode": "SG-NS", "corpus": path, "epochs": 1, "workers": 2}))
+        # Training seconds only: with a vocabulary from another corpus, encoding has to read the text.
+        per_token = {key: statistics.median((r["train_s"] - r.get("encode_s", 0.0)) / r["tokens"] for r in rs)
+                     for key, rs in growth_runs.items()}
         growth = []
-        for millions in (1, 4, 16):
-            path = str(line_corpus(1000, millions * 1_000_000))
-            rs = [run_child({"trainer": "fastw2v", "mode": "SG-NS", "corpus": path, "epochs": 1, "workers": 2})
-                  for _ in range(runs)]
-            per_token = statistics.median(r["train_s"] / r["tokens"] for r in rs)
-            growth.append([f"{millions}M", f"{med(rs, 'tokens') / 1e6:.2f}M", f"{med(rs, 'train_s'):.2f}",
-                           f"{per_token * 1e9:.0f}"])
+        for millions in sizes:
+            row = [f"{millions}M", f"{med(growth_runs[('fastw2v', millions)], 'words') / 1e3:.0f}k"]
+            for name in variants:
+                row += [f"{per_token[(name, millions)] * 1e9:.0f}",
+                        f"{per_token[(name, millions)] / per_token[(name, 1)]:.2f}"]
+            growth.append(row)
             print("growth", growth[-1], flush=True)
-        base = float(growth[0][3])
-        for row in growth:
-            row.append(f"{float(row[3]) / base:.2f}")
         report += ["## Cost growth with corpus size (SG-NS, 2 workers)\n", markdown_table(
-            ["corpus", "tokens", "train s", "ns per token", "per-token cost vs 1M"], growth), ""]
+            ["corpus", "own vocabulary", "fastw2v ns per token", "vs 1M",
+             "fastw2v, 16M vocabulary: ns per token", "vs 1M", "gensim corpus_file ns per token", "vs 1M"],
+            growth), ""]
 
     loads = []
     if "loading" in args.sections:
