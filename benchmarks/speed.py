@@ -37,11 +37,6 @@ SECTIONS = ("jit", "throughput", "scaling", "growth", "loading")
 
 
 # ---------------------------------------------------------------- child side: one measured run
-def count_tokens(path: str) -> int:
-    with open(path, encoding="utf-8") as fh:
-        return sum(len(line.split()) for line in fh)
-
-
 def child_fastw2v(job: dict) -> dict:
     started = time.perf_counter()
     from fastw2v import Word2Vec

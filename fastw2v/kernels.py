@@ -67,6 +67,14 @@ def _mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> _S31)
 
 
+def _row_address(context, builder, signature, args):
+    """LLVM code for the address of ``matrix[row, 0]``, from an intrinsic's ``(matrix, row)`` arguments."""
+    array_type = signature.args[0]
+    array = context.make_array(array_type)(context, builder, args[0])
+    index = context.cast(builder, args[1], signature.args[1], types.intp)
+    return cgutils.get_item_pointer(context, builder, array_type, array, [index, context.get_constant(types.intp, 0)])
+
+
 @intrinsic
 def prefetch_row(typingctx, matrix, row):
     """Hint the CPU to start loading ``matrix[row]`` into cache (no effect on results).
@@ -78,16 +86,12 @@ def prefetch_row(typingctx, matrix, row):
         return None
 
     def codegen(context, builder, signature, args):
-        array_type = signature.args[0]
-        array = context.make_array(array_type)(context, builder, args[0])
-        zero = context.get_constant(types.intp, 0)
-        index = context.cast(builder, args[1], signature.args[1], types.intp)
-        start = builder.bitcast(cgutils.get_item_pointer(context, builder, array_type, array, [index, zero]),
-                                ir.IntType(8).as_pointer())
+        start = builder.bitcast(_row_address(context, builder, signature, args), ir.IntType(8).as_pointer())
         i32 = ir.IntType(32)
         prefetch = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(ir.VoidType(), [start.type, i32, i32, i32]), "llvm.prefetch.p0")
-        row_bytes = builder.extract_value(array.strides, 0)
+        row_bytes = builder.extract_value(context.make_array(signature.args[0])(context, builder, args[0]).strides, 0)
+        zero = context.get_constant(types.intp, 0)
         with cgutils.for_range_slice(builder, zero, row_bytes, context.get_constant(types.intp, 64)) as (offset, _):
             # (address, read, high temporal locality, data cache)
             builder.call(prefetch, [builder.gep(start, [offset]), i32(0), i32(3), i32(1)])
@@ -106,13 +110,7 @@ def row_pointer(typingctx, matrix, row):
     if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and isinstance(row, types.Integer)):
         return None
 
-    def codegen(context, builder, signature, args):
-        array_type = signature.args[0]
-        array = context.make_array(array_type)(context, builder, args[0])
-        index = context.cast(builder, args[1], signature.args[1], types.intp)
-        return cgutils.get_item_pointer(context, builder, array_type, array, [index, context.get_constant(types.intp, 0)])
-
-    return types.CPointer(matrix.dtype)(matrix, row), codegen
+    return types.CPointer(matrix.dtype)(matrix, row), _row_address
 
 
 @intrinsic
@@ -180,7 +178,7 @@ def buffer_rows(matrix, first, n):
     rows : (pointer, pointer, int, int)
         What :func:`row` reads: the shared matrix, the private copy, its first row and row count.
     local, snapshot : float32[n, dim]
-        The private copy (to update) and the rows as copied (for :func:`merge_rows`).
+        The private copy (to update) and the rows as copied (for :func:`merge_hot_rows`).
     """
     first = max(0, min(first, matrix.shape[0]))
     local = matrix[first:min(matrix.shape[0], first + n)].copy()
@@ -198,17 +196,26 @@ def row(rows, r, dim):
     return advance(shared, r * dim)
 
 
+@njit(cache=True, nogil=True)
+def buffer_hot_rows(weights, hot_rows):
+    """:func:`buffer_rows` of each matrix: the first ``hot_rows`` rows of ``w_in`` and ``w_out_ns``
+    (the most frequent words) and the last of ``w_out_hs`` (the Huffman nodes nearest the root)."""
+    w_in, w_out_ns, w_out_hs = weights
+    return (buffer_rows(w_in, 0, hot_rows), buffer_rows(w_out_ns, 0, hot_rows),
+            buffer_rows(w_out_hs, w_out_hs.shape[0] - hot_rows, hot_rows))
+
+
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
-def merge_rows(matrix, rows, local, snapshot, lr_mask):
-    """Add what this call changed in the private rows to the shared ones (Hogwild, like every update).
+def merge_hot_rows(weights, rates, buffers):
+    """Add what this call changed in each private copy to the shared rows (Hogwild, like every update).
 
     Rows with a zero learning rate are skipped, so frozen rows stay bit-identical.
     """
-    _, _, first, _ = rows
-    for k in range(local.shape[0]):
-        if lr_mask[first + k] != 0:
-            for c in range(matrix.shape[1]):
-                matrix[first + k, c] += local[k, c] - snapshot[k, c]
+    for matrix, lr_mask, ((_, _, first, _), local, snapshot) in zip(weights, rates, buffers):
+        for k in range(local.shape[0]):
+            if lr_mask[first + k] != 0:
+                for c in range(matrix.shape[1]):
+                    matrix[first + k, c] += local[k, c] - snapshot[k, c]
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
@@ -455,16 +462,15 @@ def train_sg(token_ids, sentence_offsets, first, last, weights, rates, tables, s
     kept : int
         Tokens kept after subsampling.
     """
-    w_in, w_out_ns, w_out_hs = weights
+    w_in, w_out_ns, _ = weights
     in_lr, out_ns_lr, out_hs_lr = rates
     keep_prob, noise_threshold, noise_alias, hs_codes, hs_points, hs_offsets = tables
     window, negative, hs, _, hot_rows, seed = settings
     lr_start, lr_end, epoch_tokens, epoch = schedule
     sentence, context, hidden, grad, targets, labels, scores, out_grad = _scratch(
         sentence_offsets, first, last, hs_offsets, negative, window, 2 * window, dim)
-    in_rows, in_local, in_snapshot = buffer_rows(w_in, 0, hot_rows)
-    ns_rows, ns_local, ns_snapshot = buffer_rows(w_out_ns, 0, hot_rows)
-    hs_rows, hs_local, hs_snapshot = buffer_rows(w_out_hs, w_out_hs.shape[0] - hot_rows, hot_rows)
+    buffers = buffer_hot_rows(weights, hot_rows)
+    (in_rows, _, _), (ns_rows, _, _), (hs_rows, _, _) = buffers
     loss = 0.0
     pairs = 0
     kept = 0
@@ -502,9 +508,7 @@ def train_sg(token_ids, sentence_offsets, first, last, weights, rates, tables, s
                     for c in range(dim):
                         dst[c] += m * grad[k, c]
             pairs += n_in
-    merge_rows(w_in, in_rows, in_local, in_snapshot, in_lr)
-    merge_rows(w_out_ns, ns_rows, ns_local, ns_snapshot, out_ns_lr)
-    merge_rows(w_out_hs, hs_rows, hs_local, hs_snapshot, out_hs_lr)
+    merge_hot_rows(weights, rates, buffers)
     return loss, pairs, kept
 
 
@@ -516,16 +520,15 @@ def train_cbow(token_ids, sentence_offsets, first, last, weights, rates, tables,
     ``pairs`` counts centre words trained. As in word2vec.c and gensim, every
     context row receives the hidden layer's full gradient, also for the mean.
     """
-    w_in, w_out_ns, w_out_hs = weights
+    w_in, w_out_ns, _ = weights
     in_lr, out_ns_lr, out_hs_lr = rates
     keep_prob, noise_threshold, noise_alias, hs_codes, hs_points, hs_offsets = tables
     window, negative, hs, cbow_mean, hot_rows, seed = settings
     lr_start, lr_end, epoch_tokens, epoch = schedule
     sentence, context, hidden, grad, targets, labels, scores, out_grad = _scratch(
         sentence_offsets, first, last, hs_offsets, negative, window, 1, dim)
-    in_rows, in_local, in_snapshot = buffer_rows(w_in, 0, hot_rows)
-    ns_rows, ns_local, ns_snapshot = buffer_rows(w_out_ns, 0, hot_rows)
-    hs_rows, hs_local, hs_snapshot = buffer_rows(w_out_hs, w_out_hs.shape[0] - hot_rows, hot_rows)
+    buffers = buffer_hot_rows(weights, hot_rows)
+    (in_rows, _, _), (ns_rows, _, _), (hs_rows, _, _) = buffers
     loss = 0.0
     pairs = 0
     kept = 0
@@ -569,9 +572,7 @@ def train_cbow(token_ids, sentence_offsets, first, last, weights, rates, tables,
                     for c in range(dim):
                         dst[c] += m * grad[0, c]
             pairs += 1
-    merge_rows(w_in, in_rows, in_local, in_snapshot, in_lr)
-    merge_rows(w_out_ns, ns_rows, ns_local, ns_snapshot, out_ns_lr)
-    merge_rows(w_out_hs, hs_rows, hs_local, hs_snapshot, out_hs_lr)
+    merge_hot_rows(weights, rates, buffers)
     return loss, pairs, kept
 
 
