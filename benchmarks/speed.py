@@ -7,9 +7,10 @@ are per run), alternating fastw2v, gensim iterable mode and gensim corpus_file m
 on the same corpus (wiki-text8 re-cut into 1,000-token lines) with the same settings
 (d100, window 5, negative 5 or HS, sample 1e-3, min_count 5, 1 epoch, 2 workers).
 Reports medians of words/s (corpus tokens x epochs / training seconds), vocabulary
-scan seconds, peak RSS, JIT compile time (cold and warm Numba cache), thread scaling
-1 -> 2 workers, cost growth with corpus size (1M, 4M, 16M tokens, sizes alternated; also with
-the 16M corpus's vocabulary throughout, and gensim corpus_file alongside) and loading times.
+scan seconds, peak RSS (split into the trainer's runtime and the data on top), JIT compile
+time (cold and warm Numba cache), thread scaling 1 -> 2 workers, cost growth with corpus
+size (1M, 4M, 16M tokens, sizes alternated; also with the 16M corpus's vocabulary throughout,
+and gensim corpus_file alongside) and loading times.
 Writes benchmarks/results/speed.md.
 """
 from __future__ import annotations
@@ -57,16 +58,15 @@ def child_fastw2v(job: dict) -> dict:
     encode_s = time.perf_counter() - t
     # JIT: the first batch pays compilation (cold cache) or cache loading (warm cache).
     t = time.perf_counter()
-    tiny = Word2Vec(**MODES[job["mode"]], **{**COMMON, "min_count": 1}, epochs=1, workers=1)
-    tiny.build_vocab([["a", "b", "c", "a", "b"]] * 3)
-    tiny.train([["a", "b", "c", "a", "b"]] * 3)
+    train_tiny(Word2Vec, job["mode"])
     jit_s = time.perf_counter() - t
     t = time.perf_counter()
     model.train(encoded, on_batch_end=on_batch)
     train_s = time.perf_counter() - t
     return {"vocab_s": vocab_s, "train_s": train_s + encode_s, "encode_s": encode_s, "jit_s": jit_s,
             "import_s": imported - started, "start_to_first_batch_s": first_batch[0] - started - vocab_s - encode_s,
-            "tokens": encoded.raw_tokens, "words": len(model.vocab), "rss_mb": peak_rss_mb()}
+            "tokens": encoded.raw_tokens, "words": len(model.vocab), "rss_mb": peak_rss_mb(),
+            "corpus_mb": (encoded.token_ids.nbytes + encoded.sentence_offsets.nbytes) / 2**20}
 
 
 def child_gensim(job: dict) -> dict:
@@ -89,6 +89,22 @@ def child_gensim(job: dict) -> dict:
     train_s = time.perf_counter() - t
     return {"vocab_s": vocab_s, "train_s": train_s, "tokens": model.corpus_total_words, "words": len(model.wv),
             "rss_mb": peak_rss_mb()}
+
+
+def train_tiny(word2vec: type, mode: str) -> None:
+    """Train a three-word model: loads everything a trainer needs to run (Numba: LLVM and its runtime)."""
+    toy = [["a", "b", "c", "a", "b"]] * 3
+    word2vec(toy, **MODES[mode], **{**COMMON, "min_count": 1}, epochs=1, workers=1)
+
+
+def child_runtime(job: dict) -> dict:
+    """Peak RSS of a trainer's runtime alone: its imports and a tiny model, no corpus."""
+    if job["trainer"] == "fastw2v-runtime":
+        from fastw2v import Word2Vec
+    else:
+        from gensim.models import Word2Vec
+    train_tiny(Word2Vec, job["mode"])
+    return {"rss_mb": peak_rss_mb()}
 
 
 def child_loading(job: dict) -> dict:
@@ -128,7 +144,7 @@ def main() -> None:
     if args.child:
         job = json.loads(args.child)
         fn = {"fastw2v": child_fastw2v, "gensim-iter": child_gensim, "gensim-file": child_gensim,
-              "loading": child_loading}[job["trainer"]]
+              "fastw2v-runtime": child_runtime, "gensim-runtime": child_runtime, "loading": child_loading}[job["trainer"]]
         print(json.dumps(fn(job)))
         return
 
@@ -157,9 +173,11 @@ def main() -> None:
         ["mode", "cold cache: compile s", "warm cache: load s", "import s", "warm start to first trained batch s "
          "(excl. vocab scan and encoding)"], jit_rows), ""]
 
-    rows = []
+    rows, memory = [], []
     for mode in modes if "throughput" in args.sections else []:
         results: dict[str, list[dict]] = {"fastw2v": [], "gensim-iter": [], "gensim-file": []}
+        runtime: dict[str, list[dict]] = {"fastw2v-runtime": [], "gensim-runtime": []}
+        run_child({"trainer": "fastw2v-runtime", "mode": mode})  # fills the Numba cache: no measured run compiles
         for _ in range(runs):
             for trainer in results:
                 r = run_child({"trainer": trainer, "mode": mode, "corpus": corpus, "epochs": 1, "workers": 2})
@@ -167,6 +185,8 @@ def main() -> None:
                 r["total_s"] = r["vocab_s"] + r["train_s"]
                 results[trainer].append(r)
                 print(mode, trainer, f"{r['wps']:.0f} words/s", f"{r['rss_mb']:.0f} MB", flush=True)
+            for trainer in runtime:
+                runtime[trainer].append(run_child({"trainer": trainer, "mode": mode}))
         f, gi, gf = (med(results[k], "wps") for k in ("fastw2v", "gensim-iter", "gensim-file"))
         total = {k: med(v, "total_s") for k, v in results.items()}
         rows.append([mode, f"{f / 1e3:.0f}k", f"{gi / 1e3:.0f}k", f"{gf / 1e3:.0f}k", f"{f / gi:.2f}x", f"{f / gf:.2f}x",
@@ -174,11 +194,24 @@ def main() -> None:
                      f"{total['gensim-iter'] / total['fastw2v']:.2f}x", f"{total['gensim-file'] / total['fastw2v']:.2f}x",
                      f"{med(results['fastw2v'], 'rss_mb'):.0f}", f"{med(results['gensim-iter'], 'rss_mb'):.0f}",
                      f"{med(results['gensim-file'], 'rss_mb'):.0f}"])
+        peak, gensim_peak = med(results["fastw2v"], "rss_mb"), med(results["gensim-iter"], "rss_mb")
+        corpus_mb = med(results["fastw2v"], "corpus_mb")
+        base, gensim_base = med(runtime["fastw2v-runtime"], "rss_mb"), med(runtime["gensim-runtime"], "rss_mb")
+        memory.append([mode, f"{peak:.0f}", f"{gensim_peak:.0f}", f"{corpus_mb:.0f}",
+                       f"{peak - gensim_peak - corpus_mb:+.0f}", f"{base:.0f}", f"{gensim_base:.0f}",
+                       f"{peak - base:.0f}", f"{gensim_peak - gensim_base:.0f}"])
     report += ["## Throughput (2 workers)\n", markdown_table(
         ["mode", "fastw2v words/s", "gensim iterable", "gensim corpus_file", "ratio vs iterable",
          "ratio vs corpus_file", "fastw2v vocab scan s", "gensim vocab scan s", "end-to-end (scan + train) vs iterable",
          "end-to-end vs corpus_file", "fastw2v peak RSS MB",
          "gensim iter RSS MB", "gensim file RSS MB"], rows), ""]
+    report += ["## Peak memory (2 workers)\n",
+               "Runtime = a fresh process that imports the trainer and trains a three-word model (for fastw2v "
+               "that loads Numba, LLVM and Numba's runtime); data = peak minus runtime: weights, vocabulary, "
+               "and for fastw2v the encoded corpus.\n", markdown_table(
+                   ["mode", "fastw2v peak RSS MB", "gensim iterable peak", "encoded corpus MB",
+                    "fastw2v minus (gensim + corpus)", "runtime: fastw2v", "runtime: gensim",
+                    "data: fastw2v", "data: gensim"], memory), ""]
 
     scaling = []
     for mode in modes[:2] if "scaling" in args.sections else []:
