@@ -80,12 +80,12 @@ def other_model(workdir) -> Path:
 
 @pytest.fixture(scope="module")
 def pretrained(workdir) -> dict:
-    """Synthetic pre-trained vectors (dimension 12) for 800 Lee words and 100 words the corpus lacks."""
+    """Synthetic pre-trained vectors (dimension 8) for 800 Lee words and 100 words the corpus lacks."""
     counts = corpus_counts(LEE)
     rng = np.random.default_rng(7)
     words = [str(w) for w in rng.choice(sorted(counts), 800, replace=False)] + [f"zzoov{i}" for i in range(100)]
     words = [words[i] for i in rng.permutation(len(words))]
-    vectors = rng.normal(0, 0.3, (len(words), 12)).astype(np.float32)
+    vectors = rng.normal(0, 0.3, (len(words), 8)).astype(np.float32)
     path = workdir / "pre.bin"
     write_vectors(path, words, vectors)
     return {"path": path, "words": words, "vectors": vectors}
@@ -153,10 +153,10 @@ def test_train_saves_model_and_vectors(trained):
 
 
 @pytest.mark.parametrize("args,expect", [
-    (["--sg", "--hs", "--negative", "0", "--vector-size", "12", "--window", "3", "--min-count", "3",
+    (["--sg", "--hs", "--negative", "0", "--vector-size", "16", "--window", "3", "--min-count", "3",
       "--sample", "0", "--epochs", "2", "--alpha", "0.05", "--min-alpha", "0.001", "--workers", "2",
       "--seed", "7", "--max-sentence-length", "50", "--quiet"],
-     dict(sg=True, hs=True, negative=0, vector_size=12, window=3, min_count=3, sample=0.0, epochs=2, alpha=0.05,
+     dict(sg=True, hs=True, negative=0, vector_size=16, window=3, min_count=3, sample=0.0, epochs=2, alpha=0.05,
           min_alpha=0.001, workers=2, seed=7, max_sentence_length=50)),
     (["--cbow", "--no-hs", "--negative", "3", "--ns-exponent", "0.5", "--cbow-sum", "--max-vocab-size", "6000",
       "--max-final-vocab", "1000", "--min-count", "1", "--vector-size", "8", "--epochs", "1", "--workers", "1",
@@ -300,7 +300,7 @@ def test_finetune_every_recipe_option(pretrained, tmp_path):
     s = plan.settings
     assert (s.keep_pretrained, s.warmup_epochs, s.freeze, s.pretrained_lr, s.output_lr, s.anchor,
             s.new_word_init) == ("all", 1, "pretrained", 0.5, 0.9, 0.25, "scaled")
-    assert model.config.vector_size == 12 and model.config.sg and model.config.window == 3
+    assert model.config.vector_size == 8 and model.config.sg and model.config.window == 3
     assert model.config.seed == 4 and model.config.min_count == 3
     assert model.vocab.words[:600] == pretrained["words"][:600]
     np.testing.assert_array_equal(model.weights.w_in[:600], pretrained["vectors"][:600])  # frozen
@@ -318,7 +318,7 @@ def test_finetune_defaults(pretrained, tmp_path):
     model = load(tmp_path / "ft")
     s = model.finetune_plan.settings
     assert (s.keep_pretrained, s.warmup_epochs, s.freeze, s.pretrained_lr, s.anchor) == ("all", 1, "none", "auto", 0.0)
-    assert model.config.vector_size == 12  # from the vectors, not the CLI default of 100
+    assert model.config.vector_size == 8  # from the vectors, not the CLI default of 100
     assert model.vocab.words[:900] == pretrained["words"]
     unseen = [model.vocab.index[f"zzoov{i}"] for i in range(100)]
     original = pretrained["vectors"][[pretrained["words"].index(f"zzoov{i}") for i in range(100)]]
@@ -348,8 +348,8 @@ def test_finetune_vector_size(pretrained, tmp_path):
     result = run("finetune", pretrained["path"], LEE, "--out", tmp_path / "x", "--vector-size", "13", *SMALL[2:])
     assert_clean_error(result, "vector_size=13")
     assert not (tmp_path / "x").exists()
-    ok(run("finetune", pretrained["path"], LEE, "--out", tmp_path / "y", "--vector-size", "12", *SMALL[2:]))
-    assert load(tmp_path / "y").config.vector_size == 12
+    ok(run("finetune", pretrained["path"], LEE, "--out", tmp_path / "y", "--vector-size", "8", *SMALL[2:]))
+    assert load(tmp_path / "y").config.vector_size == 8
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -447,10 +447,10 @@ def _run_kernel(arch, token_ids, offsets, first, last, w, tables, window, negati
 
 def _compare(arch, hs, negative, cbow_mean=True, window=1, noise="point", sample=0.0, seed=7, epoch=0,
              sentences=SENTENCES, first=0, last=None, lr_start=0.05, lr_end=0.01, tweak=None, counts=COUNTS,
-             hot_rows=0):
+             hot_rows=0, dim=DIM):
     token_ids, offsets = _corpus(sentences)
     last = len(sentences) if last is None else last
-    w, tables = _setup(hs, negative, noise=noise, sample=sample, counts=counts)
+    w, tables = _setup(hs, negative, noise=noise, sample=sample, counts=counts, dim=dim)
     if tweak is not None:
         tweak(w)
     before = {k: v.copy() for k, v in w.items()}
@@ -547,6 +547,16 @@ def test_buffered_hot_rows_match_reference(arch, cbow_mean, mode):
         rows = before[name][-3:] if name == "w_out_hs" else before[name][:3]
         moved = after[name][-3:] if name == "w_out_hs" else after[name][:3]
         assert rows.size == 0 or not np.array_equal(rows, moved), name
+
+
+@pytest.mark.parametrize("arch", ["sg", "cbow"])
+def test_kernels_compiled_for_another_vector_size_match_reference(arch):
+    """Each vector size compiles its own kernel with constant trip counts; 50 floats is three AVX-512
+    registers and a remainder of 2, which must update exactly like the reference too."""
+    counts = np.array([400, 150, 60, 30, 12, 5, 3, 1], dtype=np.int64)
+    rng = np.random.default_rng(2)
+    sentences = [rng.integers(0, len(counts), size=k).tolist() for k in (17, 9, 25)]
+    _compare(arch, True, 3, window=2, noise="alias", counts=counts, sentences=sentences, dim=50)
 
 
 def test_train_kernel_sentence_range_only_touches_that_range():

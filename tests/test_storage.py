@@ -11,7 +11,7 @@ import fastw2v
 from fastw2v.errors import MissingFileError, ModelFormatError
 from fastw2v.training import Weights
 
-SETTINGS = dict(vector_size=12, window=3, min_count=3, sg=True, hs=True, negative=3, epochs=2, workers=1, seed=9,
+SETTINGS = dict(vector_size=16, window=3, min_count=3, sg=True, hs=True, negative=3, epochs=2, workers=1, seed=9,
                 batch_words=5000)
 
 

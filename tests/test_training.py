@@ -36,7 +36,7 @@ def _rank(model, unit, a, b):
     return int((sims > sims[idx[b]]).sum())
 
 
-SMALL = dict(vector_size=24, window=4, min_count=5, sg=True, negative=5, epochs=2, seed=3)
+SMALL = dict(vector_size=16, window=4, min_count=5, sg=True, negative=5, epochs=2, seed=3)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def test_two_workers_train(lee_corpus):
 
 
 def test_loss_decreases_over_epochs_sg_ns(lee_corpus):
-    model = _train(lee_corpus, vector_size=32, window=5, min_count=5, sg=True, negative=5, epochs=5, workers=1,
+    model = _train(lee_corpus, vector_size=50, window=5, min_count=5, sg=True, negative=5, epochs=5, workers=1,
                    seed=1)
     losses = [h.loss for h in model.history]
     assert [h.epoch for h in model.history] == list(range(5))
