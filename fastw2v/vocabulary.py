@@ -210,27 +210,27 @@ def huffman_tree(counts: np.ndarray) -> HuffmanTree:
         parent[picked[0]] = new
         parent[picked[1]] = new
         branch[picked[1]] = 1
-    # Paths are walked leaf -> root for all leaves at once (one NumPy step per tree level), twice:
-    # to measure each path, then to fill it from its end. Python lists of path nodes cost 35 MB of
-    # peak memory on text8's 71k words (an int object per node).
-    root = 2 * n - 2
+    # Paths are walked leaf -> root for all leaves at once, one NumPy step per tree level: Python
+    # lists of path nodes cost 35 MB of peak memory on text8's 71k words (an int object per node).
+    def steps_up():
+        """Per level: how far up the walk is, the leaves still below the root, and their nodes."""
+        leaves = node = np.arange(n)
+        level = 0
+        while leaves.size:
+            yield level, leaves, node
+            node = parent[node]
+            below_root = node != 2 * n - 2
+            leaves, node, level = leaves[below_root], node[below_root], level + 1
+
     lengths = np.zeros(n, dtype=np.int64)
-    leaves, node = np.arange(n), np.arange(n)
-    while leaves.size:
+    for _, leaves, _ in steps_up():
         lengths[leaves] += 1
-        node = parent[node]
-        below_root = node != root
-        leaves, node = leaves[below_root], node[below_root]
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     codes = np.empty(offsets[-1], dtype=np.uint8)
     points = np.empty(offsets[-1], dtype=np.int32)
-    at, node = offsets[1:] - 1, np.arange(n)  # each path's last slot, and the node it describes
-    while at.size:
+    for level, leaves, node in steps_up():  # paths run root -> leaf, so each is filled from its end
+        at = offsets[leaves + 1] - 1 - level
         codes[at] = branch[node]
-        node = parent[node]
-        points[at] = node - n  # inner node id: 0..n-2, root = n-2
-        at -= 1
-        below_root = node != root
-        at, node = at[below_root], node[below_root]
+        points[at] = parent[node] - n  # inner node id: 0..n-2, root = n-2
     return HuffmanTree(codes=codes, points=points, offsets=offsets)
