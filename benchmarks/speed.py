@@ -87,8 +87,7 @@ def child_gensim(job: dict) -> dict:
     else:
         model.train(LineSentence(job["corpus"]), total_examples=model.corpus_count, epochs=job["epochs"])
     train_s = time.perf_counter() - t
-    return {"vocab_s": vocab_s, "train_s": train_s, "tokens": model.corpus_total_words, "words": len(model.wv),
-            "rss_mb": peak_rss_mb()}
+    return {"vocab_s": vocab_s, "train_s": train_s, "tokens": model.corpus_total_words, "rss_mb": peak_rss_mb()}
 
 
 def train_tiny(word2vec: type, mode: str) -> None:
@@ -127,6 +126,22 @@ def run_child(job: dict, env: dict | None = None) -> dict:
     if out.returncode != 0:
         raise RuntimeError(f"child failed: {job}\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def alternating(jobs: dict, runs: int) -> dict:
+    """Run every job of ``jobs`` once per repetition, in turn, so a slow spell of the host lands on all alike.
+
+    Returns each key's results, with ``wps`` (corpus tokens / training seconds) added to training runs.
+    """
+    results: dict = {key: [] for key in jobs}
+    for _ in range(runs):
+        for key, job in jobs.items():
+            r = run_child(job)
+            if "train_s" in r:
+                r["wps"] = r["tokens"] / r["train_s"]
+            results[key].append(r)
+            print(job.get("mode", ""), key, {k: round(v, 3) for k, v in r.items()}, flush=True)
+    return results
 
 
 def med(results: list[dict], key: str) -> float:
@@ -176,20 +191,16 @@ def main() -> None:
 
     rows, memory = [], []
     for mode in modes if "throughput" in args.sections else []:
-        results: dict[str, list[dict]] = {"fastw2v": [], "gensim-iter": [], "gensim-file": []}
-        runtime: dict[str, list[dict]] = {"fastw2v-runtime": [], "gensim-runtime": []}
         run_child({"trainer": "fastw2v-runtime", "mode": mode})  # fills the Numba cache: no measured run compiles
-        for _ in range(runs):
-            for trainer in results:
-                r = run_child({"trainer": trainer, "mode": mode, "corpus": corpus, "epochs": 1, "workers": 2})
-                r["wps"] = r["tokens"] / r["train_s"]
-                r["total_s"] = r["vocab_s"] + r["train_s"]
-                results[trainer].append(r)
-                print(mode, trainer, f"{r['wps']:.0f} words/s", f"{r['rss_mb']:.0f} MB", flush=True)
-            for trainer in runtime:
-                runtime[trainer].append(run_child({"trainer": trainer, "mode": mode}))
+        trainers = ("fastw2v", "gensim-iter", "gensim-file")
+        results = alternating({**{t: {"trainer": t, "mode": mode, "corpus": corpus, "epochs": 1, "workers": 2}
+                                  for t in trainers},
+                               **{t: {"trainer": t, "mode": mode} for t in ("fastw2v-runtime", "gensim-runtime")}},
+                              runs)
+        for r in (r for t in trainers for r in results[t]):
+            r["total_s"] = r["vocab_s"] + r["train_s"]
         f, gi, gf = (med(results[k], "wps") for k in ("fastw2v", "gensim-iter", "gensim-file"))
-        total = {k: med(v, "total_s") for k, v in results.items()}
+        total = {t: med(results[t], "total_s") for t in trainers}
         rows.append([mode, f"{f / 1e3:.0f}k", f"{gi / 1e3:.0f}k", f"{gf / 1e3:.0f}k", f"{f / gi:.2f}x", f"{f / gf:.2f}x",
                      f"{med(results['fastw2v'], 'vocab_s'):.1f}", f"{med(results['gensim-iter'], 'vocab_s'):.1f}",
                      f"{total['gensim-iter'] / total['fastw2v']:.2f}x", f"{total['gensim-file'] / total['fastw2v']:.2f}x",
@@ -197,7 +208,7 @@ def main() -> None:
                      f"{med(results['gensim-file'], 'rss_mb'):.0f}"])
         peak, gensim_peak = med(results["fastw2v"], "rss_mb"), med(results["gensim-iter"], "rss_mb")
         corpus_mb = med(results["fastw2v"], "corpus_mb")
-        base, gensim_base = med(runtime["fastw2v-runtime"], "rss_mb"), med(runtime["gensim-runtime"], "rss_mb")
+        base, gensim_base = med(results["fastw2v-runtime"], "rss_mb"), med(results["gensim-runtime"], "rss_mb")
         memory.append([mode, f"{peak:.0f}", f"{gensim_peak:.0f}", f"{corpus_mb:.0f}",
                        f"{peak - gensim_peak - corpus_mb:+.0f}", f"{base:.0f}", f"{gensim_base:.0f}",
                        f"{peak - base:.0f}", f"{gensim_peak - gensim_base:.0f}"])
@@ -216,11 +227,9 @@ def main() -> None:
 
     scaling = []
     for mode in modes[:2] if "scaling" in args.sections else []:
-        w: dict[int, list[dict]] = {1: [], 2: []}
-        for _ in range(runs):  # alternating, so a slow spell of the host does not land on one count
-            for n in w:
-                w[n].append(run_child({"trainer": "fastw2v", "mode": mode, "corpus": corpus, "epochs": 1, "workers": n}))
-        s1, s2 = (statistics.median(r["tokens"] / r["train_s"] for r in w[n]) for n in (1, 2))
+        w = alternating({n: {"trainer": "fastw2v", "mode": mode, "corpus": corpus, "epochs": 1, "workers": n}
+                         for n in (1, 2)}, runs)
+        s1, s2 = (med(w[n], "wps") for n in (1, 2))
         # The epoch loop alone: mapping the scan to vocabulary ids is a one-off single-threaded step.
         l1, l2 = (statistics.median(r["tokens"] / (r["train_s"] - r["encode_s"]) for r in w[n]) for n in (1, 2))
         scaling.append([mode, f"{s1 / 1e3:.0f}k", f"{s2 / 1e3:.0f}k", f"{s2 / s1:.2f}x", f"{l2 / l1:.2f}x"])
@@ -230,8 +239,7 @@ def main() -> None:
         scaling), ""]
 
     if not args.quick and "growth" in args.sections:
-        # Sizes alternate within each repetition (like the trainers above), so a slow spell of the
-        # host does not land on one size. A smaller corpus also has a smaller vocabulary (fewer rows to
+        # Sizes alternate like the trainers above. A smaller corpus also has a smaller vocabulary (fewer rows to
         # miss the cache, more rare tokens dropped), so the same sizes also run with the vocabulary of
         # the 16M corpus, which holds the work per token fixed; gensim's corpus_file mode runs alongside
         # as the reference for what the growing vocabulary costs a C trainer.
@@ -239,13 +247,10 @@ def main() -> None:
         full = str(line_corpus(1000, 16_000_000))
         variants = {"fastw2v": {"trainer": "fastw2v"}, "fixed": {"trainer": "fastw2v", "vocab_corpus": full},
                     "gensim": {"trainer": "gensim-file"}}
-        growth_runs: dict[tuple[str, int], list[dict]] = {}
-        for _ in range(runs):
-            for millions in sizes:
-                path = str(line_corpus(1000, millions * 1_000_000))
-                for name, variant in variants.items():
-                    growth_runs.setdefault((name, millions), []).append(run_child(
-                        {**variant, "mode": "SG-NS", "corpus": path, "epochs": 1, "workers": 2}))
+        paths = {millions: str(line_corpus(1000, millions * 1_000_000)) for millions in sizes}
+        growth_runs = alternating({(name, millions): {**variant, "mode": "SG-NS", "corpus": paths[millions],
+                                                      "epochs": 1, "workers": 2}
+                                   for millions in sizes for name, variant in variants.items()}, runs)
         # Training seconds only: with a vocabulary from another corpus, encoding has to read the text.
         per_token = {key: statistics.median((r["train_s"] - r.get("encode_s", 0.0)) / r["tokens"] for r in rs)
                      for key, rs in growth_runs.items()}
