@@ -404,6 +404,16 @@ def _corpus(sentences=SENTENCES):
     return token_ids, offsets
 
 
+# Zipf-like counts, for runs with a real noise table and a deep Huffman tree
+SKEWED = np.array([400, 150, 60, 30, 12, 5, 3, 1], dtype=np.int64)
+
+
+def _random_sentences(seed, lengths):
+    """Sentences of the given lengths over the words of SKEWED."""
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, len(SKEWED), size=k).tolist() for k in lengths]
+
+
 def _point_mass_table(n, j):
     threshold = np.zeros(n, dtype=np.float32)
     threshold[j] = 1.0
@@ -522,11 +532,9 @@ def _after_first(w_in, w_out, lr=0.05):
 def test_train_kernel_random_stream_matches_reference(arch, cbow_mean, mode):
     """window 3, subsampling and a real noise table: the reference replays the SplitMix64 stream."""
     hs, negative = MODES[mode]
-    counts = np.array([400, 150, 60, 30, 12, 5, 3, 1], dtype=np.int64)
-    rng = np.random.default_rng(11)
-    sentences = [rng.integers(0, len(counts), size=k).tolist() for k in (17, 1, 9, 25, 4)]
+    sentences = _random_sentences(11, (17, 1, 9, 25, 4))
     _, _, (loss, pairs, kept) = _compare(arch, hs, negative, cbow_mean=cbow_mean, window=3, noise="alias",
-                                         sample=0.05, counts=counts, sentences=sentences, seed=3, epoch=2)
+                                         sample=0.05, counts=SKEWED, sentences=sentences, seed=3, epoch=2)
     n_tokens = sum(len(s) for s in sentences)
     assert 0 < kept < n_tokens  # subsampling dropped some tokens
     assert pairs > 0
@@ -538,11 +546,8 @@ def test_buffered_hot_rows_match_reference(arch, cbow_mean, mode):
     """Private copies of the hottest rows (what each of several workers trains on) change no update:
     the frequent words and the nodes near the root are buffered, merged back at the end of the call."""
     hs, negative = MODES[mode]
-    counts = np.array([400, 150, 60, 30, 12, 5, 3, 1], dtype=np.int64)
-    rng = np.random.default_rng(5)
-    sentences = [rng.integers(0, len(counts), size=k).tolist() for k in (17, 9, 25)]
-    before, after, _ = _compare(arch, hs, negative, cbow_mean=cbow_mean, window=2, noise="alias", counts=counts,
-                                sentences=sentences, hot_rows=3)
+    before, after, _ = _compare(arch, hs, negative, cbow_mean=cbow_mean, window=2, noise="alias", counts=SKEWED,
+                                sentences=_random_sentences(5, (17, 9, 25)), hot_rows=3)
     for name in ("w_in", "w_out_ns", "w_out_hs"):  # buffered rows (first 3 / last 3 nodes) trained and merged
         rows = before[name][-3:] if name == "w_out_hs" else before[name][:3]
         moved = after[name][-3:] if name == "w_out_hs" else after[name][:3]
@@ -553,10 +558,8 @@ def test_buffered_hot_rows_match_reference(arch, cbow_mean, mode):
 def test_kernels_compiled_for_another_vector_size_match_reference(arch):
     """Each vector size compiles its own kernel with constant trip counts; 50 floats is three AVX-512
     registers and a remainder of 2, which must update exactly like the reference too."""
-    counts = np.array([400, 150, 60, 30, 12, 5, 3, 1], dtype=np.int64)
-    rng = np.random.default_rng(2)
-    sentences = [rng.integers(0, len(counts), size=k).tolist() for k in (17, 9, 25)]
-    _compare(arch, True, 3, window=2, noise="alias", counts=counts, sentences=sentences, dim=50)
+    _compare(arch, True, 3, window=2, noise="alias", counts=SKEWED, sentences=_random_sentences(2, (17, 9, 25)),
+             dim=50)
 
 
 def test_train_kernel_sentence_range_only_touches_that_range():
