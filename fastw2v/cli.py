@@ -300,7 +300,7 @@ def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[st
     kv = _load_keyed_vectors(vectors_path)
     results = run_evaluation(kv, similarity=similarity, analogies=analogies, restrict_vocab=restrict_vocab,
                              multiword=multiword, method=method)
-    click.echo(_strict_json(results) if as_json else format_report(results))
+    click.echo(_strict_json(results.to_dict()) if as_json else format_report(results))
 
 
 @main.command()
@@ -316,7 +316,7 @@ def compare(before: str, after: str, words: tuple[str, ...], top: int, as_json: 
     from .evaluation import format_report
 
     result = run_compare(_load_keyed_vectors(before), _load_keyed_vectors(after), words=words or None, top=top)
-    click.echo(_strict_json(result) if as_json else format_report(result))
+    click.echo(_strict_json(result.to_dict()) if as_json else format_report(result))
 
 
 @main.command()
