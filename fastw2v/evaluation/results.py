@@ -92,11 +92,67 @@ class DriftReport(_Result):
 
 
 @dataclass(frozen=True)
+class EntityScores(_Result):
+    """Exact-span precision, recall and F1 over ``gold`` entities and ``predicted`` ones."""
+
+    precision: float
+    recall: float
+    f1: float
+    gold: int
+    predicted: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class TaggingResult(_Result):
+    """A linear tagger on word-vector features, fitted on ``train`` and scored on ``name`` (see ``evaluate_tagging``).
+
+    ``precision``/``recall``/``f1`` are micro-averaged over entity types (exact spans,
+    conlleval rules), ``types`` gives them per type; ``oov_rate`` is the share of test
+    tokens without a vector (punctuation included), ``train_oov_rate`` the same on the
+    training file.
+    """
+
+    name: str
+    train: str
+    precision: float
+    recall: float
+    f1: float
+    entities: int
+    predicted: int
+    correct: int
+    token_accuracy: float
+    tokens: int
+    oov_rate: float
+    train_tokens: int
+    train_oov_rate: float
+    types: dict[str, EntityScores]
+    window: int
+    l2: float
+    max_iter: int
+    iterations: int
+    converged: bool
+    lowercase: bool
+    fit_seconds: float
+
+
+@dataclass(frozen=True)
 class EvaluationReport(_Result):
     """Results of several data sets, each keyed by its file's base name (see ``evaluate``)."""
 
     similarity: dict[str, SimilarityResult] = field(default_factory=dict)
     analogies: dict[str, AnalogyResult] = field(default_factory=dict)
+    tagging: dict[str, TaggingResult] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"similarity": {...}, "analogies": {...}}``, plus ``"tagging"`` when a tagger was evaluated.
+
+        Leaving out an empty ``tagging`` keeps the schema of reports without one as it was.
+        """
+        out = super().to_dict()
+        if not self.tagging:
+            del out["tagging"]
+        return out
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from .checks import EvaluationError, check_method, check_multiword
 from .readers import PathLike, file_name, read_analogy_questions, read_similarity_pairs
 from .results import EvaluationReport
 from .similarity import log_similarity, score_similarity
+from .tagging import evaluate_tagging
 from .vocab import Vocab
 
 if TYPE_CHECKING:
@@ -59,8 +60,9 @@ class Datasets:
 
 def evaluate(kv: "KeyedVectors", similarity: PathLike | Iterable[PathLike] = (),
              analogies: PathLike | Iterable[PathLike] = (), restrict_vocab: int | None = 300000,
-             multiword: str = "skip", case_insensitive: bool = True, method: str = "3cosadd") -> EvaluationReport:
-    """Evaluate ``kv`` on several similarity and analogy data sets.
+             multiword: str = "skip", case_insensitive: bool = True, method: str = "3cosadd",
+             tagging: Iterable[tuple[PathLike, PathLike]] = ()) -> EvaluationReport:
+    """Evaluate ``kv`` on several similarity, analogy and tagging data sets.
 
     Parameters
     ----------
@@ -68,17 +70,28 @@ def evaluate(kv: "KeyedVectors", similarity: PathLike | Iterable[PathLike] = (),
     similarity, analogies : path or iterable of paths
         Data set files; their base names must be distinct within each kind.
     restrict_vocab : int or None
-        Vocabulary restriction for both kinds (gensim's default, 300000).
+        Vocabulary restriction for similarity and analogies (gensim's default, 300000);
+        the tagger looks words up in the whole vocabulary.
     multiword : {"skip", "mean"}
         See :func:`evaluate_similarity`.
     case_insensitive : bool
     method : {"3cosadd", "3cosmul"}
         See :func:`evaluate_analogies`.
+    tagging : iterable of (train, test) paths
+        IOB files: a linear tagger is fitted on ``train`` and scored on ``test`` with
+        :func:`evaluate_tagging`'s defaults; test base names must be distinct.
 
     Returns
     -------
     EvaluationReport
-        ``similarity`` and ``analogies``: file base name -> :class:`SimilarityResult` /
-        :class:`AnalogyResult`.
+        ``similarity``, ``analogies`` and ``tagging``: file base name (the test file's for
+        tagging) -> :class:`SimilarityResult` / :class:`AnalogyResult` / :class:`TaggingResult`.
     """
-    return Datasets(similarity, analogies).run(kv, restrict_vocab, multiword, case_insensitive, method)
+    tagging = [tuple(pair) for pair in tagging]
+    if any(len(pair) != 2 for pair in tagging):
+        raise EvaluationError("tagging takes (train, test) pairs of IOB files")
+    names = _unique_names([test for _, test in tagging], "tagging test")
+    report = Datasets(similarity, analogies).run(kv, restrict_vocab, multiword, case_insensitive, method)
+    for name, (train, test) in zip(names, tagging):
+        report.tagging[name] = evaluate_tagging(kv, train, test)
+    return report
