@@ -27,7 +27,8 @@ chunks), the way the fine-tuning study uses BC5CDR chemicals and diseases:
   that have punctuation entries (GloVe) use them and vectors trained on ``[a-z0-9]`` text
   flag it OOV; words are always matched by their runs, whatever the vectors' own
   tokenisation. (On BC5CDR devel with GloVe, using the punctuation vectors raised entity F1
-  from 0.535 to 0.568: brackets and hyphens mark abbreviations and compound names.) With ``lowercase=False`` runs are ``[A-Za-z0-9]`` and keep their case.
+  from 0.535 to 0.568: brackets and hyphens mark abbreviations and compound names.) With
+  ``lowercase=False`` runs are ``[A-Za-z0-9]`` and keep their case.
 * **Score**: entity-level precision, recall and F1 on exact spans, conlleval rules (an
   ``I-X`` that follows ``O`` or another type starts a new entity), micro-averaged over
   entity types and per type; token accuracy; the OOV rate of the test tokens.
