@@ -116,8 +116,8 @@ def combined(base_kv, domain_kv, how: str):
 
 
 def score(kv, subsets) -> dict[str, float]:
-    out = {name: evaluate_similarity(kv, path, pairs=subsets[name])["spearman"] for name, path in SIM_SETS.items()}
-    out["analogy"] = evaluate_analogies(kv, ANALOGIES, restrict_vocab=RESTRICT, questions=subsets["analogy"])["accuracy"]
+    out = {name: evaluate_similarity(kv, path, pairs=subsets[name]).spearman for name, path in SIM_SETS.items()}
+    out["analogy"] = evaluate_analogies(kv, ANALOGIES, restrict_vocab=RESTRICT, questions=subsets["analogy"]).accuracy
     return out
 
 

@@ -29,8 +29,8 @@ COMMON = dict(vector_size=100, window=5, sample=1e-3, min_count=5, workers=2, se
 
 
 def scores(kv) -> tuple[float, float]:
-    analogy = evaluate_analogies(kv, EVAL / "questions-words.txt", restrict_vocab=30000)["accuracy"]
-    ws = evaluate_similarity(kv, EVAL / "wordsim353.tsv")["spearman"]
+    analogy = evaluate_analogies(kv, EVAL / "questions-words.txt", restrict_vocab=30000).accuracy
+    ws = evaluate_similarity(kv, EVAL / "wordsim353.tsv").spearman
     return 100 * analogy, ws
 
 

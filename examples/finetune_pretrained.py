@@ -54,13 +54,13 @@ def main() -> None:
         pairs = common_pairs([before, after], evals / name)
         b = evaluate_similarity(before, evals / name, pairs=pairs)
         a = evaluate_similarity(after, evals / name, pairs=pairs)
-        print(f"{name:<22} {len(pairs):>8}/{b['total_pairs']:<7} {b['spearman']:>8.4f} {a['spearman']:>8.4f}")
+        print(f"{name:<22} {len(pairs):>8}/{b.total_pairs:<7} {b.spearman:>8.4f} {a.spearman:>8.4f}")
     analogies = evals / "questions-words.txt"
     if analogies.exists():
         q = common_questions([before, after], analogies, restrict_vocab=30000)
         b = evaluate_analogies(before, analogies, restrict_vocab=30000, questions=q)
         a = evaluate_analogies(after, analogies, restrict_vocab=30000, questions=q)
-        print(f"{'analogies (30k)':<22} {len(q):>8}/{b['total_questions']:<7} {b['accuracy']:>8.4f} {a['accuracy']:>8.4f}")
+        print(f"{'analogies (30k)':<22} {len(q):>8}/{b.total_questions:<7} {b.accuracy:>8.4f} {a.accuracy:>8.4f}")
     print()
     print(format_report(compare(before, after, top=2000)))
 

@@ -281,26 +281,30 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
 @click.argument("vectors_path", metavar="VECTORS")
 @click.option("--similarity", multiple=True, type=click.Path(), help="Word-pair similarity file (repeatable).")
 @click.option("--analogies", multiple=True, type=click.Path(), help="Analogy questions file (repeatable).")
+@click.option("--tagging", nargs=2, multiple=True, type=click.Path(), metavar="TRAIN TEST",
+              help="IOB files: fit a linear tagger on word-vector features of TRAIN, report entity F1 on TEST "
+                   "(repeatable).")
 @click.option("--restrict-vocab", type=int, default=300000, show_default=True,
-              help="Only the N most frequent words are in vocabulary.")
+              help="Only the N most frequent words are in vocabulary (similarity and analogies).")
 @click.option("--multiword", type=click.Choice(["skip", "mean"]), default="skip", show_default=True,
               help="Multi-word terms: skip the pair (counted) or average the words' vectors.")
 @click.option("--method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd", show_default=True,
               help="Analogy scoring.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @clean_errors
-def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[str, ...], restrict_vocab: int,
-             multiword: str, method: str, as_json: bool) -> None:
-    """Score VECTORS (a saved model or any vector file) on similarity and analogy data sets."""
+def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[str, ...],
+             tagging: tuple[tuple[str, str], ...], restrict_vocab: int, multiword: str, method: str,
+             as_json: bool) -> None:
+    """Score VECTORS (a saved model or any vector file) on similarity, analogy and tagging data sets."""
     from .evaluation import evaluate as run_evaluation
     from .evaluation import format_report
 
-    if not similarity and not analogies:
-        raise click.UsageError("give at least one --similarity or --analogies file")
+    if not similarity and not analogies and not tagging:
+        raise click.UsageError("give at least one --similarity, --analogies or --tagging data set")
     kv = _load_keyed_vectors(vectors_path)
-    results = run_evaluation(kv, similarity=similarity, analogies=analogies, restrict_vocab=restrict_vocab,
-                             multiword=multiword, method=method)
-    click.echo(_strict_json(results) if as_json else format_report(results))
+    results = run_evaluation(kv, similarity=similarity, analogies=analogies, tagging=tagging,
+                             restrict_vocab=restrict_vocab, multiword=multiword, method=method)
+    click.echo(_strict_json(results.to_dict()) if as_json else format_report(results))
 
 
 @main.command()
@@ -316,7 +320,7 @@ def compare(before: str, after: str, words: tuple[str, ...], top: int, as_json: 
     from .evaluation import format_report
 
     result = run_compare(_load_keyed_vectors(before), _load_keyed_vectors(after), words=words or None, top=top)
-    click.echo(_strict_json(result) if as_json else format_report(result))
+    click.echo(_strict_json(result.to_dict()) if as_json else format_report(result))
 
 
 @main.command()

@@ -55,7 +55,7 @@ def run_demo(workers: int | None = None, epochs: int | None = None) -> str:
         pairs = common_pairs([before, after], path)
         b = evaluate_similarity(before, path, pairs=pairs)
         a = evaluate_similarity(after, path, pairs=pairs)
-        lines.append(f"{name:<12} {a['pairs']:>4}/{a['total_pairs']:<4} {b['spearman']:>8.3f} {a['spearman']:>8.3f}")
+        lines.append(f"{name:<12} {a.pairs:>4}/{a.total_pairs:<4} {b.spearman:>8.3f} {a.spearman:>8.3f}")
     lines += ["", "nearest neighbours (before -> after):"]
     for word in DOMAIN_WORDS:
         if word in before.key_to_index:

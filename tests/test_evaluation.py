@@ -5,9 +5,13 @@ Equality with gensim is checked on hand-built vectors (always) and on real GloVe
 """
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
 import logging
 import math
 import os
+import re
 from pathlib import Path
 
 import gensim
@@ -16,11 +20,11 @@ import pytest
 from gensim.models import KeyedVectors
 from scipy import stats
 
-from fastw2v import evaluation as ev
 from fastw2v.errors import FastW2VError, MissingFileError
+from fastw2v.evaluation import analogies, readers
 from fastw2v.evaluation import (EvaluationCallback, EvaluationError, EvaluationFileError, common_pairs,
                                 common_questions, compare, evaluate, evaluate_analogies, evaluate_similarity,
-                                format_report, read_analogy_questions, read_similarity_pairs)
+                                format_report, read_analogy_questions, read_iob, read_similarity_pairs)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 GENSIM_DATA = Path(gensim.__file__).resolve().parent / "test" / "test_data"
@@ -88,7 +92,6 @@ def test_read_similarity_pairs_comments_tabs_spaces_and_multiword(sim_file):
 
 
 def test_read_similarity_pairs_gzip(tmp_path):
-    import gzip
     path = tmp_path / "pairs.txt.gz"
     path.write_bytes(gzip.compress("a\tb\t1\nc d 2\n".encode()))
     assert read_similarity_pairs(path) == [("a", "b", 1.0), ("c", "d", 2.0)]
@@ -121,6 +124,70 @@ def test_read_errors_are_fastw2v_errors(tmp_path):
         read_similarity_pairs(tmp_path / "bad_utf8.tsv")
 
 
+_READERS = [read_similarity_pairs, read_analogy_questions, read_iob]
+_VALID = {read_similarity_pairs: "w{i}\tv{j}\t{k}\n", read_analogy_questions: ": s\na{i} b{j} c{k} d{i}\n",
+          read_iob: "Tok{i}\tB-X{k}\nv{j}\tO\n\n"}
+
+
+def _valid_bytes(reader) -> bytes:
+    """Enough varied lines that the compressed stream spans more than a few bytes."""
+    return "".join(_VALID[reader].format(i=i, j=i * 7919 % 10007, k=i % 10) for i in range(3000)).encode()
+
+
+@pytest.mark.parametrize("reader", _READERS)
+@pytest.mark.parametrize("suffix,damage,problem", [
+    (".gz", lambda data: data, r"damaged gzip data \(Not a gzipped file"),                      # BadGzipFile
+    (".gz", lambda data: gzip.compress(data)[:-30], r"damaged gzip data \(Compressed file ended"),  # EOFError
+    (".gz", lambda data: gzip.compress(data)[:10] + b"\xff" * 50, r"damaged gzip data \(Error -3"),  # zlib.error
+    (".gz", lambda data: gzip.compress(data)[:-8] + bytes(4) + gzip.compress(data)[-4:], "CRC check failed"),
+    (".bz2", lambda data: data, r"damaged bz2 data \(Invalid data stream"),                      # OSError
+    (".bz2", lambda data: bz2.compress(data)[:-30], r"damaged bz2 data \(Compressed file ended"),  # EOFError
+])
+def test_damaged_compressed_files_are_evaluation_file_errors(tmp_path, reader, suffix, damage, problem):
+    path = tmp_path / f"data{suffix}"
+    path.write_bytes(damage(_valid_bytes(reader)))
+    with pytest.raises(EvaluationFileError, match=rf"data{re.escape(suffix)}, line \d+: .*{problem}"):
+        reader(path)
+
+
+@pytest.mark.parametrize("reader", _READERS)
+def test_compressed_files_are_read(tmp_path, reader):
+    (tmp_path / "plain.txt").write_bytes(_valid_bytes(reader))
+    (tmp_path / "data.gz").write_bytes(gzip.compress(_valid_bytes(reader)))
+    (tmp_path / "data.bz2").write_bytes(bz2.compress(_valid_bytes(reader)))
+    expected = reader(tmp_path / "plain.txt")
+    assert reader(tmp_path / "data.gz") == reader(tmp_path / "data.bz2") == expected
+
+
+@pytest.mark.parametrize("reader", _READERS)
+def test_unreadable_files_are_evaluation_file_errors(tmp_path, reader, monkeypatch):
+    with pytest.raises(EvaluationFileError, match=r"is a directory"):
+        reader(tmp_path)
+    (tmp_path / "bad_utf8.txt").write_bytes(_valid_bytes(reader)[:40] + b"\xff\xfe\n")
+    with pytest.raises(EvaluationFileError, match=r"bad_utf8\.txt, line \d+: not valid UTF-8"):
+        reader(tmp_path / "bad_utf8.txt")
+    path = tmp_path / "locked.txt"
+    path.write_bytes(_valid_bytes(reader))
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(readers, "open", refuse, raising=False)  # chmod does not stop root
+    with pytest.raises(EvaluationFileError, match=r"locked\.txt: cannot be read \(Permission denied\)"):
+        reader(path)
+
+    first_line = _valid_bytes(reader).splitlines(keepends=True)[0]
+
+    class FailingFile(io.BytesIO):
+        def __iter__(self):
+            yield first_line
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(readers, "open", lambda *args, **kwargs: FailingFile(), raising=False)
+    with pytest.raises(EvaluationFileError, match=r"locked\.txt, line 2: read error .*Input/output error"):
+        reader(path)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # similarity on a tiny hand-built case
 # ---------------------------------------------------------------------------------------------------------
@@ -130,37 +197,37 @@ def _expected_corr(gold, sims):
 
 def test_similarity_skip_counts_and_values(sim_kv, sim_file):
     r = evaluate_similarity(sim_kv, sim_file)
-    assert (r["pairs"], r["oov_pairs"], r["multiword_pairs"], r["multiword_used"]) == (3, 1, 3, 0)
-    assert (r["excluded_pairs"], r["total_pairs"]) == (0, 7)
-    assert r["coverage"] == pytest.approx(3 / 7)
+    assert (r.pairs, r.oov_pairs, r.multiword_pairs, r.multiword_used) == (3, 1, 3, 0)
+    assert (r.excluded_pairs, r.total_pairs) == (0, 7)
+    assert r.coverage == pytest.approx(3 / 7)
     v = {w: sim_kv[w].astype(np.float64) for w in SIM_WORDS}
     # case-insensitive: "mouse" and "MOUSE" both take the first (most frequent) variant, "Mouse"
     sims = [cos(v["cat"], v["dog"]), cos(v["dog"], v["Mouse"]), cos(v["Mouse"], v["dog"])]
     spearman, pearson = _expected_corr([5.0, 2.5, 7.0], sims)
-    assert r["spearman"] == pytest.approx(spearman, abs=1e-9)
-    assert r["pearson"] == pytest.approx(pearson, abs=1e-9)
+    assert r.spearman == pytest.approx(spearman, abs=1e-9)
+    assert r.pearson == pytest.approx(pearson, abs=1e-9)
 
 
 def test_similarity_mean_of_multiword_terms(sim_kv, sim_file):
     r = evaluate_similarity(sim_kv, sim_file, multiword="mean")
-    assert (r["pairs"], r["oov_pairs"], r["multiword_pairs"], r["multiword_used"]) == (5, 2, 0, 2)
+    assert (r.pairs, r.oov_pairs, r.multiword_pairs, r.multiword_used) == (5, 2, 0, 2)
     v = {w: sim_kv[w].astype(np.float64) for w in SIM_WORDS}
     fish_oil = (v["fish"] + v["oil"]) / 2
     sims = [cos(v["cat"], v["dog"]), cos(v["dog"], v["Mouse"]), cos(fish_oil, v["cat"]),
             cos(v["Mouse"], v["dog"]), cos(v["garlic"], fish_oil)]
     assert sims[2] == pytest.approx(float(sim_kv.n_similarity(["fish", "oil"], ["cat"])), abs=1e-6)
     spearman, pearson = _expected_corr([5.0, 2.5, 4.0, 7.0, 6.0], sims)
-    assert r["spearman"] == pytest.approx(spearman, abs=1e-9)
-    assert r["pearson"] == pytest.approx(pearson, abs=1e-9)
+    assert r.spearman == pytest.approx(spearman, abs=1e-9)
+    assert r.pearson == pytest.approx(pearson, abs=1e-9)
 
 
 def test_similarity_case_sensitive_and_restricted(sim_kv, sim_file):
     r = evaluate_similarity(sim_kv, sim_file, case_insensitive=False)
     # "dog mouse" now uses the lowercase row; "MOUSE DOG" is out of vocabulary
-    assert (r["pairs"], r["oov_pairs"], r["multiword_pairs"]) == (2, 2, 3)
+    assert (r.pairs, r.oov_pairs, r.multiword_pairs) == (2, 2, 3)
     r = evaluate_similarity(sim_kv, sim_file, restrict_vocab=2)  # only "cat" and "dog"
-    assert (r["pairs"], r["oov_pairs"], r["multiword_pairs"]) == (1, 3, 3)
-    assert math.isnan(r["spearman"]) and math.isnan(r["pearson"])
+    assert (r.pairs, r.oov_pairs, r.multiword_pairs) == (1, 3, 3)
+    assert math.isnan(r.spearman) and math.isnan(r.pearson)
     with pytest.raises(EvaluationError):
         evaluate_similarity(sim_kv, sim_file, restrict_vocab=0)
     with pytest.raises(EvaluationError):
@@ -170,12 +237,12 @@ def test_similarity_case_sensitive_and_restricted(sim_kv, sim_file):
 def test_similarity_fixed_pair_subset(sim_kv, sim_file, tmp_path):
     subset = [("cat", "dog"), ("Dog", "Mouse"), ("fish  oil", "cat"), ("cat", "unicorn")]
     r = evaluate_similarity(sim_kv, sim_file, multiword="mean", pairs=subset)
-    assert (r["pairs"], r["oov_pairs"], r["excluded_pairs"], r["total_pairs"]) == (3, 1, 3, 7)
+    assert (r.pairs, r.oov_pairs, r.excluded_pairs, r.total_pairs) == (3, 1, 3, 7)
     only = write(tmp_path / "only.tsv", "cat\tdog\t5.0\ndog\tmouse\t2.5\nfish oil\tcat\t4.0\n")
     expected = evaluate_similarity(sim_kv, only, multiword="mean")
-    assert r["spearman"] == pytest.approx(expected["spearman"], abs=1e-12)
-    assert r["pearson"] == pytest.approx(expected["pearson"], abs=1e-12)
-    assert r["pearson"] != pytest.approx(evaluate_similarity(sim_kv, sim_file, multiword="mean")["pearson"])
+    assert r.spearman == pytest.approx(expected.spearman, abs=1e-12)
+    assert r.pearson == pytest.approx(expected.pearson, abs=1e-12)
+    assert r.pearson != pytest.approx(evaluate_similarity(sim_kv, sim_file, multiword="mean").pearson)
 
 
 def test_common_pairs_gives_identical_pairs_for_all_models(sim_kv, sim_file):
@@ -185,7 +252,7 @@ def test_common_pairs_gives_identical_pairs_for_all_models(sim_kv, sim_file):
     assert shared == [("cat", "dog"), ("fish oil", "cat"), ("garlic", "fish oil")]
     for kv in (sim_kv, small):
         r = evaluate_similarity(kv, sim_file, multiword="mean", pairs=shared)
-        assert (r["pairs"], r["oov_pairs"], r["total_pairs"]) == (3, 0, 7)
+        assert (r.pairs, r.oov_pairs, r.total_pairs) == (3, 0, 7)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -213,10 +280,10 @@ def test_similarity_equals_gensim_handbuilt(wordsim_kv, case_insensitive, restri
     g_pearson, g_spearman, g_oov = wordsim_kv.evaluate_word_pairs(
         str(GENSIM_WORDSIM), restrict_vocab=restrict, case_insensitive=case_insensitive)
     r = evaluate_similarity(wordsim_kv, GENSIM_WORDSIM, restrict_vocab=restrict, case_insensitive=case_insensitive)
-    assert r["spearman"] == pytest.approx(g_spearman[0], abs=1e-6)
-    assert r["pearson"] == pytest.approx(g_pearson[0], abs=1e-6)
-    assert 100 * (r["oov_pairs"] + r["multiword_pairs"]) / r["total_pairs"] == pytest.approx(g_oov, abs=1e-9)
-    assert r["oov_pairs"] > 0
+    assert r.spearman == pytest.approx(g_spearman[0], abs=1e-6)
+    assert r.pearson == pytest.approx(g_pearson[0], abs=1e-6)
+    assert 100 * (r.oov_pairs + r.multiword_pairs) / r.total_pairs == pytest.approx(g_oov, abs=1e-9)
+    assert r.oov_pairs > 0
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -288,16 +355,16 @@ def _reference_oov(kv, questions, restrict, case_insensitive):
 
 def _assert_equals_gensim(mine, score, sections, kv, questions, restrict, case_insensitive):
     total = sections[-1]
-    assert mine["correct"] == len(total["correct"])
-    assert mine["questions"] == len(total["correct"]) + len(total["incorrect"])
-    assert mine["accuracy"] == pytest.approx(score, abs=1e-12)
-    assert mine["total_questions"] == len(questions)
-    assert mine["oov_questions"] == _reference_oov(kv, questions, restrict, case_insensitive)
-    assert mine["questions"] + mine["oov_questions"] == mine["total_questions"]
-    assert list(mine["sections"]) == [s["section"] for s in sections[:-1]]
+    assert mine.correct == len(total["correct"])
+    assert mine.questions == len(total["correct"]) + len(total["incorrect"])
+    assert mine.accuracy == pytest.approx(score, abs=1e-12)
+    assert mine.total_questions == len(questions)
+    assert mine.oov_questions == _reference_oov(kv, questions, restrict, case_insensitive)
+    assert mine.questions + mine.oov_questions == mine.total_questions
+    assert list(mine.sections) == [s["section"] for s in sections[:-1]]
     for s in sections[:-1]:
-        got = mine["sections"][s["section"]]
-        assert (got["correct"], got["questions"]) == (len(s["correct"]), len(s["correct"]) + len(s["incorrect"]))
+        got = mine.sections[s["section"]]
+        assert (got.correct, got.questions) == (len(s["correct"]), len(s["correct"]) + len(s["incorrect"]))
 
 
 @pytest.mark.parametrize("case_insensitive", [True, False])
@@ -308,9 +375,9 @@ def test_analogies_equal_gensim_handbuilt(analogy_setup, case_insensitive, cut):
     score, sections = _gensim_sections(kv, GENSIM_QUESTIONS, restrict, case_insensitive)
     mine = evaluate_analogies(kv, GENSIM_QUESTIONS, restrict_vocab=restrict, case_insensitive=case_insensitive)
     _assert_equals_gensim(mine, score, sections, kv, questions, restrict, case_insensitive)
-    assert mine["sections"]["capital-common-countries"]["accuracy"] > 0.5
-    assert math.isnan(mine["sections"]["gram9-plural-verbs"]["accuracy"])
-    assert mine["restrict_vocab"] == restrict
+    assert mine.sections["capital-common-countries"].accuracy > 0.5
+    assert math.isnan(mine.sections["gram9-plural-verbs"].accuracy)
+    assert mine.restrict_vocab == restrict
 
 
 def test_analogies_case_variant_rules(analogy_setup):
@@ -326,15 +393,15 @@ def test_analogies_case_variant_rules(analogy_setup):
                             (("Baghdad", "Iraq", "Bern", "Switzerland"), 1),
                             (("Berlin", "Germany", "Stockholm", "Sweden"), 1)):
         r = evaluate_analogies(kv, GENSIM_QUESTIONS, questions=[question])
-        section = r["sections"]["capital-common-countries"]
-        assert (section["questions"], section["correct"]) == (1, right)
+        section = r.sections["capital-common-countries"]
+        assert (section.questions, section.correct) == (1, right)
 
 
 def test_analogies_small_batches_and_blocks_agree(analogy_setup, monkeypatch):
     kv, _ = analogy_setup
     full = evaluate_analogies(kv, GENSIM_QUESTIONS, method="3cosadd")
     full_mul = evaluate_analogies(kv, GENSIM_QUESTIONS, method="3cosmul")
-    monkeypatch.setattr(ev, "_VOCAB_BLOCK", 7)
+    monkeypatch.setattr(analogies, "_VOCAB_BLOCK", 7)
     assert evaluate_analogies(kv, GENSIM_QUESTIONS, batch_size=5, method="3cosadd") == full
     assert evaluate_analogies(kv, GENSIM_QUESTIONS, batch_size=3, method="3cosmul") == full_mul
 
@@ -347,14 +414,14 @@ def test_analogy_ties_go_to_the_more_frequent_word(tmp_path, monkeypatch):
     vectors[words.index("x1")] = vectors[words.index("x2")] = target
     kv = make_kv(words, vectors)
     path = write(tmp_path / "tie.txt", ": s\na b c x1\na b c x2\n")
-    for block in (ev._VOCAB_BLOCK, 14):  # x1 and x2 in one block, then in different blocks
-        monkeypatch.setattr(ev, "_VOCAB_BLOCK", block)
+    for block in (analogies._VOCAB_BLOCK, 14):  # x1 and x2 in one block, then in different blocks
+        monkeypatch.setattr(analogies, "_VOCAB_BLOCK", block)
         for method in ("3cosadd", "3cosmul"):
             r = evaluate_analogies(kv, path, method=method)
-            assert (r["questions"], r["correct"]) == (2, 1)
-            assert r["sections"]["s"]["correct"] == 1
+            assert (r.questions, r.correct) == (2, 1)
+            assert r.sections["s"].correct == 1
             only_x2 = evaluate_analogies(kv, path, method=method, questions=[("a", "b", "c", "x2")])
-            assert only_x2["correct"] == 0
+            assert only_x2.correct == 0
 
 
 def test_3cosmul_matches_bruteforce(analogy_setup):
@@ -375,24 +442,24 @@ def test_3cosmul_matches_bruteforce(analogy_setup):
         per_section[s][0] += int(np.argmax(score) == rows[3])
         per_section[s][1] += 1
     r = evaluate_analogies(kv, GENSIM_QUESTIONS, restrict_vocab=restrict, case_insensitive=False, method="3cosmul")
-    assert r["method"] == "3cosmul"
-    assert {s: [v["correct"], v["questions"]] for s, v in r["sections"].items() if v["questions"]} == per_section
-    assert r["correct"] == sum(v[0] for v in per_section.values()) > 0
+    assert r.method == "3cosmul"
+    assert {s: [v.correct, v.questions] for s, v in r.sections.items() if v.questions} == per_section
+    assert r.correct == sum(v[0] for v in per_section.values()) > 0
 
 
 def test_common_questions_fixed_subset(analogy_setup):
     kv, questions = analogy_setup
     small = make_kv(kv.index_to_key[: len(kv) // 2], kv.vectors[: len(kv) // 2])
     shared = common_questions([kv, small], GENSIM_QUESTIONS)
-    assert 0 < len(shared) < evaluate_analogies(kv, GENSIM_QUESTIONS)["questions"]
+    assert 0 < len(shared) < evaluate_analogies(kv, GENSIM_QUESTIONS).questions
     expected = sum(1 for q in questions if tuple(q[1:]) in set(shared))  # the file repeats some questions
     for model in (kv, small):
         r = evaluate_analogies(model, GENSIM_QUESTIONS, questions=shared)
-        assert (r["questions"], r["oov_questions"]) == (expected, 0)
-        assert r["excluded_questions"] == len(questions) - expected
+        assert (r.questions, r.oov_questions) == (expected, 0)
+        assert r.excluded_questions == len(questions) - expected
     # restricting a model to the questions it covers anyway changes nothing
-    assert evaluate_analogies(small, GENSIM_QUESTIONS, questions=shared)["correct"] == \
-        evaluate_analogies(small, GENSIM_QUESTIONS)["correct"]
+    assert evaluate_analogies(small, GENSIM_QUESTIONS, questions=shared).correct == \
+        evaluate_analogies(small, GENSIM_QUESTIONS).correct
 
 
 def test_read_analogy_questions_sections_comments_and_errors(tmp_path):
@@ -410,11 +477,11 @@ def test_analogy_oov_counting_exact(tmp_path):
     kv = make_kv(["a", "b", "c", "d", "e", "f", "g"], np.random.default_rng(1).standard_normal((7, 5)))
     path = write(tmp_path / "ana.txt", ": s1\na b c d\na b c zz\n: s2\nzz a b c\ne f g a\nA B C D\n")
     r = evaluate_analogies(kv, path, restrict_vocab=6)  # "g" is outside the restricted vocabulary
-    assert (r["questions"], r["oov_questions"], r["total_questions"]) == (2, 3, 5)
-    assert r["sections"]["s1"]["oov_questions"] == 1 and r["sections"]["s2"]["oov_questions"] == 2
-    assert (r["sections"]["s1"]["questions"], r["sections"]["s2"]["questions"]) == (1, 1)
+    assert (r.questions, r.oov_questions, r.total_questions) == (2, 3, 5)
+    assert r.sections["s1"].oov_questions == 1 and r.sections["s2"].oov_questions == 2
+    assert (r.sections["s1"].questions, r.sections["s2"].questions) == (1, 1)
     r = evaluate_analogies(kv, path, case_insensitive=False)
-    assert (r["questions"], r["oov_questions"]) == (2, 3)
+    assert (r.questions, r.oov_questions) == (2, 3)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -423,13 +490,13 @@ def test_analogy_oov_counting_exact(tmp_path):
 def test_evaluate_structure_and_names(analogy_setup, sim_file, sim_kv):
     kv, _ = analogy_setup
     out = evaluate(kv, similarity=[GENSIM_WORDSIM], analogies=[GENSIM_QUESTIONS])
-    assert set(out) == {"similarity", "analogies"}
-    assert list(out["similarity"]) == ["wordsim353.tsv"] and list(out["analogies"]) == ["questions-words.txt"]
-    sim = out["similarity"]["wordsim353.tsv"]
-    assert {"spearman", "pearson", "pairs", "oov_pairs"} <= set(sim)
+    assert set(out.to_dict()) == {"similarity", "analogies"}
+    assert list(out.similarity) == ["wordsim353.tsv"] and list(out.analogies) == ["questions-words.txt"]
+    sim = out.similarity["wordsim353.tsv"]
+    assert {"spearman", "pearson", "pairs", "oov_pairs"} <= set(sim.to_dict())
     assert sim == evaluate_similarity(kv, GENSIM_WORDSIM, restrict_vocab=300000)
-    ana = out["analogies"]["questions-words.txt"]
-    assert {"accuracy", "questions", "oov_questions", "sections"} <= set(ana)
+    ana = out.analogies["questions-words.txt"]
+    assert {"accuracy", "questions", "oov_questions", "sections"} <= set(ana.to_dict())
     assert ana == evaluate_analogies(kv, GENSIM_QUESTIONS)
     with pytest.raises(EvaluationError, match="named"):
         evaluate(sim_kv, similarity=[sim_file, sim_file])
@@ -439,16 +506,32 @@ def test_format_report(analogy_setup, sim_file, sim_kv):
     kv, _ = analogy_setup
     out = evaluate(kv, similarity=[GENSIM_WORDSIM], analogies=[GENSIM_QUESTIONS])
     text = format_report(out)
-    sim = out["similarity"]["wordsim353.tsv"]
-    ana = out["analogies"]["questions-words.txt"]
-    assert f"{sim['spearman']:.4f}" in text and f"{sim['pearson']:.4f}" in text
-    assert f"{ana['accuracy']:.4f}" in text and "capital-common-countries" in text
+    sim = out.similarity["wordsim353.tsv"]
+    ana = out.analogies["questions-words.txt"]
+    assert f"{sim.spearman:.4f}" in text and f"{sim.pearson:.4f}" in text
+    assert f"{ana.accuracy:.4f}" in text and "capital-common-countries" in text
     assert "n/a" in text  # sections without any answerable question
     assert "capital-common-countries" not in format_report(out, sections=False)
     single = format_report(evaluate_similarity(sim_kv, sim_file, restrict_vocab=2))
     assert "tiny_sim.txt" in single and "n/a" in single
     drift = format_report(compare(kv, kv, top=50, k=5))
     assert "overlap@5" in drift and "1.0000" in drift
+
+
+def test_results_keep_the_json_schema_and_report_dispatches_on_type(analogy_setup, sim_file, sim_kv):
+    kv, _ = analogy_setup
+    sim = evaluate_similarity(sim_kv, sim_file).to_dict()
+    assert list(sim) == ["name", "spearman", "pearson", "pairs", "oov_pairs", "multiword_pairs", "multiword_used",
+                         "excluded_pairs", "total_pairs", "coverage"]
+    ana = evaluate_analogies(kv, GENSIM_QUESTIONS).to_dict()
+    assert list(ana) == ["name", "method", "accuracy", "correct", "questions", "oov_questions", "excluded_questions",
+                         "total_questions", "coverage", "restrict_vocab", "sections"]
+    assert list(ana["sections"]["family"]) == ["accuracy", "correct", "questions", "oov_questions"]
+    drift = compare(kv, kv, top=50, k=5, n_new=1).to_dict()
+    assert list(drift) == ["words", "missing_words", "k", "cosine_mean", "cosine_median", "cosine_min",
+                           "overlap_at_k", "moved_most", "new_words_total", "removed_words_total", "new_words"]
+    with pytest.raises(TypeError, match="dict"):
+        format_report(sim)  # a plain dict is no longer sniffed for keys
 
 
 class FakeModel:
@@ -467,12 +550,12 @@ def test_evaluation_callback_history_and_logging(analogy_setup, sim_file, sim_kv
     with caplog.at_level(logging.INFO, logger="fastw2v.evaluation"):
         cb(FakeModel(kv), 1, 0.5)
         cb(FakeModel(noisy), 2, 0.25)
-    assert [(h["epoch"], h["loss"]) for h in cb.history] == [(1, 0.5), (2, 0.25)]
+    assert [(h.epoch, h.loss) for h in cb.history] == [(1, 0.5), (2, 0.25)]
     for h, model in zip(cb.history, (kv, noisy)):
-        assert h["similarity"] == evaluate(model, similarity=[GENSIM_WORDSIM], restrict_vocab=30000)["similarity"]
-        assert h["analogies"]["questions-words.txt"]["accuracy"] == \
-            evaluate_analogies(model, GENSIM_QUESTIONS, restrict_vocab=30000)["accuracy"]
-    first, second = (h["analogies"]["questions-words.txt"]["accuracy"] for h in cb.history)
+        assert h.report.similarity == evaluate(model, similarity=[GENSIM_WORDSIM], restrict_vocab=30000).similarity
+        assert h.report.analogies["questions-words.txt"].accuracy == \
+            evaluate_analogies(model, GENSIM_QUESTIONS, restrict_vocab=30000).accuracy
+    first, second = (h.report.analogies["questions-words.txt"].accuracy for h in cb.history)
     assert first > second
     lines = [rec.getMessage() for rec in caplog.records if rec.name == "fastw2v.evaluation"]
     assert sum(m.startswith("epoch 1: ") for m in lines) == 2
@@ -492,12 +575,12 @@ def drift_kv() -> KeyedVectors:
 
 def test_compare_with_itself(drift_kv):
     r = compare(drift_kv, drift_kv, top=300, k=10)
-    assert (r["words"], r["k"], r["missing_words"]) == (300, 10, 0)
-    assert r["cosine_mean"] == pytest.approx(1.0, abs=1e-9)
-    assert r["cosine_min"] == pytest.approx(1.0, abs=1e-9)
-    assert r["overlap_at_k"] == 1.0
-    assert r["new_words_total"] == 0 and r["removed_words_total"] == 0 and r["new_words"] == []
-    assert len(r["moved_most"]) == 20
+    assert (r.words, r.k, r.missing_words) == (300, 10, 0)
+    assert r.cosine_mean == pytest.approx(1.0, abs=1e-9)
+    assert r.cosine_min == pytest.approx(1.0, abs=1e-9)
+    assert r.overlap_at_k == 1.0
+    assert r.new_words_total == 0 and r.removed_words_total == 0 and r.new_words == []
+    assert len(r.moved_most) == 20
 
 
 def test_compare_with_perturbed_copy(drift_kv):
@@ -514,11 +597,11 @@ def test_compare_with_perturbed_copy(drift_kv):
     vectors = np.insert(vectors, 5, drift_kv["w7"] + 0.01, axis=0)
     after = make_kv(words, vectors)
     r = compare(drift_kv, after, top=300, k=10)
-    assert r["words"] == 300
-    assert {w for w, _ in r["moved_most"][:5]} == {f"w{i}" for i in moved}
-    assert r["moved_most"][0][1] == pytest.approx(r["cosine_min"])
-    assert r["cosine_min"] < 0.6 < r["cosine_median"] < 0.999
-    assert 0.3 < r["overlap_at_k"] < 0.99
+    assert r.words == 300
+    assert {w for w, _ in r.moved_most[:5]} == {f"w{i}" for i in moved}
+    assert r.moved_most[0][1] == pytest.approx(r.cosine_min)
+    assert r.cosine_min < 0.6 < r.cosine_median < 0.999
+    assert 0.3 < r.overlap_at_k < 0.99
     # reference overlap, one word at a time
     def neighbours(kv):
         unit = np.stack([kv[f"w{i}"] for i in range(300)]).astype(np.float64)
@@ -527,25 +610,25 @@ def test_compare_with_perturbed_copy(drift_kv):
         np.fill_diagonal(sims, -np.inf)
         return [set(np.argsort(-row)[:10]) for row in sims]
     expected = np.mean([len(x & y) / 10 for x, y in zip(neighbours(drift_kv), neighbours(after))])
-    assert r["overlap_at_k"] == pytest.approx(expected, abs=1e-12)
-    assert (r["new_words_total"], r["removed_words_total"]) == (3, 1)
-    assert [e["word"] for e in r["new_words"]] == ["new_a", "new_b", "gone"]
-    assert r["new_words"][0]["neighbours"][0][0] == "w7"
-    assert r["new_words"][1]["neighbours"][0][0] == "w1500"
-    assert len(r["new_words"][0]["neighbours"]) == 10
+    assert r.overlap_at_k == pytest.approx(expected, abs=1e-12)
+    assert (r.new_words_total, r.removed_words_total) == (3, 1)
+    assert [e.word for e in r.new_words] == ["new_a", "new_b", "gone"]
+    assert r.new_words[0].neighbours[0][0] == "w7"
+    assert r.new_words[1].neighbours[0][0] == "w1500"
+    assert len(r.new_words[0].neighbours) == 10
     # the neighbour search is bounded: w1500 lies beyond the first 1000 words of kv_after
     bounded = compare(drift_kv, after, top=300, k=10, search_vocab=1000)
-    assert bounded["new_words"][1]["neighbours"][0][0] != "w1500"
-    assert all(after.key_to_index[w] < 1000 for w, _ in bounded["new_words"][1]["neighbours"])
+    assert bounded.new_words[1].neighbours[0][0] != "w1500"
+    assert all(after.key_to_index[w] < 1000 for w, _ in bounded.new_words[1].neighbours)
 
 
 def test_compare_given_words_and_other_dimensions(drift_kv):
     r = compare(drift_kv, drift_kv, words=["w1", "w2", "w3", "nope", "w1"], k=10)
-    assert (r["words"], r["missing_words"], r["k"]) == (3, 1, 2)
+    assert (r.words, r.missing_words, r.k) == (3, 1, 2)
     other = make_kv(drift_kv.index_to_key, np.random.default_rng(2).standard_normal((3000, 8)))
     r = compare(drift_kv, other, top=200)
-    assert math.isnan(r["cosine_mean"]) and r["moved_most"] == []
-    assert 0.0 <= r["overlap_at_k"] < 0.5
+    assert math.isnan(r.cosine_mean) and r.moved_most == []
+    assert 0.0 <= r.overlap_at_k < 0.5
     with pytest.raises(EvaluationError):
         compare(drift_kv, make_kv(["zz"], np.ones((1, 16))))
 
@@ -569,21 +652,21 @@ def glove() -> KeyedVectors:
 def test_similarity_equals_gensim_on_glove(glove, name):
     g_pearson, g_spearman, g_oov = glove.evaluate_word_pairs(str(EVAL / name))
     r = evaluate_similarity(glove, EVAL / name, restrict_vocab=300000)
-    assert r["spearman"] == pytest.approx(g_spearman[0], abs=1e-6)
-    assert r["pearson"] == pytest.approx(g_pearson[0], abs=1e-6)
-    assert 100 * (r["oov_pairs"] + r["multiword_pairs"]) / r["total_pairs"] == pytest.approx(g_oov, abs=1e-9)
-    assert r["spearman"] > 0.2
+    assert r.spearman == pytest.approx(g_spearman[0], abs=1e-6)
+    assert r.pearson == pytest.approx(g_pearson[0], abs=1e-6)
+    assert 100 * (r.oov_pairs + r.multiword_pairs) / r.total_pairs == pytest.approx(g_oov, abs=1e-9)
+    assert r.spearman > 0.2
     if name.startswith("umnsrs"):
-        assert r["multiword_pairs"] >= 15
+        assert r.multiword_pairs >= 15
 
 
 @pytest.mark.slow
 def test_umnsrs_multiword_mean_on_glove(glove):
     skip = evaluate_similarity(glove, EVAL / "umnsrs-sim.txt")
     mean = evaluate_similarity(glove, EVAL / "umnsrs-sim.txt", multiword="mean")
-    assert mean["multiword_used"] > 0
-    assert mean["pairs"] == skip["pairs"] + mean["multiword_used"]
-    assert mean["oov_pairs"] == skip["oov_pairs"] + skip["multiword_pairs"] - mean["multiword_used"]
+    assert mean.multiword_used > 0
+    assert mean.pairs == skip.pairs + mean.multiword_used
+    assert mean.oov_pairs == skip.oov_pairs + skip.multiword_pairs - mean.multiword_used
 
 
 def _every_nth_question(path: Path, out: Path, nth: int) -> Path:
@@ -606,7 +689,7 @@ def test_analogies_equal_gensim_on_glove(glove, tmp_path):
     score, sections = _gensim_sections(glove, path, 30000, True)
     mine = evaluate_analogies(glove, path, restrict_vocab=30000)
     _assert_equals_gensim(mine, score, sections, glove, read_analogy_questions(path), 30000, True)
-    assert len(mine["sections"]) == 14 and mine["accuracy"] > 0.3
+    assert len(mine.sections) == 14 and mine.accuracy > 0.3
 
 
 @pytest.mark.slow
@@ -626,6 +709,6 @@ def test_common_pairs_on_glove(glove):
     big, little = (evaluate_similarity(kv, EVAL / "wordsim353.tsv", pairs=shared) for kv in (glove, small))
     in_subset = sum(1 for w1, w2, _ in read_similarity_pairs(EVAL / "wordsim353.tsv") if (w1, w2) in set(shared))
     assert in_subset >= len(shared) > 100  # the file repeats a pair
-    assert big["pairs"] == little["pairs"] == in_subset < big["total_pairs"]
-    assert big["oov_pairs"] == little["oov_pairs"] == 0
-    assert big["spearman"] == pytest.approx(little["spearman"], abs=1e-12)  # same vectors for those words
+    assert big.pairs == little.pairs == in_subset < big.total_pairs
+    assert big.oov_pairs == little.oov_pairs == 0
+    assert big.spearman == pytest.approx(little.spearman, abs=1e-12)  # same vectors for those words
