@@ -24,6 +24,10 @@ class VectorFileError(FastW2VError, ValueError):
     """A word-vector file is malformed; the message names the file and the problem."""
 
 
+class UntrustedFileError(VectorFileError):
+    """A file that would run code when loaded (a pickle) was not asked for by format name."""
+
+
 class ModelFormatError(FastW2VError, ValueError):
     """A saved fastw2v model is missing, damaged or written by a newer format version."""
 
@@ -34,3 +38,7 @@ class TrainingDivergedError(FastW2VError, ArithmeticError):
 
 class MissingFileError(FastW2VError, FileNotFoundError):
     """An input path does not exist."""
+
+
+class UnreadableFileError(FastW2VError, OSError):
+    """An input file exists but cannot be read (permissions, a device error); the message names it."""
