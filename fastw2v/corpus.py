@@ -28,7 +28,7 @@ from typing import IO, BinaryIO, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .errors import CorpusError, FastW2VError, MissingFileError, UnreadableFileError
+from .errors import CorpusError, FastW2VError, MissingFileError, UnreadableFileError, describe
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +104,7 @@ def _read_error(path: str, lineno: int, exc: BaseException) -> FastW2VError:
         return UnreadableFileError(f"{path}: cannot read: {exc.strerror or exc}")
     if isinstance(exc, EOFError) or "end-of-stream" in str(exc) or "Compressed file ended" in str(exc):
         return CorpusError(f"{path}: compressed data ends early {where} (truncated file?)")
-    kind = "zlib.error" if isinstance(exc, zlib.error) else type(exc).__name__
-    return CorpusError(f"{path}: cannot read {where}: damaged or not what its name says ({kind}: {exc})")
+    return CorpusError(f"{path}: cannot read {where}: damaged or not what its name says ({describe(exc)})")
 
 
 class TextCorpus:

@@ -8,6 +8,19 @@ project's base class or the builtin they already expect. The CLI turns any
 from __future__ import annotations
 
 
+def describe(exc: BaseException) -> str:
+    """``"Type: message"`` of a low-level exception, for the end of a one-line error message.
+
+    Module-level names such as ``zlib.error`` keep their module, so "error: ..." never reads
+    like the CLI's own prefix.
+    """
+    name = type(exc).__name__
+    if name.islower():
+        name = f"{type(exc).__module__}.{name}"
+    text = " ".join(str(exc).split())
+    return f"{name}: {text}" if text else name
+
+
 class FastW2VError(Exception):
     """Base class of every error fastw2v raises deliberately."""
 

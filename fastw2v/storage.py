@@ -28,7 +28,7 @@ import numpy as np
 
 from .atomic import atomic_directory
 from .config import Word2VecConfig
-from .errors import ConfigError, MissingFileError, ModelFormatError
+from .errors import ConfigError, MissingFileError, ModelFormatError, describe
 from .finetune import FinetuneConfig, FinetunePlan
 from .training import Anchor, EpochResult, Position, Schedule, Weights
 from .vocabulary import Vocabulary
@@ -95,7 +95,7 @@ def read_header(path: str | os.PathLike) -> dict[str, Any]:
     try:
         header = json.loads(header_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:  # [[[... nests past the limit
-        raise ModelFormatError(f"{header_path}: damaged header ({type(exc).__name__}: {exc})") from None
+        raise ModelFormatError(f"{header_path}: damaged header ({describe(exc)})") from None
     except OSError as exc:
         raise ModelFormatError(f"{header_path}: cannot read ({exc.strerror or exc})") from None
     if not isinstance(header, dict):
@@ -121,7 +121,7 @@ def _load_array(path: Path, name: str, spec: dict[str, Any], mmap: bool) -> np.n
     # Truncated or damaged .npy files raise any of these; a MemoryError comes from a header
     # promising an absurd shape.
     except (ValueError, OSError, EOFError, MemoryError, struct.error, zipfile.BadZipFile) as exc:
-        raise ModelFormatError(f"{file}: damaged array ({type(exc).__name__}: {exc})") from None
+        raise ModelFormatError(f"{file}: damaged array ({describe(exc)})") from None
     if not isinstance(array, np.ndarray):  # np.load reads a zip (.npz) under any name
         array.close()
         raise ModelFormatError(f"{file}: not a .npy array file")

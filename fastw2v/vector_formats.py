@@ -30,7 +30,7 @@ from typing import BinaryIO, Iterator
 import numpy as np
 import smart_open
 
-from .errors import ConfigError, MissingFileError, UntrustedFileError, VectorFileError
+from .errors import ConfigError, MissingFileError, UntrustedFileError, VectorFileError, describe
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def open_stream(path: Path) -> Iterator[BinaryIO]:
             raise
         what = "compressed data is damaged or truncated" if path.suffix.lower() in COMPRESSED_SUFFIXES \
             else "read failed"
-        raise vector_error(path, f"{what}: {type(exc).__name__}: {exc}") from exc
+        raise vector_error(path, f"{what}: {describe(exc)}") from exc
 
 # ---------------------------------------------------------------------------------------------
 # format detection

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from .atomic import atomic_file
-from .errors import MissingFileError
+from .errors import MissingFileError, describe
 from .vector_formats import (COMPRESSED_SUFFIXES, FORMATS, Sniff, check_broadcast_rows, check_input_path,
                              check_limit, check_plausible, check_rows, detect_format, diagnose, resolve_format,
                              row_position, show, vector_error)
@@ -108,7 +108,7 @@ def _read_word2vec(path: Path, s: Sniff, limit: int | None) -> tuple[list[str], 
     except Exception as exc:  # gensim raises ValueError/EOFError/UnicodeDecodeError/... with no position
         _close_leaked_handles(exc)
         diagnose(path, s, limit)
-        raise vector_error(path, f"cannot read as {fmt}: {type(exc).__name__}: {exc}") from exc
+        raise vector_error(path, f"cannot read as {fmt}: {describe(exc)}") from exc
     words, vectors = kv.index_to_key, kv.vectors
     # gensim keeps the first of duplicated words, only logs a warning, and leaves None
     # placeholders (and zero rows) at the end: a distinct-key count shows it.
@@ -136,7 +136,7 @@ def _read_keyedvectors(path: Path, limit: int | None) -> tuple[list[str], np.nda
         # Large arrays are saved next to the pickle as <name>.vectors.npy.
         raise MissingFileError(f"{path}: a file saved alongside it is missing: {exc.filename or exc}") from exc
     except Exception as exc:  # unpickling damaged data can raise almost anything
-        raise vector_error(path, f"cannot load as a gensim KeyedVectors file (damaged?): {type(exc).__name__}: {exc}") \
+        raise vector_error(path, f"cannot load as a gensim KeyedVectors file (damaged?): {describe(exc)}") \
             from exc
     # A full gensim Word2Vec/FastText model saved with .save() carries its vectors in .wv.
     kv_class = _gensim_keyed_vectors()

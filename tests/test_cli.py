@@ -6,7 +6,9 @@ end with exit code 2 and exactly one ``error: ...`` line on stderr, never a trac
 from __future__ import annotations
 
 import json
+import logging
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -548,3 +550,30 @@ def test_demo():
     row = next(line for line in text.splitlines() if line.startswith("UMNSRS-sim"))
     scores = [float(x) for x in row.split()[-2:]]
     assert all(math.isfinite(s) and -1 <= s <= 1 for s in scores)
+
+
+def test_demo_stderr_holds_only_fastw2v_lines():
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep = Keep(logging.DEBUG)
+    root = logging.getLogger()
+    level = root.level
+    # As after logging.basicConfig(level=INFO): other libraries' INFO records are on unless the CLI quiets them.
+    root.setLevel(logging.INFO)
+    root.addHandler(keep)
+    try:
+        result = ok(run("demo", "--epochs", "1", "--workers", "2"))
+    finally:
+        root.removeHandler(keep)
+        root.setLevel(level)
+    others = [(r.name, r.getMessage()[:80]) for r in records if not r.name.startswith("fastw2v")]
+    assert not others, others
+    own = [r for r in records if r.name.startswith("fastw2v")]
+    lines = result.stderr.splitlines()
+    assert own and len(lines) == len(own), result.stderr
+    assert all(re.match(r"\d\d:\d\d:\d\d (INFO|WARNING) ", line) for line in lines), result.stderr
+    assert "lifecycle" not in result.stderr and "Dictionary" not in result.stderr
