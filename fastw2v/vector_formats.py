@@ -79,7 +79,7 @@ def show(text: str | bytes, width: int = 60) -> str:
 
 
 def vector_error(path: Path, problem: str) -> VectorFileError:
-    # Messages are one line: the CLI prints them verbatim after "error: ".
+    """The error for ``problem`` in ``path``, on one line: the CLI prints it verbatim after "error: "."""
     return VectorFileError(f"{path}: {' '.join(problem.split())}")
 
 
@@ -91,6 +91,7 @@ def _is_float(token: str) -> bool:
     return True
 
 def check_input_path(path: str | os.PathLike) -> Path:
+    """``path`` as a Path, refused when missing or a directory."""
     p = Path(path)
     if not p.exists():
         raise MissingFileError(f"{p}: no such file")
@@ -100,6 +101,7 @@ def check_input_path(path: str | os.PathLike) -> Path:
 
 
 def check_limit(limit: int | None) -> int | None:
+    """A ``limit=`` argument validated: None or a positive int."""
     if limit is None:
         return None
     # bool is an int subclass; limit=True is certainly a mistake.
@@ -320,7 +322,7 @@ def resolve_format(path: Path, requested: str | None) -> Sniff:
 
 
 # ---------------------------------------------------------------------------------------------
-# reading
+# plausibility checks and diagnostics of damaged files
 # ---------------------------------------------------------------------------------------------
 
 def row_position(fmt: str, row: int) -> str:

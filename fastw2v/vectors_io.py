@@ -176,8 +176,9 @@ def read_vectors(path: str | os.PathLike, format: str | None = None,
     path : str or os.PathLike
         The file; compressed files are decompressed according to their extension.
     format : str, optional
-        One of :data:`FORMATS`; ``None`` detects it (:func:`detect_format`). A format
-        that contradicts the content (GloVe read as word2vec, ...) is refused.
+        One of :data:`FORMATS`; ``None`` detects it (:func:`detect_format`) but never
+        loads a pickle. A format that contradicts the content (GloVe read as word2vec,
+        ...) is refused.
     limit : int, optional
         Read only the first ``limit`` vectors.
 
@@ -193,6 +194,9 @@ def read_vectors(path: str | os.PathLike, format: str | None = None,
     ------
     MissingFileError
         ``path`` does not exist.
+    UntrustedFileError
+        ``format`` is None and the file is a pickle (``KeyedVectors.save``): loading it
+        would run code from the file, so it needs ``format="keyedvectors"``.
     VectorFileError
         The file is malformed; the message names the file, the problem and, where it
         applies, the line or vector and the word.
