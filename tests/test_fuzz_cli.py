@@ -158,7 +158,7 @@ def _write(workdir: Path, name: str, data: bytes) -> Path:
 # the fuzzers
 # ---------------------------------------------------------------------------------------------------------
 
-@fuzz(120)
+@fuzz(200)
 @given(corpus=corpus_file())
 def test_fuzz_train(corpus):
     with tempfile.TemporaryDirectory() as d:
@@ -169,7 +169,7 @@ def test_fuzz_train(corpus):
                     inputs=[path], outputs=[out, vectors])
 
 
-@fuzz(100)
+@fuzz(150)
 @given(pretrained=vector_file(), corpus=corpus_file())
 def test_fuzz_finetune(pretrained, corpus):
     with tempfile.TemporaryDirectory() as d:
@@ -180,7 +180,7 @@ def test_fuzz_finetune(pretrained, corpus):
                     inputs=[pre, path], outputs=[out, vectors])
 
 
-@fuzz(150)
+@fuzz(250)
 @given(vectors=vector_file(dims=st.integers(1, 12), keep_first_line=False), similarity=similarity_file(),
        analogies=st.one_of(st.none(), analogy_file()), as_json=st.booleans())
 def test_fuzz_evaluate(vectors, similarity, analogies, as_json):
