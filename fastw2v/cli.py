@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import click
 
@@ -53,7 +53,7 @@ def _setup_logging(quiet: bool) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {' '.join(message.split())}", err=True)
     sys.exit(2)
 

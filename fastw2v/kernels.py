@@ -639,6 +639,7 @@ def compile_kernel(kernel, args: tuple, on_compile=None) -> None:
     if signature in kernel.overloads:
         return
     # Dispatcher.compile looks in the cache too; asking first is what tells a cold cache apart.
+    # (``_cache`` is Numba-internal: without it the notice is shown on every first compile.)
     cache = getattr(kernel, "_cache", None)
     cached = cache is not None and cache.load_overload(signature, kernel.targetctx) is not None
     if not cached and on_compile is not None:

@@ -209,10 +209,10 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
     # One worker has no one to contend with: buffering would only cost rounding.
     settings = (config.window, config.negative, config.hs, config.cbow_mean,
                 HOT_ROWS if config.workers > 1 else 0, config.seed)
-    # Compiled before the progress clock starts, so words/s and ETA count training only.
     def say_compiling() -> None:
         logger.info("compiling training kernels for vector size %d (first run only, ~20 s)", w.w_in.shape[1])
 
+    # Compiled (or loaded from the cache) before the progress clock starts: words/s and ETA count training only.
     kernels.compile_kernel(train, (corpus.token_ids, offsets, 0, 0, *arrays, settings, (0.0, 0.0, 0, 0)),
                            say_compiling)
     if anchor is not None:
