@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import click
 
@@ -21,26 +21,73 @@ from .vectors_io import FORMATS as VECTOR_FORMATS
 logger = logging.getLogger("fastw2v")
 
 
+# Libraries whose INFO records (gensim's "KeyedVectors lifecycle event {...}", smart_open's
+# transport notes) would land between the CLI's own lines.
+_QUIET_LIBRARIES = ("gensim", "smart_open")
+
+
+class _StderrHandler(logging.Handler):
+    """Writes records to the stderr of the moment (click's, so CliRunner captures them too)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:  # logging must never break the command
+            self.handleError(record)
+
+
+_HANDLER = _StderrHandler()
+_HANDLER.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"))
+
+
 def _setup_logging(quiet: bool) -> None:
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    """Show fastw2v's own lines (INFO, or only warnings with --quiet) and only warnings from other libraries.
+
+    Only the CLI does this: the library never configures logging, so a program using it keeps its own setup.
+    """
+    root = logging.getLogger()
+    if _HANDLER not in root.handlers:
+        root.addHandler(_HANDLER)
+    logging.getLogger("fastw2v").setLevel(logging.WARNING if quiet else logging.INFO)
+    for name in _QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(2)
 
 
 def clean_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn expected failures (bad files, bad settings) into one stderr line and exit code 2."""
+    """Turn expected failures (bad files, bad settings) into one stderr line and exit code 2.
+
+    Errors are caught here, inside the command, because click itself would turn an
+    ``EOFError`` (a truncated compressed file) into ``Aborted!`` and exit code 1.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except (FastW2VError, OSError) as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            _fail(str(exc))
+        except EOFError as exc:  # readers name the file; this is the backstop for one that does not
+            _fail(f"unexpected end of input ({exc or 'EOFError'})")
+        except MemoryError:
+            _fail("out of memory: a size given as an option or read from a file header is too large")
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
 
     return wrapper
+
+
+def _format_option(what: str, name: str = "--format") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format`` (parameter ``fmt``) of a command reading vectors from ``what``."""
+    return click.option(name, "fmt", type=click.Choice(["auto", *VECTOR_FORMATS]), default="auto",
+                        show_default=True,
+                        help=f"Format of {what} when it is a vector file (auto-detected by default; "
+                             f"'keyedvectors', a pickle that runs code when loaded, only when named).")
 
 
 def _with_options(options: list[Callable[..., Any]], fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -189,24 +236,35 @@ def _train_and_save(model, sources: list[str], out: str, vectors: str | None, ch
 @main.command()
 @click.argument("model_path", metavar="MODEL")
 @click.argument("out")
-@click.option("--format", "fmt", type=click.Choice(["word2vec-bin", "word2vec-text"]), default="word2vec-bin",
+@click.option("--format", "out_fmt", type=click.Choice(["word2vec-bin", "word2vec-text"]), default="word2vec-bin",
               show_default=True, help="Output format (a .gz name is compressed).")
+@_format_option("MODEL", "--input-format")
 @clean_errors
-def export(model_path: str, out: str, fmt: str) -> None:
-    """Write a saved MODEL's vectors to OUT in word2vec format."""
-    from .model import load
+def export(model_path: str, out: str, out_fmt: str, fmt: str) -> None:
+    """Write MODEL's vectors (a saved model or a vector file) to OUT in word2vec format.
 
-    load(model_path, mmap=True).export(out, binary=fmt == "word2vec-bin")
+    Converts a KeyedVectors pickle once into a file that loads without running code:
+    fastw2v export vectors.kv vectors.bin --input-format keyedvectors
+    """
+    from pathlib import Path
+
+    from .vectors_io import write_vectors
+
+    if Path(out).exists() and Path(out).resolve() == Path(model_path).resolve():
+        raise click.UsageError("OUT is MODEL itself: give another file name (inputs are never overwritten)")
+    kv = _load_keyed_vectors(model_path, fmt)
+    write_vectors(out, kv.index_to_key, kv.vectors, binary=out_fmt == "word2vec-bin")
 
 
 @main.command()
 @click.argument("model_path", metavar="MODEL")
 @click.argument("word")
 @click.option("-n", "--topn", type=int, default=10, show_default=True, help="How many neighbours.")
+@_format_option("MODEL")
 @clean_errors
-def similar(model_path: str, word: str, topn: int) -> None:
+def similar(model_path: str, word: str, topn: int, fmt: str) -> None:
     """Print the nearest neighbours of WORD in MODEL (a saved model or a vector file)."""
-    kv = _load_keyed_vectors(model_path)
+    kv = _load_keyed_vectors(model_path, fmt)
     if word not in kv.key_to_index:
         click.echo(f"error: {word!r} is not in the vocabulary of {model_path}", err=True)
         sys.exit(2)
@@ -220,8 +278,7 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     d = FinetuneConfig()
     options = [
-        click.option("--format", "fmt", type=click.Choice(["auto", *VECTOR_FORMATS]), default="auto",
-                     show_default=True, help="Format of PRETRAINED (auto-detected by default)."),
+        _format_option("PRETRAINED"),
         click.option("--limit", type=int, default=None, help="Read only the first N pre-trained vectors."),
         click.option("--keep-pretrained", default=str(d.keep_pretrained), show_default=True,
                      help="Pre-trained words to keep: all, seen (used by the corpus) or N (seen + the N most "
@@ -291,17 +348,18 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
 @click.option("--method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd", show_default=True,
               help="Analogy scoring.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@_format_option("VECTORS")
 @clean_errors
 def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[str, ...],
              tagging: tuple[tuple[str, str], ...], restrict_vocab: int, multiword: str, method: str,
-             as_json: bool) -> None:
+             as_json: bool, fmt: str) -> None:
     """Score VECTORS (a saved model or any vector file) on similarity, analogy and tagging data sets."""
     from .evaluation import evaluate as run_evaluation
     from .evaluation import format_report
 
     if not similarity and not analogies and not tagging:
         raise click.UsageError("give at least one --similarity, --analogies or --tagging data set")
-    kv = _load_keyed_vectors(vectors_path)
+    kv = _load_keyed_vectors(vectors_path, fmt)
     results = run_evaluation(kv, similarity=similarity, analogies=analogies, tagging=tagging,
                              restrict_vocab=restrict_vocab, multiword=multiword, method=method)
     click.echo(_strict_json(results.to_dict()) if as_json else format_report(results))
@@ -313,13 +371,15 @@ def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[st
 @click.option("--words", multiple=True, help="Words to compare (repeatable); default: the --top most frequent.")
 @click.option("--top", type=int, default=1000, show_default=True, help="Compare the N most frequent shared words.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
+@_format_option("BEFORE and AFTER")
 @clean_errors
-def compare(before: str, after: str, words: tuple[str, ...], top: int, as_json: bool) -> None:
+def compare(before: str, after: str, words: tuple[str, ...], top: int, as_json: bool, fmt: str) -> None:
     """Drift between two models: cosine old/new per word, neighbour overlap@10, most moved and new words."""
     from .evaluation import compare as run_compare
     from .evaluation import format_report
 
-    result = run_compare(_load_keyed_vectors(before), _load_keyed_vectors(after), words=words or None, top=top)
+    result = run_compare(_load_keyed_vectors(before, fmt), _load_keyed_vectors(after, fmt), words=words or None,
+                         top=top)
     click.echo(_strict_json(result.to_dict()) if as_json else format_report(result))
 
 
@@ -355,16 +415,17 @@ def _strict_json(value: Any) -> str:
     return json.dumps(clean(value), indent=1, allow_nan=False)
 
 
-def _load_keyed_vectors(path: str):
-    """A saved fastw2v model's or a vector file's vectors as KeyedVectors."""
+def _load_keyed_vectors(path: str, fmt: str = "auto"):
+    """A saved fastw2v model's or a vector file's vectors as KeyedVectors (``fmt``: the file's format or auto)."""
     from pathlib import Path
 
     from .model import load
     from .vectors_io import read_vectors, to_keyedvectors
 
+    _setup_logging(quiet=True)  # the commands reading vectors print their result: only warnings besides it
     if Path(path).is_dir():
         return load(path, mmap=True).wv
-    words, vectors = read_vectors(path)
+    words, vectors = read_vectors(path, format=None if fmt == "auto" else fmt)
     return to_keyedvectors(words, vectors)
 
 

@@ -60,7 +60,9 @@ class Word2VecConfig:
         need(self.window > 0, "window", "must be > 0")
         need(self.min_count >= 1, "min_count", "must be >= 1")
         need(self.negative >= 0, "negative", "must be >= 0")
-        need(self.epochs >= 0, "epochs", "must be >= 0")
+        if self.epochs < 1:
+            raise ConfigError(f"epochs={self.epochs} trains nothing (to train only the new words and the output "
+                              f"layer of a fine-tuned model, use freeze='pretrained', CLI: --freeze pretrained)")
         need(self.workers >= 1, "workers", "must be >= 1")
         need(self.seed >= 0, "seed", "must be >= 0")
         need(self.max_sentence_length >= 2, "max_sentence_length", "must be >= 2")

@@ -16,9 +16,11 @@ import bz2
 import gzip
 import itertools
 import logging
+import lzma
 import mmap
 import os
 import tempfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,7 @@ from typing import IO, BinaryIO, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .errors import CorpusError, MissingFileError
+from .errors import CorpusError, FastW2VError, MissingFileError, UnreadableFileError, describe
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +88,25 @@ def _open_binary(path: str) -> BinaryIO:
     return smart_open.open(path, "rb")
 
 
+# What reading a damaged or unreadable file raises: gzip.BadGzipFile, bz2's "Invalid data
+# stream" and PermissionError are OSErrors, a truncated .gz/.bz2/.xz stream is an EOFError,
+# damaged deflate data a zlib.error; MemoryError is a "line" of gigabytes without a newline.
+_READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError, MemoryError)
+
+
+def _read_error(path: str, lineno: int, exc: BaseException) -> FastW2VError:
+    """The one-line error for ``exc`` raised while reading line ``lineno + 1`` of ``path``."""
+    where = f"after line {lineno}" if lineno else "at the start"
+    if isinstance(exc, MemoryError):
+        return CorpusError(f"{path}: out of memory reading the line {where}: a line of this size (no line breaks?) "
+                           f"is not a sentence")
+    if isinstance(exc, (PermissionError, IsADirectoryError, FileNotFoundError)):
+        return UnreadableFileError(f"{path}: cannot read: {exc.strerror or exc}")
+    if isinstance(exc, EOFError) or "end-of-stream" in str(exc) or "Compressed file ended" in str(exc):
+        return CorpusError(f"{path}: compressed data ends early {where} (truncated file?)")
+    return CorpusError(f"{path}: cannot read {where}: damaged or not what its name says ({describe(exc)})")
+
+
 class TextCorpus:
     """Sentences from text files: one per line, whitespace-separated tokens.
 
@@ -115,16 +136,21 @@ class TextCorpus:
         return (self.strict_encoding, *((p, st.st_size, st.st_mtime_ns) for p, st in zip(self.paths, stats)))
 
     def _lines(self, path: str) -> Iterator[str]:
-        with _open_binary(path) as fh:
-            for lineno, raw in enumerate(fh, 1):
-                try:
-                    yield raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    if self.strict_encoding:
-                        raise CorpusError(f"{path}: line {lineno} is not valid UTF-8 ({exc.reason} at byte "
-                                          f"{exc.start})") from None
-                    self.bad_encoding_lines += 1
-                    yield raw.decode("utf-8", errors="replace")
+        lineno = 0
+        try:
+            with _open_binary(path) as fh:
+                for lineno, raw in enumerate(fh, 1):
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        if self.strict_encoding:
+                            raise CorpusError(f"{path}: line {lineno} is not valid UTF-8 ({exc.reason} at byte "
+                                              f"{exc.start})") from None
+                        self.bad_encoding_lines += 1
+                        line = raw.decode("utf-8", errors="replace")
+                    yield line
+        except _READ_ERRORS as exc:
+            raise _read_error(path, lineno, exc) from exc
 
     def __iter__(self) -> Iterator[list[str]]:
         self.bad_encoding_lines = 0

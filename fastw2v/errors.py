@@ -8,6 +8,19 @@ project's base class or the builtin they already expect. The CLI turns any
 from __future__ import annotations
 
 
+def describe(exc: BaseException) -> str:
+    """``"Type: message"`` of a low-level exception, for the end of a one-line error message.
+
+    Module-level names such as ``zlib.error`` keep their module, so "error: ..." never reads
+    like the CLI's own prefix.
+    """
+    name = type(exc).__name__
+    if name.islower():
+        name = f"{type(exc).__module__}.{name}"
+    text = " ".join(str(exc).split())
+    return f"{name}: {text}" if text else name
+
+
 class FastW2VError(Exception):
     """Base class of every error fastw2v raises deliberately."""
 
@@ -24,6 +37,10 @@ class VectorFileError(FastW2VError, ValueError):
     """A word-vector file is malformed; the message names the file and the problem."""
 
 
+class UntrustedFileError(VectorFileError):
+    """A file that would run code when loaded (a pickle) was not asked for by format name."""
+
+
 class ModelFormatError(FastW2VError, ValueError):
     """A saved fastw2v model is missing, damaged or written by a newer format version."""
 
@@ -34,3 +51,7 @@ class TrainingDivergedError(FastW2VError, ArithmeticError):
 
 class MissingFileError(FastW2VError, FileNotFoundError):
     """An input path does not exist."""
+
+
+class UnreadableFileError(FastW2VError, OSError):
+    """An input file exists but cannot be read (permissions, a device error); the message names it."""

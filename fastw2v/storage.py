@@ -19,6 +19,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import struct
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +28,7 @@ import numpy as np
 
 from .atomic import atomic_directory
 from .config import Word2VecConfig
-from .errors import ConfigError, MissingFileError, ModelFormatError
+from .errors import ConfigError, MissingFileError, ModelFormatError, describe
 from .finetune import FinetuneConfig, FinetunePlan
 from .training import Anchor, EpochResult, Position, Schedule, Weights
 from .vocabulary import Vocabulary
@@ -92,8 +94,10 @@ def read_header(path: str | os.PathLike) -> dict[str, Any]:
         raise ModelFormatError(f"{path}: not a fastw2v model directory (no {HEADER})")
     try:
         header = json.loads(header_path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelFormatError(f"{header_path}: damaged header ({exc})") from None
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:  # [[[... nests past the limit
+        raise ModelFormatError(f"{header_path}: damaged header ({describe(exc)})") from None
+    except OSError as exc:
+        raise ModelFormatError(f"{header_path}: cannot read ({exc.strerror or exc})") from None
     if not isinstance(header, dict):
         raise ModelFormatError(f"{header_path}: not a fastw2v model header (not a JSON object)")
     if header.get("format") != FORMAT:
@@ -107,12 +111,20 @@ def read_header(path: str | os.PathLike) -> dict[str, Any]:
 
 def _load_array(path: Path, name: str, spec: dict[str, Any], mmap: bool) -> np.ndarray:
     file = path / f"{name}.npy"
+    if not isinstance(spec, dict) or not isinstance(spec.get("shape"), list) or "dtype" not in spec:
+        raise ModelFormatError(f"{path}: damaged header (array entry {name!r} is {spec!r})")
     try:
+        # allow_pickle=False: an object array (a pickle) is refused, never loaded.
         array = np.load(file, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
         raise ModelFormatError(f"{path}: missing {file.name}") from None
-    except ValueError as exc:
-        raise ModelFormatError(f"{file}: damaged array ({exc})") from None
+    # Truncated or damaged .npy files raise any of these; a MemoryError comes from a header
+    # promising an absurd shape.
+    except (ValueError, OSError, EOFError, MemoryError, struct.error, zipfile.BadZipFile) as exc:
+        raise ModelFormatError(f"{file}: damaged array ({describe(exc)})") from None
+    if not isinstance(array, np.ndarray):  # np.load reads a zip (.npz) under any name
+        array.close()
+        raise ModelFormatError(f"{file}: not a .npy array file")
     if list(array.shape) != list(spec["shape"]) or str(array.dtype) != spec["dtype"]:
         raise ModelFormatError(f"{file}: shape {array.shape} {array.dtype} does not match the header "
                                f"({tuple(spec['shape'])} {spec['dtype']})")

@@ -18,7 +18,7 @@ import numpy as np
 from . import kernels
 from .config import Word2VecConfig
 from .corpus import EncodedCorpus
-from .errors import TrainingDivergedError
+from .errors import ConfigError, TrainingDivergedError
 from .vocabulary import alias_table, huffman_tree, keep_probabilities, noise_distribution
 
 logger = logging.getLogger(__name__)
@@ -192,6 +192,8 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
     TrainingDivergedError
         The loss or the weights became NaN/inf.
     """
+    if schedule.total_epochs < 1:
+        raise ConfigError(f"epochs={schedule.total_epochs} trains nothing")
     end_epoch = schedule.total_epochs if end_epoch is None else end_epoch
     batches = corpus.batches(config.batch_words)
     offsets = corpus.sentence_offsets
@@ -207,6 +209,15 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
     # One worker has no one to contend with: buffering would only cost rounding.
     settings = (config.window, config.negative, config.hs, config.cbow_mean,
                 HOT_ROWS if config.workers > 1 else 0, config.seed)
+    def say_compiling() -> None:
+        logger.info("compiling training kernels for vector size %d (first run only, ~20 s)", w.w_in.shape[1])
+
+    # Compiled (or loaded from the cache) before the progress clock starts: words/s and ETA count training only.
+    kernels.compile_kernel(train, (corpus.token_ids, offsets, 0, 0, *arrays, settings, (0.0, 0.0, 0, 0)),
+                           say_compiling)
+    if anchor is not None:
+        kernels.compile_kernel(kernels.anchor_pull, (w.w_in, anchor.vectors, anchor.index, corpus.token_ids,
+                                                     offsets[0], offsets[0], 0.0, anchor.strength), say_compiling)
 
     def run_batch(first: int, last: int, lr_start: float, lr_end: float, epoch: int) -> tuple[float, int]:
         loss, pairs, _ = train(corpus.token_ids, offsets, first, last, *arrays, settings,

@@ -6,7 +6,9 @@ end with exit code 2 and exactly one ``error: ...`` line on stderr, never a trac
 from __future__ import annotations
 
 import json
+import logging
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,10 +106,10 @@ DOCUMENTED = {
                  "--keep-pretrained", "--warmup-epochs", "--freeze", "--pretrained-lr", "--output-lr", "--anchor",
                  "--new-word-init", "--sg", "--cbow", "--hs", "--no-hs", "--negative", "--vector-size", "--window",
                  "--min-count", "--epochs", "--alpha", "--min-alpha", "--workers", "--seed", "--quiet"],
-    "export": ["--format"],
-    "similar": ["-n", "--topn"],
-    "evaluate": ["--similarity", "--analogies", "--restrict-vocab", "--multiword", "--method", "--json"],
-    "compare": ["--words", "--top", "--json"],
+    "export": ["--format", "--input-format"],
+    "similar": ["-n", "--topn", "--format"],
+    "evaluate": ["--similarity", "--analogies", "--restrict-vocab", "--multiword", "--method", "--json", "--format"],
+    "compare": ["--words", "--top", "--json", "--format"],
     "demo": ["--workers", "--epochs", "--quiet", "-q"],
 }
 
@@ -395,8 +397,8 @@ def test_evaluate_table_and_options(trained):
     data = json.loads(ok(run("evaluate", trained["vectors"], "--analogies", QUESTIONS, "--restrict-vocab", "2000",
                              "--method", "3cosmul", "--json")).stdout)
     ana = data["analogies"]["questions-words.txt"]
-    assert ana.get("method", "3cosmul") == "3cosmul"
-    assert ana.get("restrict_vocab", 2000) <= 2000
+    assert ana["method"] == "3cosmul"
+    assert 0 < ana["restrict_vocab"] <= 2000
     result = run("evaluate", trained["model"])
     assert result.exit_code == 2 and "Traceback" not in result.output
 
@@ -548,3 +550,30 @@ def test_demo():
     row = next(line for line in text.splitlines() if line.startswith("UMNSRS-sim"))
     scores = [float(x) for x in row.split()[-2:]]
     assert all(math.isfinite(s) and -1 <= s <= 1 for s in scores)
+
+
+def test_demo_stderr_holds_only_fastw2v_lines():
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep = Keep(logging.DEBUG)
+    root = logging.getLogger()
+    level = root.level
+    # As after logging.basicConfig(level=INFO): other libraries' INFO records are on unless the CLI quiets them.
+    root.setLevel(logging.INFO)
+    root.addHandler(keep)
+    try:
+        result = ok(run("demo", "--epochs", "1", "--workers", "2"))
+    finally:
+        root.removeHandler(keep)
+        root.setLevel(level)
+    others = [(r.name, r.getMessage()[:80]) for r in records if not r.name.startswith("fastw2v")]
+    assert not others, others
+    own = [r for r in records if r.name.startswith("fastw2v")]
+    lines = result.stderr.splitlines()
+    assert own and len(lines) == len(own), result.stderr
+    assert all(re.match(r"\d\d:\d\d:\d\d (INFO|WARNING) ", line) for line in lines), result.stderr
+    assert "lifecycle" not in result.stderr and "Dictionary" not in result.stderr

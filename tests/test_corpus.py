@@ -9,7 +9,7 @@ import pytest
 
 import fastw2v
 from fastw2v.corpus import EncodedCorpus, TextCorpus, as_sentences, encode, expand_paths
-from fastw2v.errors import CorpusError, FastW2VError, MissingFileError
+from fastw2v.errors import CorpusError, FastW2VError, MissingFileError, UnreadableFileError
 
 LINES = ["the cat sat on the mat", "", "  the dog   sat\ton the log  ", "a cat and a dog"]
 EXPECTED = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat", "on", "the", "log"],
@@ -261,3 +261,49 @@ def test_train_reuses_the_vocabulary_scan_of_unchanged_files(tmp_path, monkeypat
     changed = model.encode(str(path))
     assert len(passes) == 4
     assert changed.raw_tokens == 100
+
+
+def _many_lines(n: int = 3000) -> bytes:
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(500)]
+    return "".join(" ".join(rng.choice(words, 8)) + "\n" for _ in range(n)).encode()
+
+
+DAMAGED = {
+    # name: (file name, bytes, fragments of the message)
+    "gz-truncated": ("c.txt.gz", lambda: gzip.compress(_many_lines())[:5000], ["ends early after line", "truncated"]),
+    "gz-truncated-at-start": ("c.txt.gz", lambda: gzip.compress(_many_lines())[:12], ["ends early at the start"]),
+    "gz-not-gzip": ("c.txt.gz", lambda: b"plain text\n", ["damaged or not what its name says", "BadGzipFile"]),
+    "gz-corrupt-deflate": ("c.txt.gz", lambda: b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 40,
+                           ["zlib.error"]),
+    "gz-bad-crc": ("c.txt.gz", lambda: gzip.compress(b"a b c\n")[:-8] + b"\0" * 8, ["CRC check failed"]),
+    "bz2-truncated": ("c.txt.bz2", lambda: bz2.compress(_many_lines())[:3000], ["ends early"]),
+    "bz2-not-bz2": ("c.txt.bz2", lambda: b"plain text\n", ["damaged or not what its name says"]),
+    "xz-not-xz": ("c.txt.xz", lambda: b"plain text\n" * 10, ["damaged or not what its name says"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED))
+def test_damaged_compressed_corpus_is_a_corpus_error_naming_the_file(tmp_path, case):
+    name, make, fragments = DAMAGED[case]
+    path = tmp_path / name
+    path.write_bytes(make())
+    with pytest.raises(CorpusError) as info:
+        list(TextCorpus(path))
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, FastW2VError)
+
+
+def test_unreadable_file_is_an_os_error_naming_the_file(tmp_path, monkeypatch):
+    path = _write(tmp_path / "c.txt")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("builtins.open", denied)
+    with pytest.raises(UnreadableFileError, match=f"{path}: cannot read: Permission denied") as info:
+        list(TextCorpus(path))
+    assert isinstance(info.value, OSError) and isinstance(info.value, FastW2VError)

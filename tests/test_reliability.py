@@ -3,6 +3,7 @@ saved-model format checks, and a fuzz of the corpus reader.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import random
@@ -22,7 +23,7 @@ import fastw2v
 from fastw2v import Word2Vec
 from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
-from fastw2v.errors import FastW2VError, ModelFormatError, TrainingDivergedError
+from fastw2v.errors import ConfigError, FastW2VError, ModelFormatError, TrainingDivergedError
 from fastw2v.vectors_io import read_vectors, write_vectors
 
 LEE = datapath("lee_background.cor")
@@ -501,3 +502,86 @@ def test_corpus_reader_fuzz(tmp_path, data, strict, sg):
     tokens = [t for line in data.split(b"\n") for t in line.decode("utf-8", errors="replace").split()]
     assert sorted(model.vocab.words) == sorted(set(tokens))
     assert int(model.vocab.counts.sum()) == len(tokens)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# damaged inputs end in one clear error (issue 12)
+# ---------------------------------------------------------------------------------------------------------
+
+def _one_error_line(result, *fragments: str) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "Aborted" not in result.output and "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+def test_cli_truncated_gz_corpus_is_one_error_not_aborted(tmp_path):
+    corpus = tmp_path / "corpus.txt.gz"
+    text = Path(LEE).read_bytes()
+    corpus.write_bytes(gzip.compress(text)[:len(text) // 6])  # EOFError inside gzip: click would say "Aborted!"
+    out = tmp_path / "model"
+    result = cli("train", corpus, "--out", out, "--vector-size", "8", "--epochs", "1", "--workers", "1", "-q")
+    _one_error_line(result, str(corpus), "ends early", "truncated")
+    assert not out.exists()
+
+
+def test_cli_real_interrupt_keeps_exit_130(tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Word2Vec, "build_vocab", interrupted)
+    result = cli("train", LEE, "--out", tmp_path / "m", "-q")
+    assert result.exit_code == 130 and "interrupted" in result.stderr and "Aborted" not in result.output
+
+
+def test_cli_stray_eof_and_memory_errors_are_one_line(tmp_path, monkeypatch):
+    for exc, fragment in ((EOFError("no more"), "unexpected end of input"), (MemoryError(), "out of memory")):
+        def failing(*args, exc=exc, **kwargs):
+            raise exc
+
+        monkeypatch.setattr(Word2Vec, "build_vocab", failing)
+        _one_error_line(cli("train", LEE, "--out", tmp_path / "m", "-q"), fragment)
+
+
+def test_epochs_zero_is_refused_everywhere(tmp_path):
+    with pytest.raises(ConfigError, match="epochs=0 trains nothing"):
+        Word2Vec(epochs=0)
+    model = Word2Vec(**dict(SETTINGS, epochs=1))
+    model.build_vocab(LEE)
+    with pytest.raises(ConfigError, match="epochs=0 trains nothing"):
+        model.train(LEE, epochs=0)
+    out = tmp_path / "model"
+    _one_error_line(cli("train", LEE, "--out", out, "--epochs", "0", "-q"), "epochs=0 trains nothing")
+    pre = tmp_path / "pre.bin"
+    write_vectors(pre, ["the", "of", "and"], np.ones((3, 8), np.float32))
+    for warmup in ("0", "1"):
+        _one_error_line(cli("finetune", pre, LEE, "--out", out, "--epochs", "0", "--warmup-epochs", warmup, "-q"),
+                        "epochs=0 trains nothing", "--freeze pretrained")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("damage", ["empty", "npz", "huge-shape", "garbage-header"])
+def test_damaged_array_files_are_model_format_errors(saved, damage):
+    path = saved / "w_in.npy"
+    if damage == "empty":
+        path.write_bytes(b"")  # np.load: EOFError
+    elif damage == "npz":
+        with open(path, "wb") as fh:
+            np.savez(fh, w_in=np.zeros(3))
+    elif damage == "huge-shape":  # a header promising 2**60 floats: MemoryError without mmap
+        header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1152921504606846976,), }"
+        path.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode())
+    else:
+        path.write_bytes(b"\x93NUMPY\x01\x00\xff\xff{garbage")
+    for mmap in (False, True):
+        with pytest.raises(ModelFormatError, match="w_in.npy"):
+            fastw2v.load(saved, mmap=mmap)
+
+
+def test_unreadable_header_is_a_model_format_error(saved):
+    (saved / "header.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)  # nests past the recursion limit
+    with pytest.raises(ModelFormatError, match="damaged header"):
+        fastw2v.load(saved)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fastw2v import vectors_io
-from fastw2v.errors import ConfigError, FastW2VError, MissingFileError, VectorFileError
+from fastw2v.errors import ConfigError, FastW2VError, MissingFileError, UntrustedFileError, VectorFileError
 from fastw2v.vectors_io import FORMATS, detect_format, read_vectors, to_keyedvectors, write_vectors
 
 WORDS = ["the", "of", "héllo", "naïve_café", "x", "Z123"]
@@ -107,8 +107,12 @@ def test_detect_format(format_case):
 
 
 def test_read_auto_detected(format_case):
-    path, _ = format_case
-    assert_exact(*read_vectors(path))
+    path, fmt = format_case
+    if fmt == "keyedvectors":  # a pickle runs code when loaded: never by auto-detection
+        with pytest.raises(UntrustedFileError, match="--format keyedvectors"):
+            read_vectors(path)
+    else:
+        assert_exact(*read_vectors(path))
 
 
 def test_read_explicit_format(format_case):
@@ -118,8 +122,8 @@ def test_read_explicit_format(format_case):
 
 @pytest.mark.parametrize("limit", [1, 3, len(WORDS), len(WORDS) + 10])
 def test_limit(format_case, limit):
-    path, _ = format_case
-    words, vectors = read_vectors(path, limit=limit)
+    path, fmt = format_case
+    words, vectors = read_vectors(path, format=fmt if fmt == "keyedvectors" else None, limit=limit)
     n = min(limit, len(WORDS))
     assert_exact(words, vectors, WORDS[:n], VECS[:n])
 
@@ -148,7 +152,7 @@ def test_read_returns_gensims_matrix_without_copy(tmp_path, monkeypatch, maker, 
 
 def test_keyedvectors_read_without_copy(tmp_path, monkeypatch):
     loaded = _spy_loaded_vectors(monkeypatch, "load")
-    words, vectors = read_vectors(save_kv(tmp_path / "v.kv"))
+    words, vectors = read_vectors(save_kv(tmp_path / "v.kv"), format="keyedvectors")
     assert vectors is loaded[0]
     assert_exact(words, vectors)
 
@@ -192,7 +196,7 @@ def test_full_gensim_model_save_is_read_through_wv(tmp_path):
 
     model = Word2Vec(sentences=[["a", "b", "c"], ["b", "c", "a"]], vector_size=4, min_count=1, epochs=1, workers=1)
     model.save(str(tmp_path / "full.model"))
-    words, vectors = read_vectors(tmp_path / "full.model")
+    words, vectors = read_vectors(tmp_path / "full.model", format="keyedvectors")
     assert words == model.wv.index_to_key
     np.testing.assert_array_equal(vectors, model.wv.vectors)
 
@@ -419,7 +423,7 @@ def test_bad_input(tmp_path, case):
     path = tmp_path / name
     _make_bad(path, case, content)
     with pytest.raises(VectorFileError) as info:
-        read_vectors(path)
+        read_vectors(path, format="keyedvectors" if case.startswith("pickle") else None)
     message = str(info.value)
     assert message.startswith(str(path) + ": ")
     for fragment in fragments:
@@ -456,11 +460,11 @@ def test_keyedvectors_missing_companion_file(tmp_path):
     kv.save(str(path), sep_limit=0)
     companions = [p for p in tmp_path.iterdir() if p.name != "v.kv"]
     assert companions
-    assert_exact(*read_vectors(path, limit=len(WORDS)))  # mmap path
+    assert_exact(*read_vectors(path, format="keyedvectors", limit=len(WORDS)))  # mmap path
     for p in companions:
         p.unlink()
     with pytest.raises(MissingFileError, match="missing"):
-        read_vectors(path)
+        read_vectors(path, format="keyedvectors")
 
 
 # ---------------------------------------------------------------------------------------------
