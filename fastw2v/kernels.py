@@ -6,13 +6,12 @@ once on different sentence ranges of the same matrices) and return plain
 numbers; they never see a model object.
 
 Structure (after fastText): one update rule, :func:`logistic_block`, binary
-logistic regression steps of one example's input vectors against its output
+logistic regression steps of one example's hidden vectors against its output
 rows, is shared by negative sampling and hierarchical softmax;
-:func:`draw_negatives` and :func:`huffman_path` pick the output rows, and one
-kernel per architecture,
-:func:`train_sg` and :func:`train_cbow`, walks the sentences. ``hs`` and
-``negative`` may both be on, as in word2vec.c: both outputs add their gradient to
-the same input gradient.
+:func:`draw_negatives` and :func:`huffman_path` pick the output rows; one loop,
+:func:`train_sentences`, walks the sentences for both architectures, which differ
+only in the function building the hidden layer (:func:`skipgram_hidden`,
+:func:`cbow_hidden`).
 
 Two things make the kernels fast on real hardware. :func:`epoch_kernels` compiles
 them for one vector size, so the size is a compile-time constant and every dot
@@ -29,7 +28,7 @@ bit-identical.
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from collections import namedtuple
 
 import numpy as np
 from llvmlite import ir
@@ -51,58 +50,17 @@ _CELL_CENTRES = (np.arange(TABLE_SIZE, dtype=np.float64) + 0.5) / (TABLE_SIZE / 
 SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_CELL_CENTRES))).astype(np.float32)
 NEG_LOG_SIGMOID_TABLE = np.log1p(np.exp(-_CELL_CENTRES)).astype(np.float32)  # -log sigma(f)
 
-
-
-# What the training kernels are handed (Numba compiles named tuples to plain structs).
-class Matrices(NamedTuple):
-    """The trainable matrices, modified in place: ``w_in`` float32[n_words, dim], ``w_out_ns``
-    float32[n_words, dim] ([0, dim] without negative sampling), ``w_out_hs`` float32[n_words - 1, dim]
-    ([0, dim] without hierarchical softmax)."""
-
-    w_in: np.ndarray
-    w_out_ns: np.ndarray
-    w_out_hs: np.ndarray
-
-
-class Rates(NamedTuple):
-    """float32 per-row learning-rate multipliers of the three :class:`Matrices` (0 freezes a row)."""
-
-    in_lr: np.ndarray
-    out_ns_lr: np.ndarray
-    out_hs_lr: np.ndarray
-
-
-class Lookups(NamedTuple):
-    """Subsampling keep probabilities, the noise distribution's alias table and the Huffman paths
-    (see ``training.Tables``)."""
-
-    keep_prob: np.ndarray
-    noise_threshold: np.ndarray
-    noise_alias: np.ndarray
-    hs_codes: np.ndarray
-    hs_points: np.ndarray
-    hs_offsets: np.ndarray
-
-
-class Settings(NamedTuple):
-    """The run's fixed settings; ``hot_rows``: rows of each matrix one call buffers privately (0 with one worker)."""
-
-    window: int
-    negative: int
-    hs: bool
-    cbow_mean: bool
-    hot_rows: int
-    seed: int
-
-
-class EpochSpan(NamedTuple):
-    """Learning rate at the first and after the last token of the epoch, its token count and its index."""
-
-    lr_start: float
-    lr_end: float
-    epoch_tokens: int
-    epoch: int
-
+# What the training kernels are handed, as named tuples (Numba passes them as plain structs).
+# Matrices, modified in place: w_in and w_out_ns float32[n_words, dim], w_out_hs float32[n_words - 1, dim]
+# (an output matrix is [0, dim] when its loss is off). Rates: their float32 per-row learning-rate
+# multipliers (0 freezes a row). Lookups: see training.Tables. Settings: hot_rows is how many rows of
+# each matrix one call buffers privately (0 with one worker). EpochSpan: the learning rate at the first
+# and after the last token of the epoch, its token count and its index.
+Matrices = namedtuple("Matrices", "w_in w_out_ns w_out_hs")
+Rates = namedtuple("Rates", "in_lr out_ns_lr out_hs_lr")
+Lookups = namedtuple("Lookups", "keep_prob noise_threshold noise_alias hs_codes hs_points hs_offsets")
+Settings = namedtuple("Settings", "window negative hs cbow_mean hot_rows seed")
+EpochSpan = namedtuple("EpochSpan", "lr_start lr_end epoch_tokens epoch")
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -287,24 +245,16 @@ def logistic_block(hidden, n_in, w_out, targets, labels, n_targets, lr, out_lr, 
     Parameters
     ----------
     hidden : float32[max_in, dim]
-        Rows ``0..n_in-1`` are the inputs (skip-gram: copies of the context rows;
-        CBOW: the context mean/sum in row 0).
-    n_in : int
+        Rows ``0..n_in-1`` are the hidden vectors (see :func:`train_sentences`).
     w_out : rows of :func:`buffer_rows`
         The output matrix (float32[n_rows, dim]), modified in place.
-    targets : int32[max_targets]
-        Output rows ``0..n_targets-1``.
-    labels : float32[max_targets]
-        1 for the true word (or HS code 0), 0 for noise (or HS code 1).
-    n_targets : int
-    lr : float32
+    targets, labels : int32[max_targets], float32[max_targets]
+        Output rows ``0..n_targets-1``; label 1 for the true word (or HS code 0), 0 for noise (or code 1).
     out_lr : float32[n_rows]
         Per-row learning-rate multiplier; 0 leaves the row bit-identical.
     grad : float32[max_in, dim], accumulated in place
         Gradient step for each hidden vector (already scaled by ``lr``).
-    scores : float32[max_targets, max_in]
-        Scratch.
-    out_grad : float32[dim]
+    scores, out_grad : float32[max_targets, max_in], float32[dim]
         Scratch.
     dim : int
         Vector size (a compile-time constant in :func:`epoch_kernels`).
@@ -529,28 +479,16 @@ def train_sentences(token_ids, sentence_offsets, first, last, weights, rates, ta
 
     Parameters
     ----------
-    token_ids : int32[n_tokens]
-    sentence_offsets : int64[n_sentences + 1]
-    first, last : int
-    weights : Matrices, modified in place
-    rates : Rates
-    tables : Lookups
-    settings : Settings
-    schedule : EpochSpan
-    dim : int
+    token_ids, sentence_offsets : int32[n_tokens], int64[n_sentences + 1]
+    weights, rates, tables, settings, schedule : Matrices, Rates, Lookups, Settings, EpochSpan
     hidden_layer : function (in_rows, context, n_context, hidden, cbow_mean, dim) -> n_in
-        :func:`skipgram_hidden` or :func:`cbow_hidden`.
-    max_inputs : int
-        Most hidden vectors ``hidden_layer`` builds for one example.
+        :func:`skipgram_hidden` or :func:`cbow_hidden`; ``max_inputs`` is the most it builds.
 
     Returns
     -------
-    loss : float
-        Summed loss (float64).
-    pairs : int
-        Examples trained: (centre, context) pairs for skip-gram, centre words for CBOW.
-    kept : int
-        Tokens kept after subsampling.
+    (loss, pairs, kept)
+        Summed loss (float64), examples trained ((centre, context) pairs for skip-gram, centre
+        words for CBOW) and tokens kept after subsampling.
     """
     window, negative, hs = settings.window, settings.negative, settings.hs
     sentence, context, hidden, grad, targets, labels, scores, out_grad = _scratch(
