@@ -437,7 +437,7 @@ def _scratch(sentence_offsets, first, last, hs_offsets, negative, window, n_inpu
             np.empty((max_targets, n_inputs), dtype=np.float32), np.empty(dim, dtype=np.float32))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
 def skipgram_hidden(in_rows, context, n_context, hidden, cbow_mean, dim):
     """Skip-gram's hidden layer: each context word's input row is a hidden vector of its own."""
     for k in range(n_context):
@@ -447,7 +447,7 @@ def skipgram_hidden(in_rows, context, n_context, hidden, cbow_mean, dim):
     return n_context
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
 def cbow_hidden(in_rows, context, n_context, hidden, cbow_mean, dim):
     """CBOW's hidden layer: one vector, the mean (or with ``cbow_mean`` off the sum) of the context rows."""
     for c in range(dim):
