@@ -6,13 +6,12 @@ once on different sentence ranges of the same matrices) and return plain
 numbers; they never see a model object.
 
 Structure (after fastText): one update rule, :func:`logistic_block`, binary
-logistic regression steps of one example's input vectors against its output
+logistic regression steps of one example's hidden vectors against its output
 rows, is shared by negative sampling and hierarchical softmax;
-:func:`draw_negatives` and :func:`huffman_path` pick the output rows, and one
-kernel per architecture,
-:func:`train_sg` and :func:`train_cbow`, walks the sentences. ``hs`` and
-``negative`` may both be on, as in word2vec.c: both outputs add their gradient to
-the same input gradient.
+:func:`draw_negatives` and :func:`huffman_path` pick the output rows; one loop,
+:func:`train_sentences`, walks the sentences for both architectures, which differ
+only in the function building the hidden layer (:func:`skipgram_hidden`,
+:func:`cbow_hidden`).
 
 Two things make the kernels fast on real hardware. :func:`epoch_kernels` compiles
 them for one vector size, so the size is a compile-time constant and every dot
@@ -29,6 +28,7 @@ bit-identical.
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 
 import numpy as np
 from llvmlite import ir
@@ -49,6 +49,18 @@ _TABLE_SCALE = np.float32(TABLE_SIZE / (2 * 8.0))
 _CELL_CENTRES = (np.arange(TABLE_SIZE, dtype=np.float64) + 0.5) / (TABLE_SIZE / 16.0) - 8.0
 SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_CELL_CENTRES))).astype(np.float32)
 NEG_LOG_SIGMOID_TABLE = np.log1p(np.exp(-_CELL_CENTRES)).astype(np.float32)  # -log sigma(f)
+
+# What the training kernels are handed, as named tuples (Numba passes them as plain structs).
+# Matrices, modified in place: w_in and w_out_ns float32[n_words, dim], w_out_hs float32[n_words - 1, dim]
+# (an output matrix is [0, dim] when its loss is off). Rates: their float32 per-row learning-rate
+# multipliers (0 freezes a row). Lookups: see training.Tables. Settings: hot_rows is how many rows of
+# each matrix one call buffers privately (0 with one worker). EpochSpan: the learning rate at the first
+# and after the last token of the epoch, its token count and its index.
+Matrices = namedtuple("Matrices", "w_in w_out_ns w_out_hs")
+Rates = namedtuple("Rates", "in_lr out_ns_lr out_hs_lr")
+Lookups = namedtuple("Lookups", "keep_prob noise_threshold noise_alias hs_codes hs_points hs_offsets")
+Settings = namedtuple("Settings", "window negative hs cbow_mean hot_rows seed")
+EpochSpan = namedtuple("EpochSpan", "lr_start lr_end epoch_tokens epoch")
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -233,24 +245,16 @@ def logistic_block(hidden, n_in, w_out, targets, labels, n_targets, lr, out_lr, 
     Parameters
     ----------
     hidden : float32[max_in, dim]
-        Rows ``0..n_in-1`` are the inputs (skip-gram: copies of the context rows;
-        CBOW: the context mean/sum in row 0).
-    n_in : int
+        Rows ``0..n_in-1`` are the hidden vectors (see :func:`train_sentences`).
     w_out : rows of :func:`buffer_rows`
         The output matrix (float32[n_rows, dim]), modified in place.
-    targets : int32[max_targets]
-        Output rows ``0..n_targets-1``.
-    labels : float32[max_targets]
-        1 for the true word (or HS code 0), 0 for noise (or HS code 1).
-    n_targets : int
-    lr : float32
+    targets, labels : int32[max_targets], float32[max_targets]
+        Output rows ``0..n_targets-1``; label 1 for the true word (or HS code 0), 0 for noise (or code 1).
     out_lr : float32[n_rows]
         Per-row learning-rate multiplier; 0 leaves the row bit-identical.
     grad : float32[max_in, dim], accumulated in place
         Gradient step for each hidden vector (already scaled by ``lr``).
-    scores : float32[max_targets, max_in]
-        Scratch.
-    out_grad : float32[dim]
+    scores, out_grad : float32[max_targets, max_in], float32[dim]
         Scratch.
     dim : int
         Vector size (a compile-time constant in :func:`epoch_kernels`).
@@ -366,7 +370,17 @@ def subsample(token_ids, start, end, keep_prob, out, state):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def begin_sentence(token_ids, sentence_offsets, s, keep_prob, sentence, lr_start, lr_end, epoch_tokens, seed, epoch):
+def epoch_rate(lr_start, lr_end, done, total):
+    """Learning rate after ``done`` of an epoch's ``total`` tokens, linear from ``lr_start`` to ``lr_end``.
+
+    The one in-epoch interpolation: the kernels train a sentence at the rate of its
+    first token, and the driver anchors and reports with the same formula.
+    """
+    return lr_start + (lr_end - lr_start) * (done / total)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def begin_sentence(token_ids, sentence_offsets, s, keep_prob, sentence, schedule, seed):
     """Seed sentence ``s``'s generator, subsample it into ``sentence`` and give its learning rate.
 
     Returns
@@ -374,8 +388,8 @@ def begin_sentence(token_ids, sentence_offsets, s, keep_prob, sentence, lr_start
     (lr, n_kept, state)
     """
     start = sentence_offsets[s]
-    lr = np.float32(lr_start + (lr_end - lr_start) * (start / epoch_tokens))
-    state = rng_seed(seed, epoch, s)
+    lr = np.float32(epoch_rate(schedule.lr_start, schedule.lr_end, start, schedule.epoch_tokens))
+    state = rng_seed(seed, schedule.epoch, s)
     n, state = subsample(token_ids, start, sentence_offsets[s + 1], keep_prob, sentence, state)
     return lr, n, state
 
@@ -424,154 +438,102 @@ def _scratch(sentence_offsets, first, last, hs_offsets, negative, window, n_inpu
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
-def train_sg(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule, dim):
-    """Skip-gram over sentences ``first..last-1``: each context word's input row predicts the centre word.
-
-    The negatives of a centre word are shared by its context words (pWord2Vec),
-    which turns each example into one small dense block (see :func:`logistic_block`).
-    Called through :func:`epoch_kernels`, which fixes ``dim``.
-
-    Parameters
-    ----------
-    token_ids : int32[n_tokens]
-    sentence_offsets : int64[n_sentences + 1]
-    first, last : int
-        Sentence range trained by this call.
-    weights : (w_in, w_out_ns, w_out_hs), modified in place
-        float32[n_words, dim], float32[n_words, dim] (or [0, dim] when ``negative == 0``),
-        float32[n_words - 1, dim] (or [0, dim] when not ``hs``).
-    rates : (in_lr, out_ns_lr, out_hs_lr)
-        float32 per-row learning-rate multipliers of the three matrices.
-    tables : (keep_prob, noise_threshold, noise_alias, hs_codes, hs_points, hs_offsets)
-        Subsampling keep probabilities, the alias table of the noise distribution
-        and the Huffman paths (see ``training.Tables``).
-    settings : (window, negative, hs, cbow_mean, hot_rows, seed)
-        ``hot_rows``: rows of each matrix this call buffers privately (0 with one worker).
-    schedule : (lr_start, lr_end, epoch_tokens, epoch)
-        Learning rate at the first and after the last token of the epoch (a sentence
-        trains at the rate interpolated at its first token), tokens in one epoch and
-        the epoch index.
-    dim : int
-
-    Returns
-    -------
-    loss : float
-        Summed loss (float64).
-    pairs : int
-        (centre, context) pairs trained.
-    kept : int
-        Tokens kept after subsampling.
-    """
-    w_in, w_out_ns, _ = weights
-    in_lr, out_ns_lr, out_hs_lr = rates
-    keep_prob, noise_threshold, noise_alias, hs_codes, hs_points, hs_offsets = tables
-    window, negative, hs, _, hot_rows, seed = settings
-    lr_start, lr_end, epoch_tokens, epoch = schedule
-    sentence, context, hidden, grad, targets, labels, scores, out_grad = _scratch(
-        sentence_offsets, first, last, hs_offsets, negative, window, 2 * window, dim)
-    buffers = buffer_hot_rows(weights, hot_rows)
-    (in_rows, _, _), (ns_rows, _, _), (hs_rows, _, _) = buffers
-    loss = 0.0
-    pairs = 0
-    kept = 0
-    for s in range(first, last):
-        lr, n, state = begin_sentence(token_ids, sentence_offsets, s, keep_prob, sentence, lr_start, lr_end,
-                                      epoch_tokens, seed, epoch)
-        kept += n
-        for i in range(n):
-            prefetch_next(sentence, n, i, window, w_in, w_out_ns, negative)
-            state, reach = reduced_window(state, window)
-            n_in = 0
-            for j in range(max(0, i - reach), min(n, i + reach + 1)):
-                if j != i:
-                    context[n_in] = sentence[j]
-                    src = row(in_rows, sentence[j], dim)
-                    for c in range(dim):
-                        hidden[n_in, c] = src[c]
-                        grad[n_in, c] = 0.0
-                    n_in += 1
-            if n_in == 0:
-                continue
-            centre = sentence[i]
-            if hs:
-                n_t = huffman_path(centre, hs_codes, hs_points, hs_offsets, targets, labels)
-                loss += logistic_block(hidden, n_in, hs_rows, targets, labels, n_t, lr, out_hs_lr, grad,
-                                       scores, out_grad, dim)
-            if negative > 0:
-                n_t, state = draw_negatives(centre, negative, noise_threshold, noise_alias, targets, labels, state)
-                loss += logistic_block(hidden, n_in, ns_rows, targets, labels, n_t, lr, out_ns_lr, grad,
-                                       scores, out_grad, dim)
-            for k in range(n_in):
-                m = in_lr[context[k]]
-                if m != 0:
-                    dst = row(in_rows, context[k], dim)
-                    for c in range(dim):
-                        dst[c] += m * grad[k, c]
-            pairs += n_in
-    merge_hot_rows(weights, rates, buffers)
-    return loss, pairs, kept
+def skipgram_hidden(in_rows, context, n_context, hidden, cbow_mean, dim):
+    """Skip-gram's hidden layer: each context word's input row is a hidden vector of its own."""
+    for k in range(n_context):
+        src = row(in_rows, context[k], dim)
+        for c in range(dim):
+            hidden[k, c] = src[c]
+    return n_context
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
-def train_cbow(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule, dim):
-    """CBOW over sentences ``first..last-1``: the mean (or sum) of the context rows predicts the centre word.
+def cbow_hidden(in_rows, context, n_context, hidden, cbow_mean, dim):
+    """CBOW's hidden layer: one vector, the mean (or with ``cbow_mean`` off the sum) of the context rows."""
+    for c in range(dim):
+        hidden[0, c] = 0.0
+    for k in range(n_context):
+        src = row(in_rows, context[k], dim)
+        for c in range(dim):
+            hidden[0, c] += src[c]
+    if cbow_mean:
+        scale = np.float32(1.0) / np.float32(n_context)
+        for c in range(dim):
+            hidden[0, c] *= scale
+    return 1
 
-    Parameters and returns as :func:`train_sg` (``settings`` carries ``cbow_mean``);
-    ``pairs`` counts centre words trained. As in word2vec.c and gensim, every
-    context row receives the hidden layer's full gradient, also for the mean.
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
+def train_sentences(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule, dim,
+                    hidden_layer, max_inputs):
+    """Train sentences ``first..last-1``; ``hidden_layer`` is all that tells the architectures apart.
+
+    fastText's ``Model::update`` for every centre word: ``hidden_layer`` turns the
+    window's context words into hidden vectors; the Huffman path and/or the centre
+    word with its negatives score them (:func:`logistic_block`; both add to the same
+    input gradient, as in word2vec.c); each context row then moves by the gradient of
+    the hidden vector it fed: its own in skip-gram, the single shared one in CBOW (also
+    for the mean, as in word2vec.c and gensim). Skip-gram's negatives are shared by
+    the context words of a centre word (pWord2Vec). Called through
+    :func:`epoch_kernels`, which fixes ``dim``.
+
+    Parameters
+    ----------
+    token_ids, sentence_offsets : int32[n_tokens], int64[n_sentences + 1]
+    weights, rates, tables, settings, schedule : Matrices, Rates, Lookups, Settings, EpochSpan
+    hidden_layer : function (in_rows, context, n_context, hidden, cbow_mean, dim) -> n_in
+        :func:`skipgram_hidden` or :func:`cbow_hidden`; ``max_inputs`` is the most it builds.
+
+    Returns
+    -------
+    (loss, pairs, kept)
+        Summed loss (float64), examples trained ((centre, context) pairs for skip-gram, centre
+        words for CBOW) and tokens kept after subsampling.
     """
-    w_in, w_out_ns, _ = weights
-    in_lr, out_ns_lr, out_hs_lr = rates
-    keep_prob, noise_threshold, noise_alias, hs_codes, hs_points, hs_offsets = tables
-    window, negative, hs, cbow_mean, hot_rows, seed = settings
-    lr_start, lr_end, epoch_tokens, epoch = schedule
+    window, negative, hs = settings.window, settings.negative, settings.hs
     sentence, context, hidden, grad, targets, labels, scores, out_grad = _scratch(
-        sentence_offsets, first, last, hs_offsets, negative, window, 1, dim)
-    buffers = buffer_hot_rows(weights, hot_rows)
+        sentence_offsets, first, last, tables.hs_offsets, negative, window, max_inputs, dim)
+    buffers = buffer_hot_rows(weights, settings.hot_rows)
     (in_rows, _, _), (ns_rows, _, _), (hs_rows, _, _) = buffers
     loss = 0.0
     pairs = 0
     kept = 0
     for s in range(first, last):
-        lr, n, state = begin_sentence(token_ids, sentence_offsets, s, keep_prob, sentence, lr_start, lr_end,
-                                      epoch_tokens, seed, epoch)
+        lr, n, state = begin_sentence(token_ids, sentence_offsets, s, tables.keep_prob, sentence, schedule,
+                                      settings.seed)
         kept += n
         for i in range(n):
-            prefetch_next(sentence, n, i, window, w_in, w_out_ns, negative)
+            prefetch_next(sentence, n, i, window, weights.w_in, weights.w_out_ns, negative)
             state, reach = reduced_window(state, window)
             n_context = 0
-            for c in range(dim):
-                hidden[0, c] = 0.0
-                grad[0, c] = 0.0
             for j in range(max(0, i - reach), min(n, i + reach + 1)):
                 if j != i:
                     context[n_context] = sentence[j]
                     n_context += 1
-                    src = row(in_rows, sentence[j], dim)
-                    for c in range(dim):
-                        hidden[0, c] += src[c]
             if n_context == 0:
                 continue
-            if cbow_mean:
-                scale = np.float32(1.0) / np.float32(n_context)
+            n_in = hidden_layer(in_rows, context, n_context, hidden, settings.cbow_mean, dim)
+            for k in range(n_in):
                 for c in range(dim):
-                    hidden[0, c] *= scale
+                    grad[k, c] = 0.0
             centre = sentence[i]
             if hs:
-                n_t = huffman_path(centre, hs_codes, hs_points, hs_offsets, targets, labels)
-                loss += logistic_block(hidden, 1, hs_rows, targets, labels, n_t, lr, out_hs_lr, grad,
+                n_t = huffman_path(centre, tables.hs_codes, tables.hs_points, tables.hs_offsets, targets, labels)
+                loss += logistic_block(hidden, n_in, hs_rows, targets, labels, n_t, lr, rates.out_hs_lr, grad,
                                        scores, out_grad, dim)
             if negative > 0:
-                n_t, state = draw_negatives(centre, negative, noise_threshold, noise_alias, targets, labels, state)
-                loss += logistic_block(hidden, 1, ns_rows, targets, labels, n_t, lr, out_ns_lr, grad,
+                n_t, state = draw_negatives(centre, negative, tables.noise_threshold, tables.noise_alias, targets,
+                                            labels, state)
+                loss += logistic_block(hidden, n_in, ns_rows, targets, labels, n_t, lr, rates.out_ns_lr, grad,
                                        scores, out_grad, dim)
             for k in range(n_context):
-                m = in_lr[context[k]]
+                m = rates.in_lr[context[k]]
                 if m != 0:
                     dst = row(in_rows, context[k], dim)
+                    g = min(k, n_in - 1)  # skip-gram: context k fed hidden vector k; CBOW: all fed vector 0
                     for c in range(dim):
-                        dst[c] += m * grad[0, c]
-            pairs += 1
+                        dst[c] += m * grad[g, c]
+            pairs += n_in
     merge_hot_rows(weights, rates, buffers)
     return loss, pairs, kept
 
@@ -580,6 +542,8 @@ def train_cbow(token_ids, sentence_offsets, first, last, weights, rates, tables,
 def epoch_kernels(dim: int):
     """``(train_sg, train_cbow)`` compiled for vectors of ``dim`` floats.
 
+    Each is :func:`train_sentences` with its hidden layer, called as
+    ``train(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule)``.
     With the size a constant, LLVM unrolls every dot product and row update into
     straight-line SIMD code instead of a vector loop plus remainder loops
     (measured at d100, one thread: hierarchical softmax ~15%, negative sampling
@@ -588,14 +552,16 @@ def epoch_kernels(dim: int):
     """
 
     @njit(cache=True, nogil=True, fastmath=FASTMATH)
-    def sg(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule):
-        return train_sg(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule, dim)
+    def train_sg(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule):
+        return train_sentences(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule,
+                               dim, skipgram_hidden, 2 * settings.window)
 
     @njit(cache=True, nogil=True, fastmath=FASTMATH)
-    def cbow(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule):
-        return train_cbow(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule, dim)
+    def train_cbow(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule):
+        return train_sentences(token_ids, sentence_offsets, first, last, weights, rates, tables, settings, schedule,
+                               dim, cbow_hidden, 1)
 
-    return sg, cbow
+    return train_sg, train_cbow
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)

@@ -204,26 +204,28 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
     t = tables
 
     train = kernels.epoch_kernels(weights.w_in.shape[1])[0 if config.sg else 1]
-    arrays = ((w.w_in, w.w_out_ns, w.w_out_hs), (w.in_lr, w.out_ns_lr, w.out_hs_lr),
-              (t.keep_prob, t.noise_threshold, t.noise_alias, t.hs_codes, t.hs_points, t.hs_offsets))
+    matrices = kernels.Matrices(w.w_in, w.w_out_ns, w.w_out_hs)
+    rates = kernels.Rates(w.in_lr, w.out_ns_lr, w.out_hs_lr)
+    lookups = kernels.Lookups(t.keep_prob, t.noise_threshold, t.noise_alias, t.hs_codes, t.hs_points, t.hs_offsets)
     # One worker has no one to contend with: buffering would only cost rounding.
-    settings = (config.window, config.negative, config.hs, config.cbow_mean,
-                HOT_ROWS if config.workers > 1 else 0, config.seed)
+    settings = kernels.Settings(config.window, config.negative, config.hs, config.cbow_mean,
+                                HOT_ROWS if config.workers > 1 else 0, config.seed)
+
     def say_compiling() -> None:
         logger.info("compiling training kernels for vector size %d (first run only, ~20 s)", w.w_in.shape[1])
 
     # Compiled (or loaded from the cache) before the progress clock starts: words/s and ETA count training only.
-    kernels.compile_kernel(train, (corpus.token_ids, offsets, 0, 0, *arrays, settings, (0.0, 0.0, 0, 0)),
-                           say_compiling)
+    kernels.compile_kernel(train, (corpus.token_ids, offsets, 0, 0, matrices, rates, lookups, settings,
+                                   kernels.EpochSpan(0.0, 0.0, 0, 0)), say_compiling)
     if anchor is not None:
         kernels.compile_kernel(kernels.anchor_pull, (w.w_in, anchor.vectors, anchor.index, corpus.token_ids,
                                                      offsets[0], offsets[0], 0.0, anchor.strength), say_compiling)
 
     def run_batch(first: int, last: int, lr_start: float, lr_end: float, epoch: int) -> tuple[float, int]:
-        loss, pairs, _ = train(corpus.token_ids, offsets, first, last, *arrays, settings,
-                               (lr_start, lr_end, int(n_tokens), epoch))
+        loss, pairs, _ = train(corpus.token_ids, offsets, first, last, matrices, rates, lookups, settings,
+                               kernels.EpochSpan(lr_start, lr_end, int(n_tokens), epoch))
         if anchor is not None:
-            lr = lr_start + (lr_end - lr_start) * offsets[first] / n_tokens
+            lr = kernels.epoch_rate(lr_start, lr_end, offsets[first], n_tokens)
             kernels.anchor_pull(w.w_in, anchor.vectors, anchor.index, corpus.token_ids, offsets[first],
                                 offsets[last], lr, anchor.strength)
         return loss, pairs
@@ -257,7 +259,7 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
                 position.sentence = b
                 batch_words = int(offsets[b] - offsets[a])
                 words += batch_words
-                lr_now = lr_start + (lr_end - lr_start) * offsets[b] / n_tokens
+                lr_now = kernels.epoch_rate(lr_start, lr_end, offsets[b], n_tokens)
                 progress.update(batch_words, lr_now, position.loss / max(position.pairs, 1), epoch, end_epoch)
                 if on_batch_end is not None:
                     on_batch_end(position)

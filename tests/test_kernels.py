@@ -2,15 +2,13 @@
 
 * ``logistic_block``: the shared update rule (scores from the pre-update rows, then per target
   ``g = (label - sigma(f)) * lr``, ``grad[i] += g * w_out[row]``, ``w_out[row] += out_lr[row] * sum_i g_i h_i``).
-  The kernel takes sigma and -log sigma either exactly (logit clipped to +-MAX_LOGIT) or, when
-  ``kernels.TABLE_SIZE`` exists, from word2vec.c-style lookup tables (cell centres over
-  [-MAX_LOGIT, MAX_LOGIT], saturated outside); the reference follows whichever rule the kernel
-  documents, computed independently in float64, and a separate test bounds the table's error
-  against the exact sigmoid.
-* ``train_sg`` / ``train_cbow``: sequential over centre words, with window=1 and sample=0 (no randomness
-  reaches the result) and a point-mass noise table (deterministic negatives), and additionally with a
-  larger window, subsampling and a real noise table, where the reference replays the kernels' SplitMix64
-  stream (re-implemented here in pure Python).
+  The kernel takes sigma and -log sigma from word2vec.c-style lookup tables (cell centres over
+  [-MAX_LOGIT, MAX_LOGIT], saturated outside); the reference follows that documented rule, computed
+  independently in float64, and separate tests bound the table's error against the exact sigmoid.
+* ``epoch_kernels``' skip-gram and CBOW (one shared loop, ``train_sentences``): sequential over centre
+  words, with window=1 and sample=0 (no randomness reaches the result) and a point-mass noise table
+  (deterministic negatives), and additionally with a larger window, subsampling and a real noise table,
+  where the reference replays the kernels' SplitMix64 stream (re-implemented here in pure Python).
 """
 from __future__ import annotations
 
@@ -25,7 +23,7 @@ from fastw2v.vocabulary import alias_table, huffman_tree, keep_probabilities, no
 
 ATOL = 1e-5
 RTOL = 1e-5
-# Table mode only, when a reference logit came within float32 noise of a cell boundary (see _Margin):
+# When a reference logit came within float32 noise of a cell boundary (see _Margin):
 # one cell moves sigma by <= width/4 ~ 1e-3, so g by 1e-3 * lr, a weight by ~1e-3 * lr * |w| and a loss
 # term by <= width ~ 4e-3.
 BOUNDARY_NOISE = 2e-6
@@ -83,13 +81,12 @@ def _sigmoid(x):
     return 1.0 / (1.0 + math.exp(-x))
 
 
-TABLE_MODE = hasattr(kernels, "TABLE_SIZE")
 MAX_LOGIT = float(kernels.MAX_LOGIT)
 
 
 def _tolerances():
     """(weight atol, loss abs tolerance) for the reference computed since the last ``_Margin.value`` reset."""
-    if TABLE_MODE and _Margin.value < BOUNDARY_NOISE:
+    if _Margin.value < BOUNDARY_NOISE:
         return LOOSE_ATOL, LOOSE_LOSS
     return ATOL, ATOL
 
@@ -108,9 +105,6 @@ class _Margin:
 
 def ref_sigmoid(f):
     """(sigma(f), -log sigma(f)) by the kernel's documented rule, in float64."""
-    if not TABLE_MODE:
-        f = min(max(f, -MAX_LOGIT), MAX_LOGIT)
-        return _sigmoid(f), math.log1p(math.exp(-f))
     m = MAX_LOGIT
     width = 2 * m / kernels.TABLE_SIZE
     if f >= m:
@@ -130,7 +124,7 @@ def ref_pair_loss(f, label):
     _, neg_log_sig = ref_sigmoid(f)
     if label == 1:
         return neg_log_sig
-    return neg_log_sig + (f if TABLE_MODE else min(max(f, -MAX_LOGIT), MAX_LOGIT))
+    return neg_log_sig + f
 
 
 def ref_logistic_block(hidden, w_out, targets, labels, lr, out_lr, grad):
@@ -153,7 +147,7 @@ def ref_logistic_block(hidden, w_out, targets, labels, lr, out_lr, grad):
 
 def ref_train(arch, token_ids, offsets, first, last, w, tables, window, negative, hs, cbow_mean,
               lr_start, lr_end, epoch_tokens, seed, epoch):
-    """Reference of ``train_sg`` (arch='sg') / ``train_cbow`` (arch='cbow'), sequential over centre words.
+    """Reference of the skip-gram (arch='sg') / CBOW (arch='cbow') kernel, sequential over centre words.
 
     ``w`` is a dict of float64 arrays updated in place. Returns (loss, pairs, kept).
     """
@@ -314,7 +308,7 @@ def _exact_pair_loss(f, label):
 
 def test_logistic_block_sigmoid_accuracy_sweep():
     """Over [-30, 30] sigma is within 5e-4 and the loss within 2e-3 of the exact values
-    (table mode: half a cell of error, and saturation beyond MAX_LOGIT)."""
+    (half a table cell of error, and saturation beyond MAX_LOGIT)."""
     for f in np.linspace(-30, 30, 1201, dtype=np.float32).tolist() + \
             np.linspace(-9, 9, 1801, dtype=np.float32).tolist():
         for label in (1, 0):
@@ -374,11 +368,10 @@ def test_logistic_block_gradient_is_the_loss_gradient():
     h64, w64 = hidden.astype(np.float64), w_out.astype(np.float64)
     # each pair within 2e-3 of the exact loss with the lookup table
     assert loss == pytest.approx(_block_loss(h64, w64, targets, labels), rel=1e-5,
-                                 abs=len(targets) * n_in * 2e-3 if TABLE_MODE else 0)
+                                 abs=len(targets) * n_in * 2e-3)
     d_hidden = _central_differences(lambda h: _block_loss(h, w64, targets, labels), h64)
-    # exact sigmoid: agreement to finite-difference precision; lookup table: to the table's accuracy
-    # (sigma within 5e-4, summed over 4 targets with |w| < ~1.5)
-    atol = 4e-3 if TABLE_MODE else 1e-5
+    # agreement to the lookup table's accuracy (sigma within 5e-4, summed over 4 targets with |w| < ~1.5)
+    atol = 4e-3
     np.testing.assert_allclose(grad / lr, -d_hidden, rtol=1e-4, atol=atol)
     d_w = _central_differences(lambda w: _block_loss(h64, w, targets, labels), w64)
     change = w_new.astype(np.float64) - w64
@@ -387,7 +380,7 @@ def test_logistic_block_gradient_is_the_loss_gradient():
 
 
 # ----------------------------------------------------------------------------------------------------
-# train_sg / train_cbow against the reference
+# the skip-gram and CBOW kernels against the reference
 # ----------------------------------------------------------------------------------------------------
 
 COUNTS = np.array([9, 7, 5, 4, 2, 1], dtype=np.int64)  # 6 words
@@ -443,16 +436,17 @@ def _setup(hs, negative, seed=0, noise="point", sample=0.0, counts=COUNTS, dim=D
         codes, points, offsets = tree.codes, tree.points, tree.offsets
     else:
         codes, points, offsets = np.zeros(0, np.uint8), np.zeros(0, np.int32), np.zeros(1, np.int64)
-    tables = (keep_probabilities(counts, sample), thr, alias, codes, points, offsets)
+    tables = kernels.Lookups(keep_probabilities(counts, sample), thr, alias, codes, points, offsets)
     return w, tables
 
 
 def _run_kernel(arch, token_ids, offsets, first, last, w, tables, window, negative, hs, cbow_mean,
                 lr_start, lr_end, seed, epoch, hot_rows=0):
     train = kernels.epoch_kernels(w["w_in"].shape[1])[0 if arch == "sg" else 1]
-    return train(token_ids, offsets, first, last, (w["w_in"], w["w_out_ns"], w["w_out_hs"]),
-                 (w["in_lr"], w["out_ns_lr"], w["out_hs_lr"]), tables,
-                 (window, negative, hs, cbow_mean, hot_rows, seed), (lr_start, lr_end, int(token_ids.shape[0]), epoch))
+    return train(token_ids, offsets, first, last, kernels.Matrices(w["w_in"], w["w_out_ns"], w["w_out_hs"]),
+                 kernels.Rates(w["in_lr"], w["out_ns_lr"], w["out_hs_lr"]), tables,
+                 kernels.Settings(window, negative, hs, cbow_mean, hot_rows, seed),
+                 kernels.EpochSpan(lr_start, lr_end, int(token_ids.shape[0]), epoch))
 
 
 def _compare(arch, hs, negative, cbow_mean=True, window=1, noise="point", sample=0.0, seed=7, epoch=0,
