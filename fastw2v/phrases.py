@@ -1,0 +1,551 @@
+"""Phrase detection: join frequent collocations (``new york`` -> ``new_york``) before training.
+
+Scoring and joining follow gensim 4's ``Phrases`` / ``FrozenPhrases`` (with no connector
+words): a bigram ``a b`` seen ``n_ab`` times becomes a phrase when its score is strictly
+greater than ``threshold``, where
+
+* ``default`` (Mikolov et al. 2013): ``(n_ab - min_count) / (n_a * n_b) * len_vocab``, with
+  ``len_vocab`` the number of distinct unigrams *plus* distinct bigrams counted;
+* ``npmi`` (Bouma 2009): ``ln(p_ab / (p_a p_b)) / -ln(p_ab)`` with ``p = n / corpus_word_count``,
+  and ``-inf`` when ``n_ab < min_count``.
+
+A sentence is joined greedily from the left: pair ``i`` (tokens ``i, i+1``) is joined when it
+is a phrase and token ``i`` was not already taken by pair ``i - 1``. Within a run of
+consecutive phrase pairs that takes every other pair, which is how :func:`_greedy_pairs`
+computes it without a Python loop.
+
+Counting runs over int32 token ids: one dict lookup per token, then unigram counts by
+``bincount`` and bigram keys ``(a << 31) | b`` counted with ``np.unique`` per chunk and merged.
+When unigrams plus bigrams exceed ``max_vocab_size``, entries seen fewer than ``min_reduce``
+times are dropped and ``min_reduce`` grows, like gensim and word2phrase: after pruning, counts
+(and so scores) are approximate, as theirs are. Without pruning the phrases and scores are
+gensim's exactly.
+
+With ``passes=2`` the second pass counts the output of the first, so a phrase can grow to
+three or four words (``new_york`` + ``city``). Unlike chaining two gensim models, whose export
+re-splits ``new_york_city`` at the delimiter and scores it with the counts of ``new`` and
+``city``, the second pass scores its own tokens' counts, as word2phrase run twice does.
+
+Models are saved as one JSON file, never pickled.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .atomic import atomic_file
+from .corpus import CorpusLike, as_sentences
+from .errors import ConfigError, CorpusError, ModelFormatError
+
+logger = logging.getLogger(__name__)
+
+SCORINGS = ("default", "npmi")
+FORMAT = "fastw2v-phrases"
+FORMAT_VERSION = 1
+_SHIFT = 31  # bigram key = (a << 31) | b: both ids are int32, so the key fits in an int64
+_LOW = (1 << _SHIFT) - 1
+
+
+def check_settings(min_count: int, threshold: float, scoring: str, delimiter: str) -> None:
+    """Raise :class:`ConfigError` naming the first invalid phrase setting (gensim's limits)."""
+    if scoring not in SCORINGS:
+        raise ConfigError(f"scoring must be one of {', '.join(SCORINGS)}, got {scoring!r}")
+    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 1:
+        raise ConfigError(f"min_count must be an integer >= 1, got {min_count!r}")
+    if not math.isfinite(threshold):
+        raise ConfigError(f"threshold must be finite, got {threshold!r}")
+    if scoring == "default" and threshold <= 0:
+        raise ConfigError(f"threshold must be > 0 for default scoring, got {threshold!r}")
+    if scoring == "npmi" and not -1 < threshold <= 1:
+        raise ConfigError(f"threshold must be in (-1, 1] for npmi scoring, got {threshold!r}")
+    if not isinstance(delimiter, str) or not delimiter or any(c.isspace() for c in delimiter):
+        raise ConfigError(f"delimiter must be a non-empty string without whitespace, got {delimiter!r}")
+
+
+def score_bigrams(count_a: np.ndarray, count_b: np.ndarray, count_ab: np.ndarray, len_vocab: int,
+                  min_count: int, corpus_word_count: int, scoring: str) -> np.ndarray:
+    """gensim's ``original_scorer`` / ``npmi_scorer`` over arrays of counts.
+
+    The operations run in gensim's order, in float64, so scores agree to the last bit for
+    ``default`` (``npmi``'s logarithms may differ from ``math.log`` by an ulp).
+
+    Returns
+    -------
+    float64[n] ; ``-inf`` where gensim returns ``-inf``.
+    """
+    count_a = count_a.astype(np.int64)
+    count_b = count_b.astype(np.int64)
+    count_ab = count_ab.astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if scoring == "default":
+            denom = (count_a * count_b).astype(np.float64)
+            score = (count_ab - min_count) / denom * float(len_vocab)
+            return np.where(denom == 0, -np.inf, score)
+        total = float(corpus_word_count)
+        p_a, p_b, p_ab = count_a / total, count_b / total, count_ab / total
+        score = np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)
+        return np.where((count_ab >= min_count) & (count_a > 0) & (count_b > 0), score, -np.inf)
+
+
+class _WordIds(dict):
+    """Word -> id; an unseen word gets the next id and is appended to ``words``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+
+    def __missing__(self, word: str) -> int:
+        i = self[word] = len(self.words)
+        self.words.append(word)
+        return i
+
+
+def _id_chunks(sentences: Iterable[list[str]], lookup: Callable[[str], int],
+               chunk_tokens: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Sentences as ``(int32 token ids, int64 sentence lengths)`` chunks of about ``chunk_tokens``; empty ones dropped."""
+    buffer: list[int] = []
+    lengths: list[int] = []
+    for sentence in sentences:
+        if isinstance(sentence, str):
+            raise CorpusError("each sentence must be a list of tokens, got a str; split it first")
+        if sentence:
+            buffer.extend(map(lookup, sentence))
+            lengths.append(len(sentence))
+            if len(buffer) >= chunk_tokens:
+                yield np.array(buffer, dtype=np.int32), np.array(lengths, dtype=np.int64)
+                buffer, lengths = [], []
+    if lengths:
+        yield np.array(buffer, dtype=np.int32), np.array(lengths, dtype=np.int64)
+
+
+def _sentence_starts(lengths: np.ndarray) -> np.ndarray:
+    return np.cumsum(lengths) - lengths
+
+
+def _pair_keys(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of every adjacent pair, and a mask that is False for pairs spanning two sentences."""
+    keys = (ids[:-1].astype(np.int64) << _SHIFT) | ids[1:]
+    inside = np.ones(keys.size, dtype=bool)
+    starts = _sentence_starts(lengths)
+    inside[starts[starts > 0] - 1] = False
+    return keys, inside
+
+
+def _greedy_pairs(hit: np.ndarray) -> np.ndarray:
+    """Pairs joined by gensim's left-to-right scan: ``taken[i] = hit[i] and not taken[i-1]``.
+
+    In each run of consecutive hits that is the first, third, fifth... pair of the run.
+    """
+    positions = np.arange(hit.size)
+    run_start = hit & ~np.concatenate(([False], hit[:-1]))
+    first = np.maximum.accumulate(np.where(run_start, positions, 0))
+    return hit & ((positions - first) % 2 == 0)
+
+
+def _lengths_after(keep: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    kept = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
+    ends = np.cumsum(lengths)
+    return kept[ends] - kept[ends - lengths]
+
+
+class _BigramCounts:
+    """Running unigram and bigram counts with gensim-style pruning past ``max_vocab_size`` entries."""
+
+    def __init__(self, max_vocab_size: int) -> None:
+        self.max_vocab_size = max_vocab_size
+        self.unigrams = np.zeros(0, dtype=np.int64)
+        self.keys = np.zeros(0, dtype=np.int64)     # sorted bigram keys
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pending_size = 0
+        self.min_reduce = 1
+        self.corpus_word_count = 0
+
+    def add(self, ids: np.ndarray, lengths: np.ndarray) -> None:
+        unigrams = np.bincount(ids, minlength=self.unigrams.size)
+        unigrams[:self.unigrams.size] += self.unigrams
+        self.unigrams = unigrams
+        self.corpus_word_count += ids.size
+        keys, inside = _pair_keys(ids, lengths)
+        keys, counts = np.unique(keys[inside], return_counts=True)
+        self.pending.append((keys, counts.astype(np.int64)))
+        self.pending_size += keys.size
+        # Merging re-sorts the whole table, so chunks wait until they add up to as much as it holds.
+        if self.pending_size >= self.keys.size or self.n_entries(upper_bound=True) > self.max_vocab_size:
+            self._merge()
+            while self.n_entries() > self.max_vocab_size:
+                self._prune()
+
+    def _merge(self) -> None:
+        if not self.pending:
+            return
+        keys = np.concatenate([self.keys] + [k for k, _ in self.pending])
+        counts = np.concatenate([self.counts] + [c for _, c in self.pending])
+        self.pending, self.pending_size = [], 0
+        if not keys.size:
+            return
+        order = np.argsort(keys, kind="stable")
+        keys, counts = keys[order], counts[order]
+        first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        self.keys, self.counts = keys[first], np.add.reduceat(counts, first)
+
+    def _prune(self) -> None:
+        """Forget every unigram and bigram seen fewer than ``min_reduce`` times (gensim's ``prune_vocab``)."""
+        keep = self.counts >= self.min_reduce
+        self.keys, self.counts = self.keys[keep], self.counts[keep]
+        self.unigrams[self.unigrams < self.min_reduce] = 0
+        logger.info("phrases: over %d unigrams + bigrams, pruned those seen < %d times (counts are now "
+                    "approximate)", self.max_vocab_size, self.min_reduce)
+        self.min_reduce += 1
+
+    def n_entries(self, upper_bound: bool = False) -> int:
+        """Distinct unigrams + bigrams: gensim's ``len(vocab)`` (an upper bound while chunks are pending)."""
+        pending = self.pending_size if upper_bound else 0
+        return int(np.count_nonzero(self.unigrams)) + self.keys.size + pending
+
+    def phrases(self, min_count: int, threshold: float, scoring: str) -> tuple[np.ndarray, np.ndarray]:
+        """Keys and scores of the bigrams scoring above ``threshold``, in key order."""
+        self._merge()
+        left, right = self.keys >> _SHIFT, self.keys & _LOW
+        score = score_bigrams(self.unigrams[left], self.unigrams[right], self.counts, self.n_entries(),
+                              min_count, self.corpus_word_count, scoring)
+        chosen = score > threshold
+        return self.keys[chosen], score[chosen]
+
+
+@dataclass(frozen=True)
+class PhrasePass:
+    """The phrases of one pass: ``left[i] + delimiter + right[i]`` scored ``scores[i]``."""
+
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    scores: np.ndarray  # float64[n_phrases]
+    corpus_word_count: int = 0
+    len_vocab: int = 0
+
+
+class BoundPhrases:
+    """A :class:`PhraseModel` compiled to the ids of one vocabulary, to join int32 token-id arrays.
+
+    Build it with :meth:`PhraseModel.bind`; then :meth:`apply_ids` rewrites chunks of a corpus.
+    """
+
+    def __init__(self, passes: list[tuple[np.ndarray, np.ndarray]], split_ids: np.ndarray,
+                 split_parts: list[np.ndarray]) -> None:
+        self.passes = passes  # per pass: sorted pair keys int64[n], phrase ids int32[n]
+        self.split_ids = split_ids  # sorted ids of intermediate n-grams to split back (known-phrase models)
+        self.split_parts = split_parts
+
+    def apply_ids(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Join the phrases in sentences given as token ids.
+
+        Parameters
+        ----------
+        ids : int32[n_tokens]
+            Sentences concatenated.
+        lengths : int64[n_sentences]
+            Tokens per sentence (zeros allowed).
+
+        Returns
+        -------
+        ids : int32[n_out] ; lengths : int64[n_sentences]
+        """
+        ids = np.asarray(ids, dtype=np.int32)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        for keys, phrase_ids in self.passes:
+            if ids.size < 2 or keys.size == 0:
+                continue
+            pairs, inside = _pair_keys(ids, lengths)
+            where = np.minimum(np.searchsorted(keys, pairs), keys.size - 1)
+            taken = np.flatnonzero(_greedy_pairs(inside & (keys[where] == pairs)))
+            keep = np.ones(ids.size, dtype=bool)
+            keep[taken + 1] = False
+            ids = ids.copy()
+            ids[taken] = phrase_ids[where[taken]]
+            ids, lengths = ids[keep], _lengths_after(keep, lengths)
+        if self.split_ids.size and ids.size:
+            ids, lengths = self._split_back(ids, lengths)
+        return ids, lengths
+
+    def _split_back(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Replace each intermediate n-gram (joined only on the way to a longer known phrase) by its words."""
+        where = np.minimum(np.searchsorted(self.split_ids, ids), self.split_ids.size - 1)
+        found = np.flatnonzero(self.split_ids[where] == ids)
+        if not found.size:
+            return ids, lengths
+        parts = [self.split_parts[j] for j in where[found]]
+        reps = np.ones(ids.size, dtype=np.int64)
+        reps[found] = [p.size for p in parts]
+        out = np.repeat(ids, reps)
+        first = np.cumsum(reps) - reps
+        slots = np.concatenate([np.arange(s, s + p.size) for s, p in zip(first[found], parts)])
+        out[slots] = np.concatenate(parts)
+        ends = np.cumsum(np.concatenate(([0], reps)))
+        stops = np.cumsum(lengths)
+        return out, ends[stops] - ends[stops - lengths]
+
+
+class PhraseModel:
+    """Phrases learned from a corpus (gensim's scoring) or given as known phrase strings.
+
+    Parameters
+    ----------
+    passes : list of PhrasePass
+        Applied in order; pass ``k`` joins pairs of pass ``k-1``'s output tokens.
+    delimiter : str
+    scoring : {'default', 'npmi', 'known'}
+    min_count : int
+    threshold : float
+        Settings the phrases were learned with (``known`` models: unused).
+    known : set of str, optional
+        For known-phrase models: the phrases to produce; other joins are split back.
+    """
+
+    def __init__(self, passes: list[PhrasePass], delimiter: str = "_", scoring: str = "default",
+                 min_count: int = 5, threshold: float = 10.0, known: Iterable[str] | None = None) -> None:
+        self.passes = list(passes)
+        self.delimiter = delimiter
+        self.scoring = scoring
+        self.min_count = min_count
+        self.threshold = threshold
+        self.known = frozenset(known) if known is not None else None
+        self._own = _WordIds()
+        self._bound = self.bind(self._own.__getitem__)
+
+    def __repr__(self) -> str:
+        sizes = "+".join(str(len(p.left)) for p in self.passes)
+        return f"PhraseModel({sizes} phrases, scoring={self.scoring!r}, delimiter={self.delimiter!r})"
+
+    # ---------------------------------------------------------------- building
+    @classmethod
+    def learn(cls, corpus: CorpusLike, min_count: int = 5, threshold: float = 10.0, scoring: str = "default",
+              delimiter: str = "_", passes: int = 1, max_vocab_size: int = 40_000_000,
+              chunk_tokens: int = 1 << 20) -> "PhraseModel":
+        """Learn phrases from a corpus (paths, or a re-iterable of token lists), reading it once per pass.
+
+        Raises
+        ------
+        ConfigError
+            A setting is out of range.
+        CorpusError
+            The corpus is empty, or a token already contains ``delimiter``.
+        """
+        check_settings(min_count, threshold, scoring, delimiter)
+        if isinstance(passes, bool) or not isinstance(passes, int) or passes < 1:
+            raise ConfigError(f"passes must be an integer >= 1, got {passes!r}")
+        if max_vocab_size < 1:
+            raise ConfigError(f"max_vocab_size must be >= 1, got {max_vocab_size!r}")
+        sentences = as_sentences(corpus)
+        model = cls([], delimiter, scoring, min_count, threshold)
+        for k in range(passes):
+            words = _WordIds()
+            bound = model.bind(words.__getitem__)
+            counts = _BigramCounts(max_vocab_size)
+            progress = _Progress(f"phrases pass {k + 1}/{passes}: counting")
+            for ids, lengths in _id_chunks(sentences, words.__getitem__, min(chunk_tokens, max_vocab_size)):
+                counts.add(*bound.apply_ids(ids, lengths))
+                progress.update(int(lengths.sum()), f"{counts.n_entries(upper_bound=True)} unigrams+bigrams")
+            if counts.corpus_word_count == 0:
+                raise CorpusError(f"{_describe(sentences)}: the corpus is empty (no tokens)")
+            if k == 0:
+                _check_delimiter(words.words, delimiter, sentences)
+            keys, scores = counts.phrases(min_count, threshold, scoring)
+            model.passes.append(PhrasePass(tuple(words.words[i] for i in (keys >> _SHIFT).tolist()),
+                                           tuple(words.words[i] for i in (keys & _LOW).tolist()), scores,
+                                           counts.corpus_word_count, counts.n_entries()))
+            model._rebind()
+            logger.info("phrases pass %d/%d: %d phrases from %d words", k + 1, passes, scores.size,
+                        counts.corpus_word_count)
+        return model
+
+    @classmethod
+    def from_phrases(cls, phrases: Iterable[str], delimiter: str = "_") -> "PhraseModel":
+        """A model that joins exactly the given phrases (e.g. the phrase entries of a pre-trained vocabulary).
+
+        ``"new_york_city"`` joins ``new york city``; the greedy scan goes left to right, one more
+        word per pass, and n-grams that were only a step towards a longer phrase but did not
+        complete are split back into their words.
+        """
+        check_settings(1, 1.0, "default", delimiter)
+        entries = {p for p in phrases if len(p.split(delimiter)) >= 2 and all(p.split(delimiter))}
+        longest = max((len(p.split(delimiter)) for p in entries), default=1)
+        passes = []
+        for k in range(1, longest):
+            pairs = sorted({(delimiter.join(parts[:k]), parts[k]) for parts in (p.split(delimiter) for p in entries)
+                            if len(parts) > k})
+            passes.append(PhrasePass(tuple(a for a, _ in pairs), tuple(b for _, b in pairs), np.zeros(len(pairs))))
+        return cls(passes, delimiter, "known", 1, 0.0, known=entries)
+
+    def _rebind(self) -> None:
+        self._own = _WordIds()
+        self._bound = self.bind(self._own.__getitem__)
+
+    # ---------------------------------------------------------------- applying
+    def bind(self, lookup: Callable[[str], int | None]) -> BoundPhrases:
+        """Compile the model to the ids ``lookup`` gives words (``None`` or < 0: not in the vocabulary).
+
+        ``lookup`` may assign new ids (e.g. a corpus scanner's growing dictionary); with a fixed
+        vocabulary, a phrase whose words or joined token it lacks is left out.
+        """
+        compiled = []
+        for p in self.passes:
+            triples = []
+            for a, b in zip(p.left, p.right):
+                ia, ib, ij = lookup(a), lookup(b), lookup(a + self.delimiter + b)
+                if ia is not None and ib is not None and ij is not None and min(ia, ib, ij) >= 0:
+                    triples.append(((ia << _SHIFT) | ib, ij))
+            keys = np.array([t[0] for t in triples], dtype=np.int64)
+            order = np.argsort(keys)
+            compiled.append((keys[order], np.array([t[1] for t in triples], dtype=np.int32)[order]))
+        split_ids, split_parts = [], []
+        if self.known is not None:
+            for p in self.passes:
+                for joined in {a + self.delimiter + b for a, b in zip(p.left, p.right)} - self.known:
+                    ids = [lookup(w) for w in joined.split(self.delimiter)]
+                    ij = lookup(joined)
+                    if ij is not None and ij >= 0 and all(i is not None and i >= 0 for i in ids):
+                        split_ids.append(ij)
+                        split_parts.append(np.array(ids, dtype=np.int32))
+        order = np.argsort(np.array(split_ids, dtype=np.int32))
+        return BoundPhrases(compiled, np.array(split_ids, dtype=np.int32)[order], [split_parts[i] for i in order])
+
+    def apply(self, sentence: Sequence[str]) -> list[str]:
+        """One sentence with its phrases joined (gensim's ``FrozenPhrases[sentence]``)."""
+        if isinstance(sentence, str):
+            raise CorpusError("a sentence must be a list of tokens, got a str; split it first")
+        unknown = len(self._own.words)  # an id no phrase uses
+        ids = np.array([self._own.get(t, unknown) for t in sentence], dtype=np.int32)
+        if ids.size < 2:
+            return list(sentence)
+        out, _ = self._bound.apply_ids(ids, np.array([ids.size]))
+        if not np.any(out == unknown):
+            return [self._own.words[i] for i in out.tolist()]
+        # Words the model does not know are never joined, so they come out in their input order.
+        extra = iter([sentence[i] for i in np.flatnonzero(ids == unknown).tolist()])
+        return [next(extra) if i == unknown else self._own.words[i] for i in out.tolist()]
+
+    def __getitem__(self, sentence: Sequence[str]) -> list[str]:
+        return self.apply(sentence)
+
+    def transform(self, corpus: CorpusLike, chunk_tokens: int = 1 << 20) -> Iterator[list[str]]:
+        """The corpus with phrases joined, sentence by sentence, computed in chunks of ids."""
+        words = _WordIds()
+        bound = self.bind(words.__getitem__)
+        progress = _Progress("phrases: applying")
+        for ids, lengths in _id_chunks(as_sentences(corpus), words.__getitem__, chunk_tokens):
+            out, new_lengths = bound.apply_ids(ids, lengths)
+            tokens = [words.words[i] for i in out.tolist()]
+            start = 0
+            for n in new_lengths.tolist():
+                yield tokens[start:start + n]
+                start += n
+            progress.update(int(lengths.sum()), "")
+
+    def phrasegrams(self) -> dict[str, float]:
+        """Every phrase token of every pass -> score (gensim's ``FrozenPhrases.phrasegrams`` for one pass)."""
+        return {a + self.delimiter + b: float(s) for p in self.passes for a, b, s in zip(p.left, p.right, p.scores)}
+
+    # ---------------------------------------------------------------- storage
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the model as one JSON file (atomically)."""
+        doc = {"format": FORMAT, "version": FORMAT_VERSION, "delimiter": self.delimiter, "scoring": self.scoring,
+               "min_count": int(self.min_count), "threshold": float(self.threshold),
+               "known": sorted(self.known) if self.known is not None else None,
+               "passes": [{"left": list(p.left), "right": list(p.right), "scores": p.scores.tolist(),
+                           "corpus_word_count": p.corpus_word_count, "len_vocab": p.len_vocab}
+                          for p in self.passes]}
+        with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, allow_nan=False)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "PhraseModel":
+        """Read a model written by :meth:`save`; :class:`ModelFormatError` naming the file if it is not one."""
+        name = os.fspath(path)
+        try:
+            with open(name, "rb") as fh:
+                doc = json.loads(fh.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelFormatError(f"{name}: not a fastw2v phrase model (not JSON: {exc})") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise ModelFormatError(f"{name}: not a fastw2v phrase model (no {FORMAT!r} format tag)")
+        if not isinstance(doc.get("version"), int) or doc["version"] > FORMAT_VERSION:
+            raise ModelFormatError(f"{name}: phrase model format version {doc.get('version')!r} is newer than "
+                                   f"this fastw2v supports ({FORMAT_VERSION}); upgrade fastw2v")
+        try:
+            return cls._from_doc(doc)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFormatError(f"{name}: damaged phrase model ({exc})") from None
+
+    @classmethod
+    def _from_doc(cls, doc: dict) -> "PhraseModel":
+        scoring, delimiter = doc["scoring"], doc["delimiter"]
+        if scoring != "known":
+            check_settings(doc["min_count"], doc["threshold"], scoring, delimiter)
+        known = doc["known"]
+        if known is not None and not all(isinstance(p, str) for p in known):
+            raise TypeError("'known' must be a list of strings")
+        passes = []
+        for p in doc["passes"]:
+            left, right = p["left"], p["right"]
+            scores = np.array(p["scores"], dtype=np.float64)
+            if not (len(left) == len(right) == scores.size) or scores.ndim != 1:
+                raise ValueError("a pass has left, right and scores of different lengths")
+            if not all(isinstance(w, str) and w and not any(c.isspace() for c in w) for w in left + right):
+                raise ValueError("phrase words must be non-empty strings without whitespace")
+            passes.append(PhrasePass(tuple(left), tuple(right), scores, int(p["corpus_word_count"]),
+                                     int(p["len_vocab"])))
+        return cls(passes, delimiter, scoring, int(doc["min_count"]), float(doc["threshold"]), known)
+
+
+def write_phrased(model: PhraseModel, corpus: CorpusLike, out: str | os.PathLike) -> int:
+    """Write ``corpus`` with phrases joined to ``out`` (one sentence per line; ``.gz``: gzip), atomically.
+
+    Returns the number of sentences written.
+    """
+    lines = 0
+    with atomic_file(out) as tmp:
+        opener = gzip.open if os.fspath(out).endswith(".gz") else open
+        with opener(tmp, "wt", encoding="utf-8") as fh:
+            for sentence in model.transform(corpus):
+                fh.write(" ".join(sentence))
+                fh.write("\n")
+                lines += 1
+    return lines
+
+
+def _check_delimiter(words: list[str], delimiter: str, sentences: object) -> None:
+    clash = next((w for w in words if delimiter in w), None)
+    if clash is not None:
+        raise CorpusError(f"{_describe(sentences)}: the delimiter {delimiter!r} already occurs in the text "
+                          f"(e.g. in {clash!r}); choose another with --delimiter")
+
+
+def _describe(sentences: object) -> str:
+    paths = getattr(sentences, "paths", None)
+    return ", ".join(paths) if paths else "corpus"
+
+
+class _Progress:
+    """A progress line every few seconds: words done and words/s."""
+
+    def __init__(self, what: str, interval: float = 5.0) -> None:
+        self.what = what
+        self.interval = interval
+        self.started = self.last = time.perf_counter()
+        self.done = 0
+
+    def update(self, words: int, detail: str) -> None:
+        self.done += words
+        now = time.perf_counter()
+        if now - self.last >= self.interval:
+            self.last = now
+            logger.info("%s %.1fM words | %.0fk words/s%s", self.what, self.done / 1e6,
+                        self.done / max(now - self.started, 1e-9) / 1e3, f" | {detail}" if detail else "")
