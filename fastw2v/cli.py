@@ -390,18 +390,16 @@ def phrases(corpus: tuple[str, ...], out: str, min_count: int, threshold: float,
 
     from .corpus import expand_paths
     from .errors import ConfigError
-    from .phrases import PhraseModel, write_phrased
+    from .phrases import learn_and_write
 
     _setup_logging(quiet)
     files = expand_paths(list(corpus))
     for target in (out, save_model):
         if target is not None and any(Path(target).resolve() == Path(f).resolve() for f in files):
             raise ConfigError(f"{target}: is one of the input files; refusing to overwrite it")
-    model = PhraseModel.learn(files, min_count=min_count, threshold=threshold, scoring=scoring,
-                              delimiter=delimiter, passes=passes, max_vocab_size=max_vocab_size)
-    if save_model is not None:
-        model.save(save_model)
-    lines = write_phrased(model, files, out)
+    model, lines = learn_and_write(files, out, min_count=min_count, threshold=threshold, scoring=scoring,
+                                   delimiter=delimiter, passes=passes, max_vocab_size=max_vocab_size,
+                                   save_model=save_model)
     counts = ", ".join(f"pass {k + 1}: {len(p.left)}" for k, p in enumerate(model.passes))
     click.echo(f"{sum(len(p.left) for p in model.passes)} phrases ({counts}); wrote {lines} lines to {out}")
 

@@ -16,10 +16,11 @@ computes it without a Python loop.
 
 Counting runs over int32 token ids: one dict lookup per token, then unigram counts by
 ``bincount`` and bigram keys ``(a << 31) | b`` counted with ``np.unique`` per chunk and merged.
-When unigrams plus bigrams exceed ``max_vocab_size``, entries seen fewer than ``min_reduce``
-times are dropped and ``min_reduce`` grows, like gensim and word2phrase: after pruning, counts
-(and so scores) are approximate, as theirs are. Without pruning the phrases and scores are
-gensim's exactly.
+When unigrams plus bigrams exceed ``max_vocab_size`` after a chunk, entries seen fewer than
+``min_reduce`` times are dropped and ``min_reduce`` grows by one, as gensim does after a sentence
+(and word2phrase when its hash fills): the table stays within about ``max_vocab_size`` plus one
+chunk's new entries, and after pruning counts (so scores) are approximate, as theirs are. With
+one sentence per chunk the pruning is gensim's exactly; without pruning, so are the phrases.
 
 With ``passes=2`` the second pass counts the output of the first, so a phrase can grow to
 three or four words (``new_york`` + ``city``). Unlike chaining two gensim models, whose export
@@ -126,6 +127,38 @@ def _id_chunks(sentences: Iterable[list[str]], lookup: Callable[[str], int],
         yield np.array(buffer, dtype=np.int32), np.array(lengths, dtype=np.int64)
 
 
+class _Scan:
+    """A corpus as id chunks under one growing dictionary.
+
+    The first read is kept in memory while it is under ``memory_limit`` bytes, so later
+    passes and the output reuse it instead of reading and hashing the text again; a larger
+    corpus is read again each time.
+    """
+
+    def __init__(self, sentences: Iterable[list[str]], chunk_tokens: int, memory_limit: int) -> None:
+        self.sentences = sentences
+        self.chunk_tokens = chunk_tokens
+        self.memory_limit = memory_limit
+        self.words = _WordIds()
+        self.kept: list[tuple[np.ndarray, np.ndarray]] | None = []
+        self.read_once = False
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if self.read_once and self.kept is not None:
+            yield from self.kept
+            return
+        keep, kept_bytes = not self.read_once and self.memory_limit > 0, 0
+        self.kept = [] if keep else None
+        for chunk in _id_chunks(self.sentences, self.words.__getitem__, self.chunk_tokens):
+            if self.kept is not None:
+                self.kept.append(chunk)
+                kept_bytes += chunk[0].nbytes + chunk[1].nbytes
+                if kept_bytes > self.memory_limit:
+                    self.kept = None
+            yield chunk
+        self.read_once = True
+
+
 def _sentence_starts(lengths: np.ndarray) -> np.ndarray:
     return np.cumsum(lengths) - lengths
 
@@ -164,8 +197,6 @@ class _BigramCounts:
         self.unigrams = np.zeros(0, dtype=np.int64)
         self.keys = np.zeros(0, dtype=np.int64)     # sorted bigram keys
         self.counts = np.zeros(0, dtype=np.int64)
-        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
-        self.pending_size = 0
         self.min_reduce = 1
         self.corpus_word_count = 0
 
@@ -176,26 +207,15 @@ class _BigramCounts:
         self.corpus_word_count += ids.size
         keys, inside = _pair_keys(ids, lengths)
         keys, counts = np.unique(keys[inside], return_counts=True)
-        self.pending.append((keys, counts.astype(np.int64)))
-        self.pending_size += keys.size
-        # Merging re-sorts the whole table, so chunks wait until they add up to as much as it holds.
-        if self.pending_size >= self.keys.size or self.n_entries(upper_bound=True) > self.max_vocab_size:
-            self._merge()
-            while self.n_entries() > self.max_vocab_size:
-                self._prune()
-
-    def _merge(self) -> None:
-        if not self.pending:
-            return
-        keys = np.concatenate([self.keys] + [k for k, _ in self.pending])
-        counts = np.concatenate([self.counts] + [c for _, c in self.pending])
-        self.pending, self.pending_size = [], 0
-        if not keys.size:
-            return
-        order = np.argsort(keys, kind="stable")
-        keys, counts = keys[order], counts[order]
-        first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        self.keys, self.counts = keys[first], np.add.reduceat(counts, first)
+        # Merge two sorted tables in linear time: add to the bigrams already known, insert the new ones.
+        where = np.searchsorted(self.keys, keys)
+        known = where < self.keys.size
+        known[known] = self.keys[where[known]] == keys[known]
+        self.counts[where[known]] += counts[known]
+        self.keys = np.insert(self.keys, where[~known], keys[~known])
+        self.counts = np.insert(self.counts, where[~known], counts[~known])
+        if self.n_entries() > self.max_vocab_size:
+            self._prune()
 
     def _prune(self) -> None:
         """Forget every unigram and bigram seen fewer than ``min_reduce`` times (gensim's ``prune_vocab``)."""
@@ -206,19 +226,59 @@ class _BigramCounts:
                     "approximate)", self.max_vocab_size, self.min_reduce)
         self.min_reduce += 1
 
-    def n_entries(self, upper_bound: bool = False) -> int:
-        """Distinct unigrams + bigrams: gensim's ``len(vocab)`` (an upper bound while chunks are pending)."""
-        pending = self.pending_size if upper_bound else 0
-        return int(np.count_nonzero(self.unigrams)) + self.keys.size + pending
+    def n_entries(self) -> int:
+        """Distinct unigrams + bigrams: gensim's ``len(vocab)``."""
+        return int(np.count_nonzero(self.unigrams)) + self.keys.size
 
     def phrases(self, min_count: int, threshold: float, scoring: str) -> tuple[np.ndarray, np.ndarray]:
         """Keys and scores of the bigrams scoring above ``threshold``, in key order."""
-        self._merge()
         left, right = self.keys >> _SHIFT, self.keys & _LOW
         score = score_bigrams(self.unigrams[left], self.unigrams[right], self.counts, self.n_entries(),
                               min_count, self.corpus_word_count, scoring)
         chosen = score > threshold
         return self.keys[chosen], score[chosen]
+
+
+class _KeyTable:
+    """A hash set of distinct int64 keys (open addressing), built and probed with whole-array operations.
+
+    :meth:`find` gives each query's index in ``keys`` or -1. A binary search over the phrase
+    keys costs ~log2(n) dependent loads per query; with the table at most half full most
+    queries end at the first probe.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * 2^64 / phi
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = np.asarray(keys, dtype=np.int64)
+        self.bits = max(4, int(2 * self.keys.size).bit_length())
+        self.mask = (1 << self.bits) - 1
+        self.slots = np.full(1 << self.bits, -1, dtype=np.int64)
+        pending, pos = np.arange(self.keys.size), self._hash(self.keys)
+        while pending.size:  # each round, the first key wanting each free slot takes it; the rest move on
+            free = np.flatnonzero(self.slots[pos] == -1)
+            _, first = np.unique(pos[free], return_index=True)
+            placed = free[first]
+            self.slots[pos[placed]] = pending[placed]
+            rest = np.ones(pending.size, dtype=bool)
+            rest[placed] = False
+            pending, pos = pending[rest], (pos[rest] + 1) & self.mask
+
+    def _hash(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys.astype(np.uint64) * self._MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def find(self, queries: np.ndarray) -> np.ndarray:
+        """int64[n]: the index in ``keys`` of each query, -1 for those not in the set."""
+        result = np.full(queries.size, -1, dtype=np.int64)
+        todo, pos = np.arange(queries.size), self._hash(queries)
+        while todo.size:
+            slot = self.slots[pos]
+            occupied = slot >= 0
+            match = occupied & (self.keys[np.maximum(slot, 0)] == queries[todo])
+            result[todo[match]] = slot[match]
+            go_on = occupied & ~match
+            todo, pos = todo[go_on], (pos[go_on] + 1) & self.mask
+        return result
 
 
 @dataclass(frozen=True)
@@ -236,13 +296,25 @@ class BoundPhrases:
     """A :class:`PhraseModel` compiled to the ids of one vocabulary, to join int32 token-id arrays.
 
     Build it with :meth:`PhraseModel.bind`; then :meth:`apply_ids` rewrites chunks of a corpus.
+
+    Parameters
+    ----------
+    passes : list of (int64[n] pair keys ``(a << 31) | b``, int32[n] phrase ids)
+    split : dict
+        Known-phrase models: id of an intermediate n-gram -> int32 ids of its words.
     """
 
-    def __init__(self, passes: list[tuple[np.ndarray, np.ndarray]], split_ids: np.ndarray,
-                 split_parts: list[np.ndarray]) -> None:
-        self.passes = passes  # per pass: sorted pair keys int64[n], phrase ids int32[n]
-        self.split_ids = split_ids  # sorted ids of intermediate n-grams to split back (known-phrase models)
-        self.split_parts = split_parts
+    def __init__(self, passes: list[tuple[np.ndarray, np.ndarray]], split: dict[int, np.ndarray]) -> None:
+        self.passes = []
+        for keys, phrase_ids in passes:
+            keys, first = np.unique(keys, return_index=True)
+            # Which ids start a phrase (one False slot past the largest stands for all larger ids):
+            # most pairs are rejected by this table before the hash lookup.
+            starts = np.zeros(int(keys[-1] >> _SHIFT) + 2 if keys.size else 1, dtype=bool)
+            starts[keys >> _SHIFT] = True
+            self.passes.append((_KeyTable(keys), phrase_ids[first], starts))
+        self.split_table = _KeyTable(np.array(sorted(split), dtype=np.int64))
+        self.split_parts = [split[i] for i in sorted(split)]
 
     def apply_ids(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Join the phrases in sentences given as token ids.
@@ -260,35 +332,41 @@ class BoundPhrases:
         """
         ids = np.asarray(ids, dtype=np.int32)
         lengths = np.asarray(lengths, dtype=np.int64)
-        for keys, phrase_ids in self.passes:
-            if ids.size < 2 or keys.size == 0:
+        for table, phrase_ids, starts in self.passes:
+            if ids.size < 2 or table.keys.size == 0:
                 continue
-            pairs, inside = _pair_keys(ids, lengths)
-            where = np.minimum(np.searchsorted(keys, pairs), keys.size - 1)
-            taken = np.flatnonzero(_greedy_pairs(inside & (keys[where] == pairs)))
+            candidates = np.flatnonzero(starts[np.minimum(ids[:-1], starts.size - 1)])
+            found = table.find((ids[candidates].astype(np.int64) << _SHIFT) | ids[candidates + 1])
+            hit_at, hit_phrase = candidates[found >= 0], phrase_ids[found[found >= 0]]
+            hit = np.zeros(ids.size - 1, dtype=bool)
+            hit[hit_at] = True
+            first = _sentence_starts(lengths)
+            hit[first[first > 0] - 1] = False  # pairs spanning two sentences
+            taken = _greedy_pairs(hit)
             keep = np.ones(ids.size, dtype=bool)
-            keep[taken + 1] = False
+            keep[1:] = ~taken
             ids = ids.copy()
-            ids[taken] = phrase_ids[where[taken]]
+            joined = taken[hit_at]
+            ids[hit_at[joined]] = hit_phrase[joined]
             ids, lengths = ids[keep], _lengths_after(keep, lengths)
-        if self.split_ids.size and ids.size:
+        if self.split_parts and ids.size:
             ids, lengths = self._split_back(ids, lengths)
         return ids, lengths
 
     def _split_back(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Replace each intermediate n-gram (joined only on the way to a longer known phrase) by its words."""
-        where = np.minimum(np.searchsorted(self.split_ids, ids), self.split_ids.size - 1)
-        found = np.flatnonzero(self.split_ids[where] == ids)
+        which = self.split_table.find(ids.astype(np.int64))
+        found = np.flatnonzero(which >= 0)
         if not found.size:
             return ids, lengths
-        parts = [self.split_parts[j] for j in where[found]]
+        parts = [self.split_parts[j] for j in which[found].tolist()]
         reps = np.ones(ids.size, dtype=np.int64)
         reps[found] = [p.size for p in parts]
         out = np.repeat(ids, reps)
         first = np.cumsum(reps) - reps
-        slots = np.concatenate([np.arange(s, s + p.size) for s, p in zip(first[found], parts)])
+        slots = np.concatenate([np.arange(s, s + p.size) for s, p in zip(first[found].tolist(), parts)])
         out[slots] = np.concatenate(parts)
-        ends = np.cumsum(np.concatenate(([0], reps)))
+        ends = np.concatenate(([0], np.cumsum(reps)))
         stops = np.cumsum(lengths)
         return out, ends[stops] - ends[stops - lengths]
 
@@ -328,8 +406,19 @@ class PhraseModel:
     @classmethod
     def learn(cls, corpus: CorpusLike, min_count: int = 5, threshold: float = 10.0, scoring: str = "default",
               delimiter: str = "_", passes: int = 1, max_vocab_size: int = 40_000_000,
-              chunk_tokens: int = 1 << 20) -> "PhraseModel":
-        """Learn phrases from a corpus (paths, or a re-iterable of token lists), reading it once per pass.
+              chunk_tokens: int = 1 << 20, memory_limit: int = 1 << 30) -> "PhraseModel":
+        """Learn phrases from a corpus (paths, or a re-iterable of token lists).
+
+        Parameters
+        ----------
+        min_count, threshold, scoring, delimiter
+            As in gensim's ``Phrases``.
+        passes : int
+            Each pass after the first counts the previous passes' output (longer phrases).
+        max_vocab_size : int
+            Prune rare unigrams and bigrams past this many distinct ones (approximate counts).
+        memory_limit : int
+            Bytes of token ids kept from the first read for the later passes; past it the text is read again.
 
         Raises
         ------
@@ -338,25 +427,26 @@ class PhraseModel:
         CorpusError
             The corpus is empty, or a token already contains ``delimiter``.
         """
-        check_settings(min_count, threshold, scoring, delimiter)
-        if isinstance(passes, bool) or not isinstance(passes, int) or passes < 1:
-            raise ConfigError(f"passes must be an integer >= 1, got {passes!r}")
-        if max_vocab_size < 1:
-            raise ConfigError(f"max_vocab_size must be >= 1, got {max_vocab_size!r}")
-        sentences = as_sentences(corpus)
+        scan = _learning_scan(corpus, min_count, threshold, scoring, delimiter, passes, max_vocab_size,
+                              chunk_tokens, memory_limit)
+        return cls._learn(scan, min_count, threshold, scoring, delimiter, passes, max_vocab_size)
+
+    @classmethod
+    def _learn(cls, scan: _Scan, min_count: int, threshold: float, scoring: str, delimiter: str, passes: int,
+               max_vocab_size: int) -> "PhraseModel":
         model = cls([], delimiter, scoring, min_count, threshold)
+        words = scan.words
         for k in range(passes):
-            words = _WordIds()
             bound = model.bind(words.__getitem__)
             counts = _BigramCounts(max_vocab_size)
             progress = _Progress(f"phrases pass {k + 1}/{passes}: counting")
-            for ids, lengths in _id_chunks(sentences, words.__getitem__, min(chunk_tokens, max_vocab_size)):
+            for ids, lengths in scan:
                 counts.add(*bound.apply_ids(ids, lengths))
-                progress.update(int(lengths.sum()), f"{counts.n_entries(upper_bound=True)} unigrams+bigrams")
+                progress.update(int(lengths.sum()), f"{counts.n_entries()} unigrams+bigrams")
             if counts.corpus_word_count == 0:
-                raise CorpusError(f"{_describe(sentences)}: the corpus is empty (no tokens)")
+                raise CorpusError(f"{_describe(scan.sentences)}: the corpus is empty (no tokens)")
             if k == 0:
-                _check_delimiter(words.words, delimiter, sentences)
+                _check_delimiter(words.words, delimiter, scan.sentences)
             keys, scores = counts.phrases(min_count, threshold, scoring)
             model.passes.append(PhrasePass(tuple(words.words[i] for i in (keys >> _SHIFT).tolist()),
                                            tuple(words.words[i] for i in (keys & _LOW).tolist()), scores,
@@ -402,20 +492,16 @@ class PhraseModel:
                 ia, ib, ij = lookup(a), lookup(b), lookup(a + self.delimiter + b)
                 if ia is not None and ib is not None and ij is not None and min(ia, ib, ij) >= 0:
                     triples.append(((ia << _SHIFT) | ib, ij))
-            keys = np.array([t[0] for t in triples], dtype=np.int64)
-            order = np.argsort(keys)
-            compiled.append((keys[order], np.array([t[1] for t in triples], dtype=np.int32)[order]))
-        split_ids, split_parts = [], []
+            compiled.append((np.array([t[0] for t in triples], dtype=np.int64),
+                             np.array([t[1] for t in triples], dtype=np.int32)))
+        split: dict[int, np.ndarray] = {}
         if self.known is not None:
             for p in self.passes:
                 for joined in {a + self.delimiter + b for a, b in zip(p.left, p.right)} - self.known:
-                    ids = [lookup(w) for w in joined.split(self.delimiter)]
-                    ij = lookup(joined)
+                    ij, ids = lookup(joined), [lookup(w) for w in joined.split(self.delimiter)]
                     if ij is not None and ij >= 0 and all(i is not None and i >= 0 for i in ids):
-                        split_ids.append(ij)
-                        split_parts.append(np.array(ids, dtype=np.int32))
-        order = np.argsort(np.array(split_ids, dtype=np.int32))
-        return BoundPhrases(compiled, np.array(split_ids, dtype=np.int32)[order], [split_parts[i] for i in order])
+                        split[ij] = np.array(ids, dtype=np.int32)
+        return BoundPhrases(compiled, split)
 
     def apply(self, sentence: Sequence[str]) -> list[str]:
         """One sentence with its phrases joined (gensim's ``FrozenPhrases[sentence]``)."""
@@ -437,16 +523,22 @@ class PhraseModel:
 
     def transform(self, corpus: CorpusLike, chunk_tokens: int = 1 << 20) -> Iterator[list[str]]:
         """The corpus with phrases joined, sentence by sentence, computed in chunks of ids."""
-        words = _WordIds()
-        bound = self.bind(words.__getitem__)
-        progress = _Progress("phrases: applying")
-        for ids, lengths in _id_chunks(as_sentences(corpus), words.__getitem__, chunk_tokens):
-            out, new_lengths = bound.apply_ids(ids, lengths)
-            tokens = [words.words[i] for i in out.tolist()]
+        for tokens, lengths in self._joined_chunks(_Scan(as_sentences(corpus), chunk_tokens, 0)):
             start = 0
-            for n in new_lengths.tolist():
+            for n in lengths:
                 yield tokens[start:start + n]
                 start += n
+
+    def _joined_chunks(self, scan: _Scan) -> Iterator[tuple[list[str], list[int]]]:
+        """Per chunk of ``scan``: its tokens after joining, and the sentence lengths."""
+        bound = self.bind(scan.words.__getitem__)
+        table = np.array(scan.words.words, dtype=object)
+        progress = _Progress("phrases: applying")
+        for ids, lengths in scan:
+            out, new_lengths = bound.apply_ids(ids, lengths)
+            if len(scan.words.words) > table.size:  # re-reading a corpus too large to keep met new words
+                table = np.array(scan.words.words, dtype=object)
+            yield table[out].tolist(), new_lengths.tolist()
             progress.update(int(lengths.sum()), "")
 
     def phrasegrams(self) -> dict[str, float]:
@@ -505,19 +597,54 @@ class PhraseModel:
         return cls(passes, delimiter, scoring, int(doc["min_count"]), float(doc["threshold"]), known)
 
 
-def write_phrased(model: PhraseModel, corpus: CorpusLike, out: str | os.PathLike) -> int:
+def write_phrased(model: PhraseModel, corpus: CorpusLike, out: str | os.PathLike,
+                  chunk_tokens: int = 1 << 20) -> int:
     """Write ``corpus`` with phrases joined to ``out`` (one sentence per line; ``.gz``: gzip), atomically.
 
     Returns the number of sentences written.
     """
+    return _write(model, _Scan(as_sentences(corpus), chunk_tokens, 0), out)
+
+
+def learn_and_write(corpus: CorpusLike, out: str | os.PathLike, min_count: int = 5, threshold: float = 10.0,
+                    scoring: str = "default", delimiter: str = "_", passes: int = 1,
+                    max_vocab_size: int = 40_000_000, save_model: str | os.PathLike | None = None,
+                    chunk_tokens: int = 1 << 20, memory_limit: int = 1 << 30) -> tuple[PhraseModel, int]:
+    """Learn phrases from ``corpus`` (see :meth:`PhraseModel.learn`) and write it phrased to ``out``.
+
+    The text is read and hashed once when its ids fit in ``memory_limit`` bytes. The model is
+    saved to ``save_model`` (JSON) when given. Returns the model and the number of sentences written.
+    """
+    scan = _learning_scan(corpus, min_count, threshold, scoring, delimiter, passes, max_vocab_size,
+                          chunk_tokens, memory_limit)
+    model = PhraseModel._learn(scan, min_count, threshold, scoring, delimiter, passes, max_vocab_size)
+    if save_model is not None:
+        model.save(save_model)
+    return model, _write(model, scan, out)
+
+
+def _learning_scan(corpus: CorpusLike, min_count: int, threshold: float, scoring: str, delimiter: str,
+                   passes: int, max_vocab_size: int, chunk_tokens: int, memory_limit: int) -> _Scan:
+    """Validate the learning settings; the corpus as a scan to learn from."""
+    check_settings(min_count, threshold, scoring, delimiter)
+    for name, value in (("passes", passes), ("max_vocab_size", max_vocab_size), ("chunk_tokens", chunk_tokens)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name} must be an integer >= 1, got {value!r}")
+    return _Scan(as_sentences(corpus), min(chunk_tokens, max_vocab_size), memory_limit)
+
+
+def _write(model: PhraseModel, scan: _Scan, out: str | os.PathLike) -> int:
     lines = 0
     with atomic_file(out) as tmp:
         opener = gzip.open if os.fspath(out).endswith(".gz") else open
         with opener(tmp, "wt", encoding="utf-8") as fh:
-            for sentence in model.transform(corpus):
-                fh.write(" ".join(sentence))
-                fh.write("\n")
-                lines += 1
+            for tokens, lengths in model._joined_chunks(scan):
+                start = 0
+                for n in lengths:
+                    fh.write(" ".join(tokens[start:start + n]))
+                    fh.write("\n")
+                    start += n
+                lines += len(lengths)
     return lines
 
 
@@ -534,11 +661,12 @@ def _describe(sentences: object) -> str:
 
 
 class _Progress:
-    """A progress line every few seconds: words done and words/s."""
+    """A progress line every ``interval`` seconds: words done and words/s."""
 
-    def __init__(self, what: str, interval: float = 5.0) -> None:
+    interval = 5.0
+
+    def __init__(self, what: str) -> None:
         self.what = what
-        self.interval = interval
         self.started = self.last = time.perf_counter()
         self.done = 0
 
