@@ -13,6 +13,7 @@ of ``--runs``; gensim: one run, it takes minutes). Writes benchmarks/results/phr
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -82,9 +83,10 @@ def main() -> None:
                f"lines: {100 * same_lines:.2f}%; fastw2v is **{speedup:.1f}x** faster (required >= 10x).")
     text = (f"# Phrases: fastw2v vs gensim 4.4\n\nFirst {args.tokens / 1e6:g}M tokens of wiki-text8 in 1,000-token "
             f"lines; min_count 5, threshold 10, default scoring; learn + apply (gensim: `Phrases` + "
-            f"`FrozenPhrases`), writing the phrased corpus. fastw2v: median of {args.runs} runs "
-            f"({', '.join(f'{r[0]:.1f}' for r in runs)} s); gensim: one run, in the same process, "
-            f"on a shared 2-core machine.\n\n{table}\n\n{summary}\n\n"
+            f"`FrozenPhrases`), both writing the phrased corpus to a file. fastw2v: median of {args.runs} runs "
+            f"({', '.join(f'{r[0]:.1f}' for r in runs)} s); gensim: one run, right after, in the same process; "
+            f"{os.cpu_count()} cores shared with other jobs (load average {os.getloadavg()[0]:.1f} at the end)."
+            f"\n\n{table}\n\n{summary}\n\n"
             f"Reproduce: `python benchmarks/phrases.py --tokens {args.tokens} --runs {args.runs}`\n")
     print(table)
     print(summary)

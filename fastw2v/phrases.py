@@ -45,6 +45,7 @@ import numpy as np
 from .atomic import atomic_file
 from .corpus import CorpusLike, as_sentences
 from .errors import ConfigError, CorpusError, ModelFormatError
+from .idchunks import IdScan, LineWriter, WordIds
 
 logger = logging.getLogger(__name__)
 
@@ -94,69 +95,6 @@ def score_bigrams(count_a: np.ndarray, count_b: np.ndarray, count_ab: np.ndarray
         p_a, p_b, p_ab = count_a / total, count_b / total, count_ab / total
         score = np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)
         return np.where((count_ab >= min_count) & (count_a > 0) & (count_b > 0), score, -np.inf)
-
-
-class _WordIds(dict):
-    """Word -> id; an unseen word gets the next id and is appended to ``words``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.words: list[str] = []
-
-    def __missing__(self, word: str) -> int:
-        i = self[word] = len(self.words)
-        self.words.append(word)
-        return i
-
-
-def _id_chunks(sentences: Iterable[list[str]], lookup: Callable[[str], int],
-               chunk_tokens: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Sentences as ``(int32 token ids, int64 sentence lengths)`` chunks of about ``chunk_tokens``; empty ones dropped."""
-    buffer: list[int] = []
-    lengths: list[int] = []
-    for sentence in sentences:
-        if isinstance(sentence, str):
-            raise CorpusError("each sentence must be a list of tokens, got a str; split it first")
-        if sentence:
-            buffer.extend(map(lookup, sentence))
-            lengths.append(len(sentence))
-            if len(buffer) >= chunk_tokens:
-                yield np.array(buffer, dtype=np.int32), np.array(lengths, dtype=np.int64)
-                buffer, lengths = [], []
-    if lengths:
-        yield np.array(buffer, dtype=np.int32), np.array(lengths, dtype=np.int64)
-
-
-class _Scan:
-    """A corpus as id chunks under one growing dictionary.
-
-    The first read is kept in memory while it is under ``memory_limit`` bytes, so later
-    passes and the output reuse it instead of reading and hashing the text again; a larger
-    corpus is read again each time.
-    """
-
-    def __init__(self, sentences: Iterable[list[str]], chunk_tokens: int, memory_limit: int) -> None:
-        self.sentences = sentences
-        self.chunk_tokens = chunk_tokens
-        self.memory_limit = memory_limit
-        self.words = _WordIds()
-        self.kept: list[tuple[np.ndarray, np.ndarray]] | None = []
-        self.read_once = False
-
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        if self.read_once and self.kept is not None:
-            yield from self.kept
-            return
-        keep, kept_bytes = not self.read_once and self.memory_limit > 0, 0
-        self.kept = [] if keep else None
-        for chunk in _id_chunks(self.sentences, self.words.__getitem__, self.chunk_tokens):
-            if self.kept is not None:
-                self.kept.append(chunk)
-                kept_bytes += chunk[0].nbytes + chunk[1].nbytes
-                if kept_bytes > self.memory_limit:
-                    self.kept = None
-            yield chunk
-        self.read_once = True
 
 
 def _sentence_starts(lengths: np.ndarray) -> np.ndarray:
@@ -232,11 +170,14 @@ class _BigramCounts:
 
     def phrases(self, min_count: int, threshold: float, scoring: str) -> tuple[np.ndarray, np.ndarray]:
         """Keys and scores of the bigrams scoring above ``threshold``, in key order."""
-        left, right = self.keys >> _SHIFT, self.keys & _LOW
-        score = score_bigrams(self.unigrams[left], self.unigrams[right], self.counts, self.n_entries(),
+        # Only bigrams seen at least min_count times can score above a valid threshold (default:
+        # a count <= min_count scores <= 0; npmi: -inf below min_count), so only those are scored.
+        frequent = np.flatnonzero(self.counts >= min_count)
+        keys, counts = self.keys[frequent], self.counts[frequent]
+        score = score_bigrams(self.unigrams[keys >> _SHIFT], self.unigrams[keys & _LOW], counts, self.n_entries(),
                               min_count, self.corpus_word_count, scoring)
         chosen = score > threshold
-        return self.keys[chosen], score[chosen]
+        return keys[chosen], score[chosen]
 
 
 class _KeyTable:
@@ -395,7 +336,7 @@ class PhraseModel:
         self.min_count = min_count
         self.threshold = threshold
         self.known = frozenset(known) if known is not None else None
-        self._own = _WordIds()
+        self._own = WordIds()
         self._bound = self.bind(self._own.__getitem__)
 
     def __repr__(self) -> str:
@@ -432,7 +373,7 @@ class PhraseModel:
         return cls._learn(scan, min_count, threshold, scoring, delimiter, passes, max_vocab_size)
 
     @classmethod
-    def _learn(cls, scan: _Scan, min_count: int, threshold: float, scoring: str, delimiter: str, passes: int,
+    def _learn(cls, scan: IdScan, min_count: int, threshold: float, scoring: str, delimiter: str, passes: int,
                max_vocab_size: int) -> "PhraseModel":
         model = cls([], delimiter, scoring, min_count, threshold)
         words = scan.words
@@ -475,7 +416,7 @@ class PhraseModel:
         return cls(passes, delimiter, "known", 1, 0.0, known=entries)
 
     def _rebind(self) -> None:
-        self._own = _WordIds()
+        self._own = WordIds()
         self._bound = self.bind(self._own.__getitem__)
 
     # ---------------------------------------------------------------- applying
@@ -523,22 +464,21 @@ class PhraseModel:
 
     def transform(self, corpus: CorpusLike, chunk_tokens: int = 1 << 20) -> Iterator[list[str]]:
         """The corpus with phrases joined, sentence by sentence, computed in chunks of ids."""
-        for tokens, lengths in self._joined_chunks(_Scan(as_sentences(corpus), chunk_tokens, 0)):
+        scan = IdScan(as_sentences(corpus), chunk_tokens, 0)
+        words = scan.words.words
+        for ids, lengths in self._joined_chunks(scan):
+            tokens = [words[i] for i in ids.tolist()]
             start = 0
-            for n in lengths:
+            for n in lengths.tolist():
                 yield tokens[start:start + n]
                 start += n
 
-    def _joined_chunks(self, scan: _Scan) -> Iterator[tuple[list[str], list[int]]]:
-        """Per chunk of ``scan``: its tokens after joining, and the sentence lengths."""
+    def _joined_chunks(self, scan: IdScan) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The id chunks of ``scan`` with the phrases joined."""
         bound = self.bind(scan.words.__getitem__)
-        table = np.array(scan.words.words, dtype=object)
         progress = _Progress("phrases: applying")
         for ids, lengths in scan:
-            out, new_lengths = bound.apply_ids(ids, lengths)
-            if len(scan.words.words) > table.size:  # re-reading a corpus too large to keep met new words
-                table = np.array(scan.words.words, dtype=object)
-            yield table[out].tolist(), new_lengths.tolist()
+            yield bound.apply_ids(ids, lengths)
             progress.update(int(lengths.sum()), "")
 
     def phrasegrams(self) -> dict[str, float]:
@@ -603,7 +543,7 @@ def write_phrased(model: PhraseModel, corpus: CorpusLike, out: str | os.PathLike
 
     Returns the number of sentences written.
     """
-    return _write(model, _Scan(as_sentences(corpus), chunk_tokens, 0), out)
+    return _write(model, IdScan(as_sentences(corpus), chunk_tokens, 0), out)
 
 
 def learn_and_write(corpus: CorpusLike, out: str | os.PathLike, min_count: int = 5, threshold: float = 10.0,
@@ -624,27 +564,24 @@ def learn_and_write(corpus: CorpusLike, out: str | os.PathLike, min_count: int =
 
 
 def _learning_scan(corpus: CorpusLike, min_count: int, threshold: float, scoring: str, delimiter: str,
-                   passes: int, max_vocab_size: int, chunk_tokens: int, memory_limit: int) -> _Scan:
+                   passes: int, max_vocab_size: int, chunk_tokens: int, memory_limit: int) -> IdScan:
     """Validate the learning settings; the corpus as a scan to learn from."""
     check_settings(min_count, threshold, scoring, delimiter)
     for name, value in (("passes", passes), ("max_vocab_size", max_vocab_size), ("chunk_tokens", chunk_tokens)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{name} must be an integer >= 1, got {value!r}")
-    return _Scan(as_sentences(corpus), min(chunk_tokens, max_vocab_size), memory_limit)
+    return IdScan(as_sentences(corpus), min(chunk_tokens, max_vocab_size), memory_limit)
 
 
-def _write(model: PhraseModel, scan: _Scan, out: str | os.PathLike) -> int:
+def _write(model: PhraseModel, scan: IdScan, out: str | os.PathLike) -> int:
     lines = 0
     with atomic_file(out) as tmp:
         opener = gzip.open if os.fspath(out).endswith(".gz") else open
-        with opener(tmp, "wt", encoding="utf-8") as fh:
-            for tokens, lengths in model._joined_chunks(scan):
-                start = 0
-                for n in lengths:
-                    fh.write(" ".join(tokens[start:start + n]))
-                    fh.write("\n")
-                    start += n
-                lines += len(lengths)
+        with opener(tmp, "wb") as fh:
+            writer = LineWriter(fh, scan.words.words)
+            for ids, lengths in model._joined_chunks(scan):
+                writer.write(ids, lengths)
+                lines += lengths.size
     return lines
 
 

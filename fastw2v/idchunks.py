@@ -1,0 +1,154 @@
+"""A corpus as chunks of int32 token ids under one growing dictionary, and ids back to text lines.
+
+Chunks are ``(ids int32[n_tokens], lengths int64[n_sentences])``, sentences concatenated,
+empty sentences dropped: what the phrase counter and joiner work on.
+
+Text files are read in blocks of whole lines. A block that is pure ASCII is split with one
+``str.split`` call and its line lengths found in NumPy; any other block goes line by line
+exactly like :class:`fastw2v.corpus.TextCorpus` (invalid UTF-8 becomes U+FFFD). Both give
+the tokens ``TextCorpus`` gives, since for ASCII text ``str.split`` and the byte classes
+below agree on what whitespace is.
+"""
+from __future__ import annotations
+
+import logging
+from typing import BinaryIO, Callable, Iterable, Iterator
+
+import numpy as np
+
+from .corpus import TextCorpus, _open_binary
+from .errors import CorpusError
+
+logger = logging.getLogger(__name__)
+
+Chunk = tuple[np.ndarray, np.ndarray]
+
+# The ASCII characters str.split() treats as whitespace: \t \n \v \f \r, \x1c-\x1f and space.
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+
+
+class WordIds(dict):
+    """Word -> id; an unseen word gets the next id and is appended to ``words``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+
+    def __missing__(self, word: str) -> int:
+        i = self[word] = len(self.words)
+        self.words.append(word)
+        return i
+
+
+def id_chunks(sentences: Iterable[list[str]], lookup: Callable[[str], int], chunk_tokens: int) -> Iterator[Chunk]:
+    """Sentences as id chunks of about ``chunk_tokens`` tokens (text files: blocks of about 6 bytes a token)."""
+    if isinstance(sentences, TextCorpus):
+        bad_lines = 0
+        for path in sentences.paths:
+            with _open_binary(path) as fh:
+                for block in _blocks(fh, max(chunk_tokens * 6, 1)):
+                    ids, lengths, bad = _block_ids(block, lookup)
+                    bad_lines += bad
+                    if ids.size:
+                        yield ids, lengths
+        if bad_lines:
+            logger.warning("%d lines had invalid UTF-8 bytes, replaced with U+FFFD", bad_lines)
+        return
+    buffer: list[int] = []
+    lengths_: list[int] = []
+    for sentence in sentences:
+        if isinstance(sentence, str):
+            raise CorpusError("each sentence must be a list of tokens, got a str; split it first")
+        if sentence:
+            buffer.extend(map(lookup, sentence))
+            lengths_.append(len(sentence))
+            if len(buffer) >= chunk_tokens:
+                yield np.array(buffer, dtype=np.int32), np.array(lengths_, dtype=np.int64)
+                buffer, lengths_ = [], []
+    if lengths_:
+        yield np.array(buffer, dtype=np.int32), np.array(lengths_, dtype=np.int64)
+
+
+def _blocks(fh: BinaryIO, block_bytes: int) -> Iterator[bytes]:
+    while block := fh.read(block_bytes):
+        yield block + fh.readline()  # end the block at a line end
+
+
+def _block_ids(block: bytes, lookup: Callable[[str], int]) -> tuple[np.ndarray, np.ndarray, int]:
+    """A block of whole lines as (ids, sentence lengths, lines with invalid UTF-8), like TextCorpus reads it."""
+    if block.isascii():
+        tokens = block.decode("ascii").split()
+        ids = np.fromiter(map(lookup, tokens), dtype=np.int32, count=len(tokens))
+        data = np.frombuffer(block, dtype=np.uint8)
+        space = _WHITESPACE[data]
+        starts = np.flatnonzero(~space & np.concatenate(([True], space[:-1])))
+        lengths = np.bincount(np.searchsorted(np.flatnonzero(data == 10), starts), minlength=1)
+        return ids, lengths[lengths > 0].astype(np.int64), 0
+    sentences, bad_lines = [], 0
+    for raw in block.split(b"\n"):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad_lines += 1
+            line = raw.decode("utf-8", errors="replace")
+        if tokens := line.split():
+            sentences.append(tokens)
+    ids = np.fromiter(map(lookup, (t for s in sentences for t in s)), dtype=np.int32,
+                      count=sum(map(len, sentences)))
+    return ids, np.array([len(s) for s in sentences], dtype=np.int64), bad_lines
+
+
+class IdScan:
+    """A corpus as id chunks under one growing dictionary (``words``), re-iterable.
+
+    The first read is kept in memory while it is under ``memory_limit`` bytes, so later
+    passes reuse it instead of reading and hashing the text again; a larger corpus is read
+    again each time.
+    """
+
+    def __init__(self, sentences: Iterable[list[str]], chunk_tokens: int, memory_limit: int) -> None:
+        self.sentences = sentences
+        self.chunk_tokens = chunk_tokens
+        self.memory_limit = memory_limit
+        self.words = WordIds()
+        self.kept: list[Chunk] | None = []
+        self.read_once = False
+
+    def __iter__(self) -> Iterator[Chunk]:
+        if self.read_once and self.kept is not None:
+            yield from self.kept
+            return
+        kept_bytes = 0
+        self.kept = [] if not self.read_once and self.memory_limit > 0 else None
+        for chunk in id_chunks(self.sentences, self.words.__getitem__, self.chunk_tokens):
+            if self.kept is not None:
+                self.kept.append(chunk)
+                kept_bytes += chunk[0].nbytes + chunk[1].nbytes
+                if kept_bytes > self.memory_limit:
+                    self.kept = None
+            yield chunk
+        self.read_once = True
+
+
+class LineWriter:
+    """Writes id chunks as text lines (tokens joined by spaces) to a binary file, in NumPy per chunk."""
+
+    def __init__(self, fh: BinaryIO, words: list[str]) -> None:
+        self.fh = fh
+        self.words = words
+        self.encoded = np.zeros(0, dtype=object)
+        self.sizes = np.zeros(0, dtype=np.int64)  # bytes per word
+
+    def write(self, ids: np.ndarray, lengths: np.ndarray) -> None:
+        """Write one line per sentence; ``lengths`` must all be > 0."""
+        if len(self.words) > self.encoded.size:  # words added since the last chunk
+            new = [w.encode("utf-8") for w in self.words[self.encoded.size:]]
+            self.encoded = np.concatenate((self.encoded, np.array(new, dtype=object)))
+            self.sizes = np.concatenate((self.sizes, np.array([len(b) for b in new], dtype=np.int64)))
+        text = bytearray(b" ".join(self.encoded[ids].tolist()))
+        text.append(10)
+        # The space after each sentence's last token becomes its newline.
+        line_ends = np.cumsum(self.sizes[ids] + 1)[np.cumsum(lengths) - 1] - 1
+        np.frombuffer(text, dtype=np.uint8)[line_ends] = 10
+        self.fh.write(text)
