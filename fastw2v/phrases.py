@@ -336,8 +336,7 @@ class PhraseModel:
         self.min_count = min_count
         self.threshold = threshold
         self.known = frozenset(known) if known is not None else None
-        self._own = WordIds()
-        self._bound = self.bind(self._own.__getitem__)
+        self._own: tuple[WordIds, BoundPhrases] | None = None  # for apply(), compiled on first use
 
     def __repr__(self) -> str:
         sizes = "+".join(str(len(p.left)) for p in self.passes)
@@ -392,7 +391,6 @@ class PhraseModel:
             model.passes.append(PhrasePass(tuple(words.words[i] for i in (keys >> _SHIFT).tolist()),
                                            tuple(words.words[i] for i in (keys & _LOW).tolist()), scores,
                                            counts.corpus_word_count, counts.n_entries()))
-            model._rebind()
             logger.info("phrases pass %d/%d: %d phrases from %d words", k + 1, passes, scores.size,
                         counts.corpus_word_count)
         return model
@@ -414,10 +412,6 @@ class PhraseModel:
                             if len(parts) > k})
             passes.append(PhrasePass(tuple(a for a, _ in pairs), tuple(b for _, b in pairs), np.zeros(len(pairs))))
         return cls(passes, delimiter, "known", 1, 0.0, known=entries)
-
-    def _rebind(self) -> None:
-        self._own = WordIds()
-        self._bound = self.bind(self._own.__getitem__)
 
     # ---------------------------------------------------------------- applying
     def bind(self, lookup: Callable[[str], int | None]) -> BoundPhrases:
@@ -448,16 +442,20 @@ class PhraseModel:
         """One sentence with its phrases joined (gensim's ``FrozenPhrases[sentence]``)."""
         if isinstance(sentence, str):
             raise CorpusError("a sentence must be a list of tokens, got a str; split it first")
-        unknown = len(self._own.words)  # an id no phrase uses
-        ids = np.array([self._own.get(t, unknown) for t in sentence], dtype=np.int32)
+        if self._own is None:
+            own = WordIds()
+            self._own = own, self.bind(own.__getitem__)
+        own, bound = self._own
+        unknown = len(own.words)  # an id no phrase uses
+        ids = np.array([own.get(t, unknown) for t in sentence], dtype=np.int32)
         if ids.size < 2:
             return list(sentence)
-        out, _ = self._bound.apply_ids(ids, np.array([ids.size]))
+        out, _ = bound.apply_ids(ids, np.array([ids.size]))
         if not np.any(out == unknown):
-            return [self._own.words[i] for i in out.tolist()]
+            return [own.words[i] for i in out.tolist()]
         # Words the model does not know are never joined, so they come out in their input order.
         extra = iter([sentence[i] for i in np.flatnonzero(ids == unknown).tolist()])
-        return [next(extra) if i == unknown else self._own.words[i] for i in out.tolist()]
+        return [next(extra) if i == unknown else own.words[i] for i in out.tolist()]
 
     def __getitem__(self, sentence: Sequence[str]) -> list[str]:
         return self.apply(sentence)
