@@ -1,7 +1,10 @@
 """A corpus as chunks of int32 token ids under one growing dictionary, and ids back to text lines.
 
-Chunks are ``(ids int32[n_tokens], lengths int64[n_sentences])``, sentences concatenated,
-empty sentences dropped: what the phrase counter and joiner work on.
+Chunks are ``(ids int32[n_tokens], lengths int64[n_sentences], text)``, sentences
+concatenated, empty sentences dropped: what the phrase counter and joiner work on. ``text``
+is the block's bytes when they are already canonical (ASCII, one space between tokens, one
+newline after each line), else None: then joining phrases only turns some spaces into the
+delimiter, and the output is written by patching those bytes (:meth:`LineWriter.write_patched`).
 
 Text files are read in blocks of whole lines. A block that is pure ASCII is split with one
 ``str.split`` call and its line lengths found in NumPy; any other block goes line by line
@@ -21,7 +24,7 @@ from .errors import CorpusError
 
 logger = logging.getLogger(__name__)
 
-Chunk = tuple[np.ndarray, np.ndarray]
+Chunk = tuple[np.ndarray, np.ndarray, bytes | None]
 
 # The ASCII characters str.split() treats as whitespace: \t \n \v \f \r, \x1c-\x1f and space.
 _WHITESPACE = np.zeros(256, dtype=bool)
@@ -48,10 +51,10 @@ def id_chunks(sentences: Iterable[list[str]], lookup: Callable[[str], int], chun
         for path in sentences.paths:
             with _open_binary(path) as fh:
                 for block in _blocks(fh, max(chunk_tokens * 6, 1)):
-                    ids, lengths, bad = _block_ids(block, lookup)
+                    ids, lengths, bad, canonical = _block_ids(block, lookup)
                     bad_lines += bad
                     if ids.size:
-                        yield ids, lengths
+                        yield ids, lengths, block if canonical else None
         if bad_lines:
             logger.warning("%d lines had invalid UTF-8 bytes, replaced with U+FFFD", bad_lines)
         return
@@ -64,10 +67,10 @@ def id_chunks(sentences: Iterable[list[str]], lookup: Callable[[str], int], chun
             buffer.extend(map(lookup, sentence))
             lengths_.append(len(sentence))
             if len(buffer) >= chunk_tokens:
-                yield np.array(buffer, dtype=np.int32), np.array(lengths_, dtype=np.int64)
+                yield np.array(buffer, dtype=np.int32), np.array(lengths_, dtype=np.int64), None
                 buffer, lengths_ = [], []
     if lengths_:
-        yield np.array(buffer, dtype=np.int32), np.array(lengths_, dtype=np.int64)
+        yield np.array(buffer, dtype=np.int32), np.array(lengths_, dtype=np.int64), None
 
 
 def _blocks(fh: BinaryIO, block_bytes: int) -> Iterator[bytes]:
@@ -75,16 +78,25 @@ def _blocks(fh: BinaryIO, block_bytes: int) -> Iterator[bytes]:
         yield block + fh.readline()  # end the block at a line end
 
 
-def _block_ids(block: bytes, lookup: Callable[[str], int]) -> tuple[np.ndarray, np.ndarray, int]:
-    """A block of whole lines as (ids, sentence lengths, lines with invalid UTF-8), like TextCorpus reads it."""
+def _token_starts(data: np.ndarray) -> np.ndarray:
+    space = _WHITESPACE[data]
+    return np.flatnonzero(~space & np.concatenate(([True], space[:-1])))
+
+
+def _block_ids(block: bytes, lookup: Callable[[str], int]) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """A block of whole lines as (ids, sentence lengths, lines with invalid UTF-8, canonical?), as TextCorpus reads it."""
     if block.isascii():
         tokens = block.decode("ascii").split()
         ids = np.fromiter(map(lookup, tokens), dtype=np.int32, count=len(tokens))
         data = np.frombuffer(block, dtype=np.uint8)
-        space = _WHITESPACE[data]
-        starts = np.flatnonzero(~space & np.concatenate(([True], space[:-1])))
-        lengths = np.bincount(np.searchsorted(np.flatnonzero(data == 10), starts), minlength=1)
-        return ids, lengths[lengths > 0].astype(np.int64), 0
+        newlines = np.flatnonzero(data == 10)
+        lengths = np.bincount(np.searchsorted(newlines, _token_starts(data)), minlength=1)
+        # Canonical: starts with a token, ends with a newline, and has exactly one separator byte
+        # (space or newline) per token, so no runs, blank lines or other whitespace.
+        separators = newlines.size + np.count_nonzero(data == 32)
+        canonical = (ids.size > 0 and separators == ids.size == np.count_nonzero(_WHITESPACE[data])
+                     and not _WHITESPACE[data[0]] and data[-1] == 10)
+        return ids, lengths[lengths > 0].astype(np.int64), 0, bool(canonical)
     sentences, bad_lines = [], 0
     for raw in block.split(b"\n"):
         try:
@@ -96,7 +108,7 @@ def _block_ids(block: bytes, lookup: Callable[[str], int]) -> tuple[np.ndarray, 
             sentences.append(tokens)
     ids = np.fromiter(map(lookup, (t for s in sentences for t in s)), dtype=np.int32,
                       count=sum(map(len, sentences)))
-    return ids, np.array([len(s) for s in sentences], dtype=np.int64), bad_lines
+    return ids, np.array([len(s) for s in sentences], dtype=np.int64), bad_lines, False
 
 
 class IdScan:
@@ -104,11 +116,13 @@ class IdScan:
 
     The first read is kept in memory while it is under ``memory_limit`` bytes, so later
     passes reuse it instead of reading and hashing the text again; a larger corpus is read
-    again each time.
+    again each time. Canonical text blocks are kept too when ``keep_text`` (for the output).
     """
 
-    def __init__(self, sentences: Iterable[list[str]], chunk_tokens: int, memory_limit: int) -> None:
+    def __init__(self, sentences: Iterable[list[str]], chunk_tokens: int, memory_limit: int,
+                 keep_text: bool = False) -> None:
         self.sentences = sentences
+        self.keep_text = keep_text
         self.chunk_tokens = chunk_tokens
         self.memory_limit = memory_limit
         self.words = WordIds()
@@ -123,8 +137,10 @@ class IdScan:
         self.kept = [] if not self.read_once and self.memory_limit > 0 else None
         for chunk in id_chunks(self.sentences, self.words.__getitem__, self.chunk_tokens):
             if self.kept is not None:
-                self.kept.append(chunk)
-                kept_bytes += chunk[0].nbytes + chunk[1].nbytes
+                ids, lengths, text = chunk
+                text = text if self.keep_text else None
+                self.kept.append((ids, lengths, text))
+                kept_bytes += ids.nbytes + lengths.nbytes + (len(text) if text else 0)
                 if kept_bytes > self.memory_limit:
                     self.kept = None
             yield chunk
@@ -152,3 +168,13 @@ class LineWriter:
         line_ends = np.cumsum(self.sizes[ids] + 1)[np.cumsum(lengths) - 1] - 1
         np.frombuffer(text, dtype=np.uint8)[line_ends] = 10
         self.fh.write(text)
+
+    def write_patched(self, text: bytes, absorbed: np.ndarray, delimiter: int) -> None:
+        """Write a canonical block with the separator before each ``absorbed`` token replaced by ``delimiter``.
+
+        ``absorbed`` holds the block's token indices that were joined onto the token before them;
+        the result is what :meth:`write` gives for the joined ids, without touching a string.
+        """
+        data = np.frombuffer(text, dtype=np.uint8).copy()
+        data[_token_starts(data)[absorbed] - 1] = delimiter
+        self.fh.write(data.tobytes())

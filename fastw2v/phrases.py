@@ -271,8 +271,18 @@ class BoundPhrases:
         -------
         ids : int32[n_out] ; lengths : int64[n_sentences]
         """
+        ids, lengths, _ = self.apply_tracked(ids, lengths)
+        return ids, lengths
+
+    def apply_tracked(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """:meth:`apply_ids`, plus the input positions of the tokens joined onto the one before them.
+
+        The third result is None for known-phrase models that split n-grams back.
+        """
         ids = np.asarray(ids, dtype=np.int32)
         lengths = np.asarray(lengths, dtype=np.int64)
+        n_in = ids.size
+        first_of = np.arange(n_in)  # input position of each current token's first word
         for table, phrase_ids, starts in self.passes:
             if ids.size < 2 or table.keys.size == 0:
                 continue
@@ -289,10 +299,13 @@ class BoundPhrases:
             ids = ids.copy()
             joined = taken[hit_at]
             ids[hit_at[joined]] = hit_phrase[joined]
-            ids, lengths = ids[keep], _lengths_after(keep, lengths)
+            ids, lengths, first_of = ids[keep], _lengths_after(keep, lengths), first_of[keep]
         if self.split_parts and ids.size:
             ids, lengths = self._split_back(ids, lengths)
-        return ids, lengths
+            return ids, lengths, None
+        absorbed = np.ones(n_in, dtype=bool)
+        absorbed[first_of] = False
+        return ids, lengths, np.flatnonzero(absorbed)
 
     def _split_back(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Replace each intermediate n-gram (joined only on the way to a longer known phrase) by its words."""
@@ -380,7 +393,7 @@ class PhraseModel:
             bound = model.bind(words.__getitem__)
             counts = _BigramCounts(max_vocab_size)
             progress = _Progress(f"phrases pass {k + 1}/{passes}: counting")
-            for ids, lengths in scan:
+            for ids, lengths, _ in scan:
                 counts.add(*bound.apply_ids(ids, lengths))
                 progress.update(int(lengths.sum()), f"{counts.n_entries()} unigrams+bigrams")
             if counts.corpus_word_count == 0:
@@ -464,19 +477,21 @@ class PhraseModel:
         """The corpus with phrases joined, sentence by sentence, computed in chunks of ids."""
         scan = IdScan(as_sentences(corpus), chunk_tokens, 0)
         words = scan.words.words
-        for ids, lengths in self._joined_chunks(scan):
+        for ids, lengths, _, _ in self._joined_chunks(scan):
             tokens = [words[i] for i in ids.tolist()]
             start = 0
             for n in lengths.tolist():
                 yield tokens[start:start + n]
                 start += n
 
-    def _joined_chunks(self, scan: IdScan) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """The id chunks of ``scan`` with the phrases joined."""
+    def _joined_chunks(self, scan: IdScan) -> Iterator[tuple[np.ndarray, np.ndarray, bytes | None,
+                                                             np.ndarray | None]]:
+        """The chunks of ``scan`` with the phrases joined: ids, lengths, canonical text, absorbed positions."""
         bound = self.bind(scan.words.__getitem__)
         progress = _Progress("phrases: applying")
-        for ids, lengths in scan:
-            yield bound.apply_ids(ids, lengths)
+        for ids, lengths, text in scan:
+            joined, joined_lengths, absorbed = bound.apply_tracked(ids, lengths)
+            yield joined, joined_lengths, text, absorbed
             progress.update(int(lengths.sum()), "")
 
     def phrasegrams(self) -> dict[str, float]:
@@ -554,7 +569,7 @@ def learn_and_write(corpus: CorpusLike, out: str | os.PathLike, min_count: int =
     saved to ``save_model`` (JSON) when given. Returns the model and the number of sentences written.
     """
     scan = _learning_scan(corpus, min_count, threshold, scoring, delimiter, passes, max_vocab_size,
-                          chunk_tokens, memory_limit)
+                          chunk_tokens, memory_limit, keep_text=True)
     model = PhraseModel._learn(scan, min_count, threshold, scoring, delimiter, passes, max_vocab_size)
     if save_model is not None:
         model.save(save_model)
@@ -562,13 +577,13 @@ def learn_and_write(corpus: CorpusLike, out: str | os.PathLike, min_count: int =
 
 
 def _learning_scan(corpus: CorpusLike, min_count: int, threshold: float, scoring: str, delimiter: str,
-                   passes: int, max_vocab_size: int, chunk_tokens: int, memory_limit: int) -> IdScan:
+                   passes: int, max_vocab_size: int, chunk_tokens: int, memory_limit: int, keep_text: bool = False) -> IdScan:
     """Validate the learning settings; the corpus as a scan to learn from."""
     check_settings(min_count, threshold, scoring, delimiter)
     for name, value in (("passes", passes), ("max_vocab_size", max_vocab_size), ("chunk_tokens", chunk_tokens)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{name} must be an integer >= 1, got {value!r}")
-    return IdScan(as_sentences(corpus), min(chunk_tokens, max_vocab_size), memory_limit)
+    return IdScan(as_sentences(corpus), min(chunk_tokens, max_vocab_size), memory_limit, keep_text)
 
 
 def _write(model: PhraseModel, scan: IdScan, out: str | os.PathLike) -> int:
@@ -577,8 +592,12 @@ def _write(model: PhraseModel, scan: IdScan, out: str | os.PathLike) -> int:
         opener = gzip.open if os.fspath(out).endswith(".gz") else open
         with opener(tmp, "wb") as fh:
             writer = LineWriter(fh, scan.words.words)
-            for ids, lengths in model._joined_chunks(scan):
-                writer.write(ids, lengths)
+            delimiter = model.delimiter.encode("utf-8")
+            for ids, lengths, text, absorbed in model._joined_chunks(scan):
+                if text is not None and absorbed is not None and len(delimiter) == 1:
+                    writer.write_patched(text, absorbed, delimiter[0])
+                else:
+                    writer.write(ids, lengths)
                 lines += lengths.size
     return lines
 

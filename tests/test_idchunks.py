@@ -19,7 +19,7 @@ AWKWARD = (b"  the quick\tbrown  fox \r\n\n   \n\x0bjumps\x0cover\x1cthe\x1dlazy
 
 def decode(chunks, words) -> list[list[str]]:
     sentences = []
-    for ids, lengths in chunks:
+    for ids, lengths, _ in chunks:
         start = 0
         for n in lengths.tolist():
             sentences.append([words[i] for i in ids[start:start + n].tolist()])
@@ -35,7 +35,7 @@ def test_block_reader_gives_textcorpus_tokens(tmp_path, chunk_tokens, compress):
     expected = list(TextCorpus(path))
     words = WordIds()
     chunks = list(id_chunks(TextCorpus(path), words.__getitem__, chunk_tokens))
-    assert all(ids.dtype == np.int32 and lengths.dtype == np.int64 and lengths.min() > 0 for ids, lengths in chunks)
+    assert all(ids.dtype == np.int32 and lengths.dtype == np.int64 and lengths.min() > 0 for ids, lengths, _ in chunks)
     assert decode(chunks, words.words) == expected
     assert words.words == list(dict.fromkeys(t for s in expected for t in s))  # ids in order of first appearance
 

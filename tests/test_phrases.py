@@ -341,3 +341,20 @@ def test_progress_lines_go_through_the_fastw2v_logger(caplog, lee_corpus, monkey
     lines = [r.getMessage() for r in caplog.records if r.name == "fastw2v.phrases"]
     assert any("counting" in m and "words/s" in m for m in lines)
     assert any("applying" in m and "words/s" in m for m in lines)
+
+
+@pytest.mark.parametrize("delimiter", ["_", "--"])
+@pytest.mark.parametrize("messy", [False, True])
+def test_written_output_is_gensims_whatever_the_layout(tmp_path, lee_corpus, delimiter, messy):
+    """Canonical files are written by patching separators, others token by token: same lines either way."""
+    from fastw2v.phrases import learn_and_write
+
+    sep, end = ("  \t", " \r\n\n") if messy else (" ", "\n")
+    path = tmp_path / "lee.txt"
+    path.write_text("".join(sep.join(s) + end for s in lee_corpus), encoding="utf-8")
+    _, lines = learn_and_write(path, tmp_path / "out.txt", min_count=3, threshold=5.0, delimiter=delimiter,
+                               chunk_tokens=3000)
+    frozen = gensim_frozen(lee_corpus, "default", 3, 5.0, delimiter=delimiter)
+    assert lines == 300
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8").splitlines() == [
+        " ".join(frozen[s]) for s in lee_corpus]
