@@ -84,7 +84,7 @@ def _token_starts(data: np.ndarray) -> np.ndarray:
 
 
 def _block_ids(block: bytes, lookup: Callable[[str], int]) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """A block of whole lines as (ids, sentence lengths, lines with invalid UTF-8, canonical?), as TextCorpus reads it."""
+    """A block of whole lines as TextCorpus reads it: ids, sentence lengths, invalid UTF-8 lines, canonical?"""
     if block.isascii():
         tokens = block.decode("ascii").split()
         ids = np.fromiter(map(lookup, tokens), dtype=np.int32, count=len(tokens))

@@ -97,16 +97,17 @@ def score_bigrams(count_a: np.ndarray, count_b: np.ndarray, count_ab: np.ndarray
         return np.where((count_ab >= min_count) & (count_a > 0) & (count_b > 0), score, -np.inf)
 
 
-def _sentence_starts(lengths: np.ndarray) -> np.ndarray:
-    return np.cumsum(lengths) - lengths
+def _spanning_pairs(lengths: np.ndarray) -> np.ndarray:
+    """Indices of the adjacent pairs whose second token starts a sentence."""
+    starts = np.cumsum(lengths) - lengths
+    return starts[starts > 0] - 1
 
 
 def _pair_keys(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Keys of every adjacent pair, and a mask that is False for pairs spanning two sentences."""
     keys = (ids[:-1].astype(np.int64) << _SHIFT) | ids[1:]
     inside = np.ones(keys.size, dtype=bool)
-    starts = _sentence_starts(lengths)
-    inside[starts[starts > 0] - 1] = False
+    inside[_spanning_pairs(lengths)] = False
     return keys, inside
 
 
@@ -121,10 +122,11 @@ def _greedy_pairs(hit: np.ndarray) -> np.ndarray:
     return hit & ((positions - first) % 2 == 0)
 
 
-def _lengths_after(keep: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    kept = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
+def _lengths_after(tokens_out: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Sentence lengths once input token ``i`` has become ``tokens_out[i]`` tokens (0/1 or more)."""
+    total = np.concatenate(([0], np.cumsum(tokens_out, dtype=np.int64)))
     ends = np.cumsum(lengths)
-    return kept[ends] - kept[ends - lengths]
+    return total[ends] - total[ends - lengths]
 
 
 class _BigramCounts:
@@ -291,8 +293,7 @@ class BoundPhrases:
             hit_at, hit_phrase = candidates[found >= 0], phrase_ids[found[found >= 0]]
             hit = np.zeros(ids.size - 1, dtype=bool)
             hit[hit_at] = True
-            first = _sentence_starts(lengths)
-            hit[first[first > 0] - 1] = False  # pairs spanning two sentences
+            hit[_spanning_pairs(lengths)] = False
             taken = _greedy_pairs(hit)
             keep = np.ones(ids.size, dtype=bool)
             keep[1:] = ~taken
@@ -320,9 +321,7 @@ class BoundPhrases:
         first = np.cumsum(reps) - reps
         slots = np.concatenate([np.arange(s, s + p.size) for s, p in zip(first[found].tolist(), parts)])
         out[slots] = np.concatenate(parts)
-        ends = np.concatenate(([0], np.cumsum(reps)))
-        stops = np.cumsum(lengths)
-        return out, ends[stops] - ends[stops - lengths]
+        return out, _lengths_after(reps, lengths)
 
 
 class PhraseModel:
@@ -577,7 +576,8 @@ def learn_and_write(corpus: CorpusLike, out: str | os.PathLike, min_count: int =
 
 
 def _learning_scan(corpus: CorpusLike, min_count: int, threshold: float, scoring: str, delimiter: str,
-                   passes: int, max_vocab_size: int, chunk_tokens: int, memory_limit: int, keep_text: bool = False) -> IdScan:
+                   passes: int, max_vocab_size: int, chunk_tokens: int, memory_limit: int,
+                   keep_text: bool = False) -> IdScan:
     """Validate the learning settings; the corpus as a scan to learn from."""
     check_settings(min_count, threshold, scoring, delimiter)
     for name, value in (("passes", passes), ("max_vocab_size", max_vocab_size), ("chunk_tokens", chunk_tokens)):
