@@ -109,6 +109,8 @@ DOCUMENTED = {
     "evaluate": ["--similarity", "--analogies", "--restrict-vocab", "--multiword", "--method", "--json"],
     "compare": ["--words", "--top", "--json"],
     "demo": ["--workers", "--epochs", "--quiet", "-q"],
+    "phrases": ["--out", "--min-count", "--threshold", "--scoring", "--delimiter", "--passes", "--max-vocab-size",
+                "--save-model", "--quiet", "-q"],
 }
 
 
