@@ -111,15 +111,16 @@ def _pair_keys(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.nda
     return keys, inside
 
 
-def _greedy_pairs(hit: np.ndarray) -> np.ndarray:
+def _greedy_pairs(hits: np.ndarray) -> np.ndarray:
     """Pairs joined by gensim's left-to-right scan: ``taken[i] = hit[i] and not taken[i-1]``.
 
-    In each run of consecutive hits that is the first, third, fifth... pair of the run.
+    ``hits`` are the increasing indices of the phrase pairs; in each run of consecutive ones
+    the scan takes the first, third, fifth... Returns the taken indices.
     """
-    positions = np.arange(hit.size)
-    run_start = hit & ~np.concatenate(([False], hit[:-1]))
-    first = np.maximum.accumulate(np.where(run_start, positions, 0))
-    return hit & ((positions - first) % 2 == 0)
+    rank = np.arange(hits.size)
+    run_start = np.concatenate(([True], np.diff(hits) != 1))
+    first = np.maximum.accumulate(np.where(run_start, rank, 0))
+    return hits[(rank - first) % 2 == 0]
 
 
 def _lengths_after(tokens_out: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -291,10 +292,11 @@ class BoundPhrases:
             candidates = np.flatnonzero(starts[np.minimum(ids[:-1], starts.size - 1)])
             found = table.find((ids[candidates].astype(np.int64) << _SHIFT) | ids[candidates + 1])
             hit_at, hit_phrase = candidates[found >= 0], phrase_ids[found[found >= 0]]
-            hit = np.zeros(ids.size - 1, dtype=bool)
-            hit[hit_at] = True
-            hit[_spanning_pairs(lengths)] = False
-            taken = _greedy_pairs(hit)
+            inside = np.ones(ids.size - 1, dtype=bool)
+            inside[_spanning_pairs(lengths)] = False
+            hit_at, hit_phrase = hit_at[inside[hit_at]], hit_phrase[inside[hit_at]]
+            taken = np.zeros(ids.size - 1, dtype=bool)
+            taken[_greedy_pairs(hit_at)] = True
             keep = np.ones(ids.size, dtype=bool)
             keep[1:] = ~taken
             ids = ids.copy()
