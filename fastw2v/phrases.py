@@ -45,7 +45,7 @@ import numpy as np
 from .atomic import atomic_file
 from .corpus import CorpusLike, as_sentences
 from .errors import ConfigError, CorpusError, ModelFormatError
-from .idchunks import IdScan, LineWriter, WordIds
+from .idchunks import IdScan, KeyTable, LineWriter, WordIds
 
 logger = logging.getLogger(__name__)
 
@@ -183,48 +183,6 @@ class _BigramCounts:
         return keys[chosen], score[chosen]
 
 
-class _KeyTable:
-    """A hash set of distinct int64 keys (open addressing), built and probed with whole-array operations.
-
-    :meth:`find` gives each query's index in ``keys`` or -1. A binary search over the phrase
-    keys costs ~log2(n) dependent loads per query; with the table at most half full most
-    queries end at the first probe.
-    """
-
-    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * 2^64 / phi
-
-    def __init__(self, keys: np.ndarray) -> None:
-        self.keys = np.asarray(keys, dtype=np.int64)
-        self.bits = max(4, int(2 * self.keys.size).bit_length())
-        self.mask = (1 << self.bits) - 1
-        self.slots = np.full(1 << self.bits, -1, dtype=np.int64)
-        pending, pos = np.arange(self.keys.size), self._hash(self.keys)
-        while pending.size:  # each round, the first key wanting each free slot takes it; the rest move on
-            free = np.flatnonzero(self.slots[pos] == -1)
-            _, first = np.unique(pos[free], return_index=True)
-            placed = free[first]
-            self.slots[pos[placed]] = pending[placed]
-            rest = np.ones(pending.size, dtype=bool)
-            rest[placed] = False
-            pending, pos = pending[rest], (pos[rest] + 1) & self.mask
-
-    def _hash(self, keys: np.ndarray) -> np.ndarray:
-        return ((keys.astype(np.uint64) * self._MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.int64)
-
-    def find(self, queries: np.ndarray) -> np.ndarray:
-        """int64[n]: the index in ``keys`` of each query, -1 for those not in the set."""
-        result = np.full(queries.size, -1, dtype=np.int64)
-        todo, pos = np.arange(queries.size), self._hash(queries)
-        while todo.size:
-            slot = self.slots[pos]
-            occupied = slot >= 0
-            match = occupied & (self.keys[np.maximum(slot, 0)] == queries[todo])
-            result[todo[match]] = slot[match]
-            go_on = occupied & ~match
-            todo, pos = todo[go_on], (pos[go_on] + 1) & self.mask
-        return result
-
-
 @dataclass(frozen=True)
 class PhrasePass:
     """The phrases of one pass: ``left[i] + delimiter + right[i]`` scored ``scores[i]``."""
@@ -256,8 +214,8 @@ class BoundPhrases:
             # most pairs are rejected by this table before the hash lookup.
             starts = np.zeros(int(keys[-1] >> _SHIFT) + 2 if keys.size else 1, dtype=bool)
             starts[keys >> _SHIFT] = True
-            self.passes.append((_KeyTable(keys), phrase_ids[first], starts))
-        self.split_table = _KeyTable(np.array(sorted(split), dtype=np.int64))
+            self.passes.append((KeyTable(keys), phrase_ids[first], starts))
+        self.split_table = KeyTable(np.array(sorted(split), dtype=np.int64))
         self.split_parts = [split[i] for i in sorted(split)]
 
     def apply_ids(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

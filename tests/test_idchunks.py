@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from fastw2v.corpus import TextCorpus
-from fastw2v.idchunks import IdScan, LineWriter, WordIds, id_chunks
+from fastw2v.idchunks import IdScan, KeyTable, LineWriter, WordIds, id_chunks
 
 # Every kind of whitespace str.split() knows, empty and blank lines, CRLF, no final newline,
 # non-ASCII words and spaces (U+00A0, U+2003), and an invalid UTF-8 byte.
@@ -72,3 +72,13 @@ def test_line_writer_writes_space_joined_lines(tmp_path):
         words["später"]  # a word added between chunks
         writer.write(np.array([words["später"], 0], dtype=np.int32), np.array([2]))
     assert (tmp_path / "o.txt").read_text(encoding="utf-8") == "héllo new_york\nx\na b c d\nspäter héllo\n"
+
+
+def test_key_table_finds_every_key_and_nothing_else():
+    rng = np.random.default_rng(5)
+    keys = np.unique(rng.integers(0, 1 << 40, 5000))
+    table = KeyTable(keys)
+    queries = np.concatenate((keys, rng.integers(0, 1 << 40, 5000), keys[::7]))
+    expected = np.array([np.searchsorted(keys, q) if q in set(keys.tolist()) else -1 for q in queries.tolist()])
+    np.testing.assert_array_equal(table.find(queries), expected)
+    assert KeyTable(np.zeros(0, dtype=np.int64)).find(np.arange(3)).tolist() == [-1, -1, -1]
