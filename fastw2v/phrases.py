@@ -390,7 +390,8 @@ class PhraseModel:
         """Compile the model to the ids ``lookup`` gives words (``None`` or < 0: not in the vocabulary).
 
         ``lookup`` may assign new ids (e.g. a corpus scanner's growing dictionary); with a fixed
-        vocabulary, a phrase whose words or joined token it lacks is left out.
+        vocabulary, a phrase whose words or joined token it lacks is left out, so for a model of
+        several passes it must hold the earlier passes' phrase tokens too (``phrasegrams()``).
         """
         compiled = []
         for p in self.passes:
