@@ -429,5 +429,44 @@ def _load_keyed_vectors(path: str, fmt: str = "auto"):
     return to_keyedvectors(words, vectors)
 
 
+
+@main.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the phrased corpus (one sentence per line; .gz: gzip).")
+@click.option("--min-count", type=int, default=5, show_default=True, help="gensim's min_count (bigram counts).")
+@click.option("--threshold", type=float, default=10.0, show_default=True,
+              help="Join a bigram when its score is above this (npmi: in (-1, 1]).")
+@click.option("--scoring", type=click.Choice(["default", "npmi"]), default="default", show_default=True,
+              help="gensim's original_scorer or npmi_scorer.")
+@click.option("--delimiter", default="_", show_default=True, help="Glue between the words of a phrase.")
+@click.option("--passes", type=int, default=1, show_default=True,
+              help="Each pass joins pairs of the previous pass's output (2: up to 4-word phrases).")
+@click.option("--max-vocab-size", type=int, default=40_000_000, show_default=True,
+              help="Prune rare unigrams+bigrams past this many while counting (counts become approximate).")
+@click.option("--save-model", type=click.Path(dir_okay=False), default=None,
+              help="Also save the phrase model (JSON) for reuse.")
+@click.option("--quiet", "-q", is_flag=True, help="Only warnings and errors; no progress lines.")
+@clean_errors
+def phrases(corpus: tuple[str, ...], out: str, min_count: int, threshold: float, scoring: str, delimiter: str,
+            passes: int, max_vocab_size: int, save_model: str | None, quiet: bool) -> None:
+    """Learn phrases from CORPUS (gensim's scoring) and write it with the phrases joined."""
+    from pathlib import Path
+
+    from .corpus import expand_paths
+    from .errors import ConfigError
+    from .phrases import learn_and_write
+
+    _setup_logging(quiet)
+    files = expand_paths(list(corpus))
+    for target in (out, save_model):
+        if target is not None and any(Path(target).resolve() == Path(f).resolve() for f in files):
+            raise ConfigError(f"{target}: is one of the input files; refusing to overwrite it")
+    model, lines = learn_and_write(files, out, min_count=min_count, threshold=threshold, scoring=scoring,
+                                   delimiter=delimiter, passes=passes, max_vocab_size=max_vocab_size,
+                                   save_model=save_model)
+    counts = ", ".join(f"pass {k + 1}: {len(p.left)}" for k, p in enumerate(model.passes))
+    click.echo(f"{sum(len(p.left) for p in model.passes)} phrases ({counts}); wrote {lines} lines to {out}")
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -111,6 +111,8 @@ DOCUMENTED = {
     "evaluate": ["--similarity", "--analogies", "--restrict-vocab", "--multiword", "--method", "--json", "--format"],
     "compare": ["--words", "--top", "--json", "--format"],
     "demo": ["--workers", "--epochs", "--quiet", "-q"],
+    "phrases": ["--out", "--min-count", "--threshold", "--scoring", "--delimiter", "--passes", "--max-vocab-size",
+                "--save-model", "--quiet", "-q"],
 }
 
 

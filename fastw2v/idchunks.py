@@ -1,0 +1,224 @@
+"""A corpus as chunks of int32 token ids under one growing dictionary, ids back to text lines, id lookups.
+
+Chunks are ``(ids int32[n_tokens], lengths int64[n_sentences], text)``, sentences
+concatenated, empty sentences dropped: what the phrase counter and joiner work on. ``text``
+is the block's bytes when they are already canonical (ASCII, one space between tokens, one
+newline after each line), else None: then joining phrases only turns some spaces into the
+delimiter, and the output is written by patching those bytes (:meth:`LineWriter.write_patched`).
+
+Text files are read in blocks of whole lines. A block that is pure ASCII is split with one
+``str.split`` call and its line lengths found in NumPy; any other block goes line by line
+exactly like :class:`fastw2v.corpus.TextCorpus` (invalid UTF-8 becomes U+FFFD). Both give
+the tokens ``TextCorpus`` gives, since for ASCII text ``str.split`` and the byte classes
+below agree on what whitespace is.
+"""
+from __future__ import annotations
+
+import logging
+from typing import BinaryIO, Callable, Iterable, Iterator
+
+import numpy as np
+
+from .corpus import TextCorpus, _open_binary
+from .errors import CorpusError
+
+logger = logging.getLogger(__name__)
+
+Chunk = tuple[np.ndarray, np.ndarray, bytes | None]
+
+# The ASCII characters str.split() treats as whitespace: \t \n \v \f \r, \x1c-\x1f and space.
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+
+
+class WordIds(dict):
+    """Word -> id; an unseen word gets the next id and is appended to ``words``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+
+    def __missing__(self, word: str) -> int:
+        i = self[word] = len(self.words)
+        self.words.append(word)
+        return i
+
+
+def id_chunks(sentences: Iterable[list[str]], lookup: Callable[[str], int], chunk_tokens: int) -> Iterator[Chunk]:
+    """Sentences as id chunks of about ``chunk_tokens`` tokens (text files: blocks of about 6 bytes a token)."""
+    if isinstance(sentences, TextCorpus):
+        bad_lines = 0
+        for path in sentences.paths:
+            with _open_binary(path) as fh:
+                for block in _blocks(fh, max(chunk_tokens * 6, 1)):
+                    ids, lengths, bad, canonical = _block_ids(block, lookup)
+                    bad_lines += bad
+                    if ids.size:
+                        yield ids, lengths, block if canonical else None
+        if bad_lines:
+            logger.warning("%d lines had invalid UTF-8 bytes, replaced with U+FFFD", bad_lines)
+        return
+    buffer: list[int] = []
+    lengths_: list[int] = []
+    for sentence in sentences:
+        if isinstance(sentence, str):
+            raise CorpusError("each sentence must be a list of tokens, got a str; split it first")
+        if sentence:
+            buffer.extend(map(lookup, sentence))
+            lengths_.append(len(sentence))
+            if len(buffer) >= chunk_tokens:
+                yield np.array(buffer, dtype=np.int32), np.array(lengths_, dtype=np.int64), None
+                buffer, lengths_ = [], []
+    if lengths_:
+        yield np.array(buffer, dtype=np.int32), np.array(lengths_, dtype=np.int64), None
+
+
+def _blocks(fh: BinaryIO, block_bytes: int) -> Iterator[bytes]:
+    while block := fh.read(block_bytes):
+        yield block + fh.readline()  # end the block at a line end
+
+
+def _token_starts(data: np.ndarray) -> np.ndarray:
+    space = _WHITESPACE[data]
+    return np.flatnonzero(~space & np.concatenate(([True], space[:-1])))
+
+
+def _block_ids(block: bytes, lookup: Callable[[str], int]) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """A block of whole lines as TextCorpus reads it: ids, sentence lengths, invalid UTF-8 lines, canonical?"""
+    if block.isascii():
+        tokens = block.decode("ascii").split()
+        ids = np.fromiter(map(lookup, tokens), dtype=np.int32, count=len(tokens))
+        data = np.frombuffer(block, dtype=np.uint8)
+        newlines = np.flatnonzero(data == 10)
+        lengths = np.bincount(np.searchsorted(newlines, _token_starts(data)), minlength=1)
+        # Canonical: starts with a token, ends with a newline, and has exactly one separator byte
+        # (space or newline) per token, so no runs, blank lines or other whitespace.
+        separators = newlines.size + np.count_nonzero(data == 32)
+        canonical = (ids.size > 0 and separators == ids.size == np.count_nonzero(_WHITESPACE[data])
+                     and not _WHITESPACE[data[0]] and data[-1] == 10)
+        return ids, lengths[lengths > 0].astype(np.int64), 0, bool(canonical)
+    sentences, bad_lines = [], 0
+    for raw in block.split(b"\n"):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad_lines += 1
+            line = raw.decode("utf-8", errors="replace")
+        if tokens := line.split():
+            sentences.append(tokens)
+    ids = np.fromiter(map(lookup, (t for s in sentences for t in s)), dtype=np.int32,
+                      count=sum(map(len, sentences)))
+    return ids, np.array([len(s) for s in sentences], dtype=np.int64), bad_lines, False
+
+
+class IdScan:
+    """A corpus as id chunks under one growing dictionary (``words``), re-iterable.
+
+    The first read is kept in memory while it is under ``memory_limit`` bytes, so later
+    passes reuse it instead of reading and hashing the text again; a larger corpus is read
+    again each time. Canonical text blocks are kept too when ``keep_text`` (for the output).
+    """
+
+    def __init__(self, sentences: Iterable[list[str]], chunk_tokens: int, memory_limit: int,
+                 keep_text: bool = False) -> None:
+        self.sentences = sentences
+        self.keep_text = keep_text
+        self.chunk_tokens = chunk_tokens
+        self.memory_limit = memory_limit
+        self.words = WordIds()
+        self.kept: list[Chunk] | None = []
+        self.read_once = False
+
+    def __iter__(self) -> Iterator[Chunk]:
+        if self.read_once and self.kept is not None:
+            yield from self.kept
+            return
+        kept_bytes = 0
+        self.kept = [] if not self.read_once and self.memory_limit > 0 else None
+        for chunk in id_chunks(self.sentences, self.words.__getitem__, self.chunk_tokens):
+            if self.kept is not None:
+                ids, lengths, text = chunk
+                text = text if self.keep_text else None
+                self.kept.append((ids, lengths, text))
+                kept_bytes += ids.nbytes + lengths.nbytes + (len(text) if text else 0)
+                if kept_bytes > self.memory_limit:
+                    self.kept = None
+            yield chunk
+        self.read_once = True
+
+
+class LineWriter:
+    """Writes id chunks as text lines (tokens joined by spaces) to a binary file, in NumPy per chunk."""
+
+    def __init__(self, fh: BinaryIO, words: list[str]) -> None:
+        self.fh = fh
+        self.words = words
+        self.encoded = np.zeros(0, dtype=object)
+        self.sizes = np.zeros(0, dtype=np.int64)  # bytes per word
+
+    def write(self, ids: np.ndarray, lengths: np.ndarray) -> None:
+        """Write one line per sentence; ``lengths`` must all be > 0."""
+        if len(self.words) > self.encoded.size:  # words added since the last chunk
+            new = [w.encode("utf-8") for w in self.words[self.encoded.size:]]
+            self.encoded = np.concatenate((self.encoded, np.array(new, dtype=object)))
+            self.sizes = np.concatenate((self.sizes, np.array([len(b) for b in new], dtype=np.int64)))
+        text = bytearray(b" ".join(self.encoded[ids].tolist()))
+        text.append(10)
+        # The space after each sentence's last token becomes its newline.
+        line_ends = np.cumsum(self.sizes[ids] + 1)[np.cumsum(lengths) - 1] - 1
+        np.frombuffer(text, dtype=np.uint8)[line_ends] = 10
+        self.fh.write(text)
+
+    def write_patched(self, text: bytes, absorbed: np.ndarray, delimiter: int) -> None:
+        """Write a canonical block with the separator before each ``absorbed`` token replaced by ``delimiter``.
+
+        ``absorbed`` holds the block's token indices that were joined onto the token before them;
+        the result is what :meth:`write` gives for the joined ids, without touching a string.
+        """
+        data = np.frombuffer(text, dtype=np.uint8).copy()
+        data[_token_starts(data)[absorbed] - 1] = delimiter
+        self.fh.write(data.tobytes())
+
+
+class KeyTable:
+    """A hash set of distinct int64 keys (open addressing), built and probed with whole-array operations.
+
+    :meth:`find` gives each query's index in ``keys`` or -1 (the phrase joiner looks up every
+    candidate pair of token ids). A binary search costs ~log2(n) dependent loads per query;
+    with the table at most half full most queries end at the first probe.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * 2^64 / phi
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = np.asarray(keys, dtype=np.int64)
+        self.bits = max(4, int(2 * self.keys.size).bit_length())
+        self.mask = (1 << self.bits) - 1
+        self.slots = np.full(1 << self.bits, -1, dtype=np.int64)
+        pending, pos = np.arange(self.keys.size), self._hash(self.keys)
+        while pending.size:  # each round, the first key wanting each free slot takes it; the rest move on
+            free = np.flatnonzero(self.slots[pos] == -1)
+            _, first = np.unique(pos[free], return_index=True)
+            placed = free[first]
+            self.slots[pos[placed]] = pending[placed]
+            rest = np.ones(pending.size, dtype=bool)
+            rest[placed] = False
+            pending, pos = pending[rest], (pos[rest] + 1) & self.mask
+
+    def _hash(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys.astype(np.uint64) * self._MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def find(self, queries: np.ndarray) -> np.ndarray:
+        """int64[n]: the index in ``keys`` of each query, -1 for those not in the set."""
+        result = np.full(queries.size, -1, dtype=np.int64)
+        if not self.keys.size:
+            return result
+        todo, pos = np.arange(queries.size), self._hash(queries)
+        while todo.size:
+            slot = self.slots[pos]
+            occupied = slot >= 0
+            match = occupied & (self.keys[np.maximum(slot, 0)] == queries[todo])
+            result[todo[match]] = slot[match]
+            go_on = occupied & ~match
+            todo, pos = todo[go_on], (pos[go_on] + 1) & self.mask
+        return result
