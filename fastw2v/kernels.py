@@ -591,23 +591,3 @@ def anchor_pull(w_in, anchor, anchor_index, token_ids, start, end, lr, strength)
         for c in range(dim):
             w_in[word, c] = anchor[a, c] + (w_in[word, c] - anchor[a, c]) * shrink
 
-
-def compile_kernel(kernel, args: tuple, on_compile=None) -> None:
-    """Compile ``kernel`` for the types of ``args`` now, without running it.
-
-    Loads the machine code from Numba's on-disk cache when it is there; otherwise calls
-    ``on_compile()`` first (to tell the user why the next seconds pass) and compiles.
-    Doing this before training keeps compilation out of the time a progress line measures.
-    """
-    import numba
-
-    signature = tuple(numba.typeof(a) for a in args)
-    if signature in kernel.overloads:
-        return
-    # Dispatcher.compile looks in the cache too; asking first is what tells a cold cache apart.
-    # (``_cache`` is Numba-internal: without it the notice is shown on every first compile.)
-    cache = getattr(kernel, "_cache", None)
-    cached = cache is not None and cache.load_overload(signature, kernel.targetctx) is not None
-    if not cached and on_compile is not None:
-        on_compile()
-    kernel.compile(signature)

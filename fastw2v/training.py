@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numba
 import numpy as np
 
 from . import kernels
@@ -215,11 +216,11 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
         logger.info("compiling training kernels for vector size %d (first run only, ~20 s)", w.w_in.shape[1])
 
     # Compiled (or loaded from the cache) before the progress clock starts: words/s and ETA count training only.
-    kernels.compile_kernel(train, (corpus.token_ids, offsets, 0, 0, matrices, rates, lookups, settings,
-                                   kernels.EpochSpan(0.0, 0.0, 0, 0)), say_compiling)
+    compile_kernel(train, (corpus.token_ids, offsets, 0, 0, matrices, rates, lookups, settings,
+                           kernels.EpochSpan(0.0, 0.0, 0, 0)), say_compiling)
     if anchor is not None:
-        kernels.compile_kernel(kernels.anchor_pull, (w.w_in, anchor.vectors, anchor.index, corpus.token_ids,
-                                                     offsets[0], offsets[0], 0.0, anchor.strength), say_compiling)
+        compile_kernel(kernels.anchor_pull, (w.w_in, anchor.vectors, anchor.index, corpus.token_ids,
+                                             offsets[0], offsets[0], 0.0, anchor.strength), say_compiling)
 
     def run_batch(first: int, last: int, lr_start: float, lr_end: float, epoch: int) -> tuple[float, int]:
         loss, pairs, _ = train(corpus.token_ids, offsets, first, last, matrices, rates, lookups, settings,
@@ -294,3 +295,22 @@ def _ordered_map(pool: ThreadPoolExecutor, fn, items: list, ahead: int):
         pending.append(pool.submit(fn, item))
     while pending:
         yield pending.pop(0).result()
+
+
+def compile_kernel(kernel, args: tuple, on_compile=None) -> None:
+    """Compile ``kernel`` for the types of ``args`` now, without running it.
+
+    Loads the machine code from Numba's on-disk cache when it is there; otherwise calls
+    ``on_compile()`` first (to tell the user why the next seconds pass) and compiles.
+    Doing this before training keeps compilation out of the time a progress line measures.
+    """
+    signature = tuple(numba.typeof(a) for a in args)
+    if signature in kernel.overloads:
+        return
+    # Dispatcher.compile looks in the cache too; asking first is what tells a cold cache apart.
+    # (``_cache`` is Numba-internal: without it the notice is shown on every first compile.)
+    cache = getattr(kernel, "_cache", None)
+    cached = cache is not None and cache.load_overload(signature, kernel.targetctx) is not None
+    if not cached and on_compile is not None:
+        on_compile()
+    kernel.compile(signature)
