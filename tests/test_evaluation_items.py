@@ -32,6 +32,7 @@ def test_similarity_items_reproduce_spearman(kv, tmp_path):
                     "new york\tparis\t4\naspirin\tpain\t3\nfever\tcancer\t2.5\nthe\tking\t1\n", encoding="utf-8")
     items = similarity_items(kv, path)
     assert len(items.gold) == 7  # one OOV pair and one multi-word pair left out
+    assert items.pairs[:2] == [("king", "queen"), ("man", "woman")] and ("rome", "zzz") not in items.pairs
     expected = evaluate_similarity(kv, path)
     assert stats.spearmanr(items.gold, items.cosine).statistic == pytest.approx(expected.spearman, abs=1e-12)
     # "King" and "king" fold together: the more frequent (first) one stands for both
@@ -47,7 +48,8 @@ def test_analogy_items_reproduce_accuracy(kv, tmp_path):
     path.write_text(": capitals\nparis france rome italy\nrome italy paris france\nparis france rome zzz\n"
                     ": gender\nking queen man woman\nman woman king queen\ncell gene fever cancer\n",
                     encoding="utf-8")
-    correct = analogy_items(kv, path, restrict_vocab=None)
+    questions, correct = analogy_items(kv, path, restrict_vocab=None)
+    assert questions[0] == ("paris", "france", "rome", "italy") and len(questions) == len(correct)
     result = evaluate_analogies(kv, path, restrict_vocab=None)
     assert len(correct) == result.questions == 5
     assert correct.sum() == result.correct

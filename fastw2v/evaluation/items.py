@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 
 class PairScores(NamedTuple):
-    """Human score and model cosine of every single-word pair scored, in file order."""
+    """Every single-word pair scored, in file order: its terms, human score and model cosine."""
 
+    pairs: list[tuple[str, str]]
     gold: np.ndarray    # float64[n_pairs]
     cosine: np.ndarray  # float64[n_pairs]
 
@@ -33,38 +34,47 @@ def similarity_items(kv: "KeyedVectors", path: PathLike, pairs: Collection[tuple
     """Gold scores and cosines of the pairs :func:`evaluate_similarity` (``multiword="skip"``) correlates."""
     vocab = Vocab(kv, restrict_vocab, case_insensitive)
     subset = None if pairs is None else {(vocab.fold(_term(a)), vocab.fold(_term(b))) for a, b in pairs}
-    gold, rows = [], []
+    used, gold, rows = [], [], []
     for w1, w2, score in read_similarity_pairs(path):
         if (subset is not None and (vocab.fold(w1), vocab.fold(w2)) not in subset) or " " in w1 or " " in w2:
             continue
         r1, r2 = vocab.get(w1), vocab.get(w2)
         if r1 is not None and r2 is not None:
+            used.append((w1, w2))
             gold.append(score)
             rows.append((r1, r2))
     idx = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
     vectors = float_vectors(kv, idx.ravel())
-    return PairScores(np.asarray(gold, dtype=np.float64), rowwise_cosine(vectors[0::2], vectors[1::2]))
+    return PairScores(used, np.asarray(gold, dtype=np.float64), rowwise_cosine(vectors[0::2], vectors[1::2]))
+
+
+class QuestionScores(NamedTuple):
+    """Every analogy question answered, in file order, and whether the answer was right."""
+
+    questions: list[tuple[str, str, str, str]]
+    correct: np.ndarray  # bool[n_questions]
 
 
 def analogy_items(kv: "KeyedVectors", path: PathLike, questions: Collection[Sequence[str]] | None = None,
                   restrict_vocab: int | None = 300000, case_insensitive: bool = True, method: str = "3cosadd",
-                  batch_size: int = 1024) -> np.ndarray:
-    """``bool[n_questions]``: whether each question :func:`evaluate_analogies` answers is answered right."""
+                  batch_size: int = 1024) -> QuestionScores:
+    """The questions :func:`evaluate_analogies` answers and whether each answer is right."""
     method = check_method(method)
     vocab = Vocab(kv, restrict_vocab, case_insensitive)
     subset = None if questions is None else {tuple(vocab.fold(w) for w in q) for q in questions}
-    rows = []
+    used, rows = [], []
     for _, a, b, c, d in read_analogy_questions(path):
         if subset is not None and (vocab.fold(a), vocab.fold(b), vocab.fold(c), vocab.fold(d)) not in subset:
             continue
         found = [vocab.get(w) for w in (a, b, c, d)]
         if None not in found:
+            used.append((a, b, c, d))
             rows.append(found)
     idx = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
     if not len(idx):
-        return np.zeros(0, dtype=bool)
+        return QuestionScores(used, np.zeros(0, dtype=bool))
     predicted = _answer_analogies(kv, vocab, idx[:, 0], idx[:, 1], idx[:, 2], method, batch_size)
-    return (predicted >= 0) & (vocab.canon[np.maximum(predicted, 0)] == idx[:, 3])
+    return QuestionScores(used, (predicted >= 0) & (vocab.canon[np.maximum(predicted, 0)] == idx[:, 3]))
 
 
 def sentence_entity_counts(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> np.ndarray:
