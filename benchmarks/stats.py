@@ -75,12 +75,16 @@ STATISTICS: dict[str, Callable[..., np.ndarray]] = {"similarity": similarity_sta
                                                      "f1": f1_stat}
 
 
+def point(kind: str, items, n_items: int) -> float:
+    """The pooled statistic ``kind`` on all ``n_items`` items."""
+    return float(STATISTICS[kind](items, np.arange(n_items)[None, :])[0])
+
+
 def score(kind: str, items, n_items: int, seed: int, n_boot: int = N_BOOT) -> tuple[float, np.ndarray]:
     """The pooled statistic on all items and its ``n_boot`` bootstrap values (float64[n_boot])."""
     stat = STATISTICS[kind]
-    point = float(stat(items, np.arange(n_items)[None, :])[0])
     boot = np.concatenate([stat(items, idx) for idx in resamples(n_items, seed, n_boot)])
-    return point, boot
+    return point(kind, items, n_items), boot
 
 
 def interval(boot: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
