@@ -27,11 +27,12 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import inspect
 import json
 import logging
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,6 @@ class Recipe:
     now: dict[str, Any] | None
     principle: str
     candidate: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def recipes(has_counts: bool) -> list[Recipe]:
@@ -124,9 +124,11 @@ def recipes(has_counts: bool) -> list[Recipe]:
         Recipe("preserve high", "finetune", {"preserve": "high"}, {"pretrained_lr": "auto"} if has_counts else None,
                f"tau = N_b / N_d: n_d / (n_d + n_b), every raw occurrence counts alike; {counts}"
                + ("; equals pretrained_lr='auto' exactly" if has_counts else "")),
-        Recipe("anchor by frequency", "finetune", {"preserve": "low", "anchor": 1.0, "anchor_weights": "balanced"},
-               None, "rate 1, per-word L2 pull 1 - balanced rate (the base's share of the normalised evidence), "
-               "proximal step strength 1 per unit learning rate"),
+        Recipe("anchor by frequency", "finetune",
+               {"pretrained_lr": 1.0, "preserve": "balanced", "anchor": 1.0, "anchor_weights": "frequency"}, None,
+               "rate 1; per-word L2 pull anchor * (1 - balanced rate), the base's share of the normalised evidence "
+               "(Yang et al.'s frequency-weighted tie); anchor 1: a word only the base knows is pulled back with "
+               "the same step size the data pushes it (not tuned)"),
         Recipe("aligned, evidence", "aligned", {"method": "aligned", "preserve": "high"}, {"preserve": "high"},
                f"domain-only model rotated onto the base (Procrustes, 10k shared frequent words), mixed per word "
                f"with rho = n_d / (n_d + n_b); {counts}"),
@@ -241,6 +243,22 @@ def cache_path(base: str, recipe: Recipe, seed: int, epochs: int, tagger: bool) 
     return CACHE / "study" / f"{base}-{slug}-s{seed}-{digest}.json"
 
 
+def row_vectors(base: Base, r: Recipe, seed: int, epochs: int, domain, encoded, tmp: Path):
+    """The vectors of a base, domain-only, fine-tuning or gensim row, and the encoded corpus (reused by rows)."""
+    if r.kind == "base":
+        return base.kv, encoded
+    if r.kind == "domain":
+        return domain().wv, encoded
+    if r.kind == "gensim":
+        return gensim_workaround(base, seed, WARMUP + epochs, tmp), encoded
+    model = Word2Vec.from_pretrained(base.path, seed=seed, epochs=epochs, **TRAIN, **r.now)
+    model.build_vocab(str(DOMAIN))
+    if encoded is None:  # every row of a base has the same union vocabulary, hence the same token ids
+        encoded = model.encode(str(DOMAIN))
+    model.train(encoded)
+    return model.wv, encoded
+
+
 def run_base(base: Base, seeds: list[int], epochs: int, tagger: bool) -> dict[str, Any]:
     """Train and score every runnable row for every seed; per-item scores cached per (row, seed)."""
     tmp = Path(tempfile.mkdtemp(prefix="fastw2v-study-"))
@@ -248,10 +266,12 @@ def run_base(base: Base, seeds: list[int], epochs: int, tagger: bool) -> dict[st
     rows = recipes(base.has_counts)
     items: dict[str, list[dict]] = {}
     seconds: dict[str, list[float]] = {}
+    known = inspect.signature(Word2Vec.from_pretrained).parameters
     for r in rows:
         if r.now is None:
-            print(f"{base.name} / {r.name}: pending wiring ({', '.join(f'{k}={v!r}' for k, v in r.options.items())}"
-                  " does not exist in from_pretrained yet): skipped", flush=True)
+            missing = [f"{k}={v!r}" for k, v in r.options.items() if k not in known]
+            print(f"{base.name} / {r.name}: pending wiring, skipped (from_pretrained has no {', '.join(missing)} "
+                  "yet)", flush=True)
     for seed in seeds:
         domain_model: list[Word2Vec] = []
 
@@ -270,21 +290,12 @@ def run_base(base: Base, seeds: list[int], epochs: int, tagger: bool) -> dict[st
                 cached = json.loads(path.read_text())
             else:
                 t = time.perf_counter()
-                if r.kind == "base":
-                    kv = base.kv
-                elif r.kind == "domain":
-                    kv = domain().wv
-                elif r.kind == "aligned":
-                    kv = aligned(base, domain(), r.now["preserve"])
-                elif r.kind == "gensim":
-                    kv = gensim_workaround(base, seed, passes, tmp)
+                if r.kind == "aligned":  # the row's cost includes its domain-only model
+                    d = domain()
+                    t = time.perf_counter() - seconds["domain only"][-1]
+                    kv = aligned(base, d, r.now["preserve"])
                 else:
-                    model = Word2Vec.from_pretrained(base.path, seed=seed, epochs=epochs, **TRAIN, **r.now)
-                    model.build_vocab(str(DOMAIN))
-                    if encoded is None:
-                        encoded = model.encode(str(DOMAIN))
-                    model.train(encoded)
-                    kv = model.wv
+                    kv, encoded = row_vectors(base, r, seed, epochs, domain, encoded, tmp)
                 train_s = time.perf_counter() - t
                 cached = {"seconds": train_s, "items": model_items(kv, tagger)}
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -371,7 +382,9 @@ def _difference(a: float, b: float, boot_a: np.ndarray, boot_b: np.ndarray) -> d
 
 
 def _ratio(a: float, b: float, boot_a: np.ndarray, boot_b: np.ndarray) -> dict[str, float]:
-    lo, hi = stats.interval(boot_a / boot_b)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a resample where the base scores 0 has no ratio
+        ratio = boot_a / boot_b
+    lo, hi = stats.interval(np.where(np.isfinite(ratio), ratio, np.nan))
     return {"mean": float(a / b), "lo": lo, "hi": hi}
 
 
@@ -474,8 +487,8 @@ def plot(everything: dict[str, Any], path: Path) -> None:
             ax.annotate(name, (x, g["mean"]), fontsize=7, xytext=(4, 4), textcoords="offset points")
         ax.axvline(GENERAL_BAR, color="grey", linestyle=":")
         ax.axhline(0.0, color="grey", linestyle=":")
-        ax.set_xlabel("general retention: mean(WS353, SimLex) / base (95% bootstrap)")
-        ax.set_ylabel("domain gain: mean UMNSRS-sim/rel minus gensim's workaround (paired 95% bootstrap)")
+        ax.set_xlabel("general retention: mean of WS353 and SimLex / base (mean of their 95% bounds)")
+        ax.set_ylabel("domain gain vs gensim: mean UMNSRS Spearman (paired 95%)")
         ax.set_title(f"base: {base}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
