@@ -111,7 +111,10 @@ def zipf_counts(n_words: int, base_tokens: float, file_vocab_size: int | None = 
 
 
 def fallback_tokens(n_words: int, min_count: int = FALLBACK_MIN_COUNT) -> float:
-    """The smallest corpus consistent with ``n_words`` Zipf-ranked words: ``n(V) = min_count`` -> ``min_count * V * H_V``."""
+    """The smallest corpus consistent with ``n_words`` Zipf-ranked words.
+
+    The file's last word passed ``min_count``: ``n(V) = min_count``, so ``N = min_count * V * H_V``.
+    """
     return float(min_count * n_words * harmonic(n_words))
 
 
