@@ -9,7 +9,7 @@ import pytest
 
 import fastw2v
 from fastw2v.errors import MissingFileError, ModelFormatError
-from fastw2v.training import Weights
+from fastw2v.state import Weights
 
 SETTINGS = dict(vector_size=16, window=3, min_count=3, sg=True, hs=True, negative=3, epochs=2, workers=1, seed=9,
                 batch_words=5000)
