@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .errors import ConfigError
 
@@ -22,12 +22,13 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _option(default: Any = dataclasses.MISSING, help: str | None = None, **metadata: Any) -> Any:
+def _option(default: Any = dataclasses.MISSING, help: str | None = None, *,
+            factory: Callable[[], Any] | None = None, **metadata: Any) -> Any:
     """A dataclass field with its command-line metadata (see the module docstring)."""
     if help is not None:
         metadata["help"] = help
-    if callable(default):
-        return field(default_factory=default, metadata=metadata)
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
     return field(default=default, metadata=metadata)
 
 
@@ -76,7 +77,7 @@ class Word2VecConfig(_Settings):
     alpha: float = _option(0.025, "Initial learning rate.")
     min_alpha: float = _option(1e-4, "Final learning rate (linear decay).")
     epochs: int = _option(5, "Passes over the corpus.")
-    workers: int = _option(default_workers, "Training threads.")
+    workers: int = _option(help="Training threads.", factory=default_workers)
     seed: int = _option(1, "Random seed; with --workers 1 runs are bit-identical.")
     max_sentence_length: int = _option(
         10_000, "Longer lines are split into pieces of this many tokens (never truncated).")

@@ -275,8 +275,9 @@ class Word2Vec:
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = False) -> "Word2Vec":
         """Load a model saved by :meth:`save`; ``mmap=True`` maps the matrices read-only."""
-        model = cls(config=None)
-        model.state = load_state(path, mmap=mmap)
+        state = load_state(path, mmap=mmap)
+        model = cls(config=state.config)
+        model.state = state
         return model
 
     def _require_vocab(self) -> None:

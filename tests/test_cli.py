@@ -536,6 +536,7 @@ def test_errors_in_a_real_process(tmp_path):
 # demo
 # ---------------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # fine-tunes the shipped GloVe sample on the shipped biomedical sample
 def test_demo():
     result = ok(run("demo", "--epochs", "1", "--workers", "2", "-q"))
     text = result.stdout
