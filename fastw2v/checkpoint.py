@@ -7,13 +7,10 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .errors import ConfigError
-
-if TYPE_CHECKING:
-    from .model import Word2Vec
-    from .training import Position
+from .state import Position, Weights
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +38,15 @@ class Every:
         return cls(epochs=int(value))
 
 
+class Savable(Protocol):
+    """What a checkpoint needs of the thing it saves (a ``Word2Vec``): its weights, position and ``save``."""
+
+    weights: Weights
+    position: Position
+
+    def save(self, path: str | os.PathLike) -> None: ...
+
+
 class Checkpointer:
     """Saves ``model`` to ``path`` every ``every`` (atomically: a crash keeps the previous checkpoint).
 
@@ -50,7 +56,7 @@ class Checkpointer:
     trained twice.
     """
 
-    def __init__(self, model: "Word2Vec", path: str | os.PathLike, every: Every) -> None:
+    def __init__(self, model: Savable, path: str | os.PathLike, every: Every) -> None:
         self.model = model
         self.path = Path(path)
         self.every = every
@@ -70,10 +76,10 @@ class Checkpointer:
         logger.info("checkpoint saved to %s (epoch %d, sentence %d)", self.path, self.model.position.epoch + 1,
                     self.model.position.sentence)
 
-    def on_batch_end(self, position: "Position") -> None:
+    def on_batch_end(self, position: Position) -> None:
         if self.every.minutes is not None and time.monotonic() - self._since >= 60 * self.every.minutes:
             self.save()
 
-    def __call__(self, model: "Word2Vec", epoch: int, loss: float) -> None:
+    def __call__(self, model: Savable, epoch: int, loss: float) -> None:
         if self.every.epochs is not None and (epoch + 1) % self.every.epochs == 0:
             self.save()

@@ -5,6 +5,7 @@ one line on stderr and exit code 2, never a traceback.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import sys
@@ -13,7 +14,8 @@ from typing import Any, Callable, NoReturn
 import click
 
 from . import __version__
-from .config import Word2VecConfig, default_workers
+from .checkpoint import Every
+from .config import FinetuneConfig, Word2VecConfig
 from .errors import FastW2VError
 from .finetune import RECIPE_TRAINING
 from .vectors_io import FORMATS as VECTOR_FORMATS
@@ -97,57 +99,97 @@ def _with_options(options: list[Callable[..., Any]], fn: Callable[..., Any]) -> 
     return fn
 
 
-def training_options(**defaults: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The word2vec settings shared by `train` and `finetune`; names mirror the API.
+class CleanError(click.ClickException):
+    """A bad option value found while parsing: one ``error: ...`` line and exit code 2, like ``clean_errors``."""
 
-    ``defaults`` override the library defaults (``finetune`` uses the fine-tuning recipe's).
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class ParsedType(click.ParamType):
+    """An option value read by one of the library's parsers (``config.parse_keep``, ``Every.parse``...)."""
+
+    def __init__(self, metavar: str, parse: Callable[[str], Any]) -> None:
+        self.name = metavar
+        self.parse = parse
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return self.name
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return self.parse(value)
+        except FastW2VError as exc:
+            raise CleanError(str(exc)) from None
+
+
+def _field_option(f: dataclasses.Field, default: Any, unset_help: str | None = None) -> Callable[..., Any]:
+    """The click option a configuration field declares in its metadata (see ``fastw2v.config``).
+
+    ``unset_help``: the option has no default of its own (the value comes from elsewhere when not given).
     """
-    d = Word2VecConfig(workers=1).replace(**defaults)
-    return functools.partial(_training_options, d)
+    meta = f.metadata
+    decls = [meta.get("cli", "--" + f.name.replace("_", "-"))]
+    kwargs: dict[str, Any] = {"help": meta["help"]}
+    if "/" not in decls[0]:  # a flag pair takes its type from the default
+        if "choices" in meta:
+            kwargs["type"] = click.Choice(meta["choices"])
+        elif "parse" in meta:
+            kwargs["type"] = ParsedType(meta["metavar"], meta["parse"])
+        else:
+            kwargs["type"] = {"int": int, "float": float}[str(f.type).split(" ")[0]]
+    if unset_help is not None:
+        kwargs["help"] = f"{meta['help']} {unset_help}"
+        default = None
+    kwargs["show_default"] = default is not None
+    return click.option(*decls, f.name, default=default, **kwargs)
 
 
-def _training_options(d: Word2VecConfig, fn: Callable[..., Any]) -> Callable[..., Any]:
+def options_of(cls: type, defaults: dict[str, Any] | None = None,
+               unset: dict[str, str] | None = None) -> list[Callable[..., Any]]:
+    """One click option per field of ``cls`` that has help, in field order.
+
+    ``defaults`` override the fields' own defaults; ``unset`` maps fields that get no
+    default to the help text saying where their value comes from.
+    """
+    defaults, unset = defaults or {}, unset or {}
+    options = []
+    for f in dataclasses.fields(cls):
+        if "help" not in f.metadata:
+            continue
+        if f.name in defaults:
+            default = defaults[f.name]
+        else:
+            default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        options.append(_field_option(f, default, unset.get(f.name)))
+    return options
+
+
+#: The Word2VecConfig fields that are command-line options.
+CONFIG_KEYS = tuple(f.name for f in dataclasses.fields(Word2VecConfig) if "help" in f.metadata)
+
+
+def training_options(defaults: dict[str, Any] | None = None,
+                     unset: dict[str, str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The word2vec settings shared by `train` and `finetune`, from ``Word2VecConfig``'s fields.
+
+    ``defaults`` and ``unset`` as for :func:`options_of` (``finetune`` shows its recipe's defaults).
+    """
+    return functools.partial(_training_options, options_of(Word2VecConfig, defaults, unset))
+
+
+def _training_options(options: list[Callable[..., Any]], fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--sg/--cbow", default=d.sg, show_default=True, help="Skip-gram or CBOW."),
-        click.option("--hs/--no-hs", default=d.hs, show_default=True, help="Hierarchical softmax output layer."),
-        click.option("--negative", type=int, default=d.negative, show_default=True,
-                     help="Negative samples per example (0: none)."),
-        click.option("--vector-size", type=int, default=d.vector_size, show_default=True,
-                     help="Dimensionality of the vectors."),
-        click.option("--window", type=int, default=d.window, show_default=True,
-                     help="Maximum distance between centre and context word."),
-        click.option("--min-count", type=int, default=d.min_count, show_default=True,
-                     help="Ignore words with fewer occurrences."),
-        click.option("--max-vocab-size", type=int, default=None,
-                     help="Prune rare words during the scan to keep at most about this many (like word2vec.c)."),
-        click.option("--max-final-vocab", type=int, default=None,
-                     help="Raise min-count until the vocabulary has at most this many words."),
-        click.option("--sample", type=float, default=d.sample, show_default=True,
-                     help="Downsampling threshold for frequent words (0: off)."),
-        click.option("--ns-exponent", type=float, default=d.ns_exponent, show_default=True,
-                     help="Exponent of the noise distribution (count ** exponent)."),
-        click.option("--cbow-mean/--cbow-sum", default=d.cbow_mean, show_default=True,
-                     help="CBOW hidden layer: mean or sum of the context vectors."),
-        click.option("--epochs", type=int, default=d.epochs, show_default=True, help="Passes over the corpus."),
-        click.option("--alpha", type=float, default=d.alpha, show_default=True, help="Initial learning rate."),
-        click.option("--min-alpha", type=float, default=d.min_alpha, show_default=True,
-                     help="Final learning rate (linear decay)."),
-        click.option("--workers", type=int, default=default_workers(), show_default=True,
-                     help="Training threads."),
-        click.option("--seed", type=int, default=d.seed, show_default=True,
-                     help="Random seed; with --workers 1 runs are bit-identical."),
-        click.option("--max-sentence-length", type=int, default=d.max_sentence_length, show_default=True,
-                     help="Longer lines are split into pieces of this many tokens (never truncated)."),
+        *options,
         click.option("--strict-encoding", is_flag=True,
                      help="Fail on invalid UTF-8 instead of replacing the bytes and counting the lines."),
         click.option("--quiet", "-q", is_flag=True, help="Only warnings and errors; no progress lines."),
     ]
     return _with_options(options, fn)
-
-
-CONFIG_KEYS = ("sg", "hs", "negative", "vector_size", "window", "min_count", "max_vocab_size", "max_final_vocab",
-               "sample", "ns_exponent", "cbow_mean", "epochs", "alpha", "min_alpha", "workers", "seed",
-               "max_sentence_length")
 
 
 def config_from(options: dict[str, Any], **overrides: Any) -> Word2VecConfig:
@@ -167,7 +209,7 @@ def checkpoint_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Periodic checkpoint options of `train` and `finetune`."""
     fn = click.option("--checkpoint", type=click.Path(), default=None,
                       help="Checkpoint location (default: OUT.checkpoint).")(fn)
-    return click.option("--checkpoint-every", default=None,
+    return click.option("--checkpoint-every", type=ParsedType("N|Nm", Every.parse), default=None,
                         help="Save the full training state every N epochs ('1') or minutes ('30m').")(fn)
 
 
@@ -181,10 +223,12 @@ def checkpoint_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @checkpoint_options
 @training_options()
 @clean_errors
-def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | None, checkpoint_every: str | None,
-          checkpoint: str | None, quiet: bool, strict_encoding: bool, **options: Any) -> None:
+def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | None,
+          checkpoint_every: Every | None, checkpoint: str | None, quiet: bool, strict_encoding: bool,
+          **options: Any) -> None:
     """Train a model on CORPUS (files or directories, one sentence per line; .gz/.bz2 fine)."""
     from .model import Word2Vec, load
+    from .state import AGAIN
 
     _setup_logging(quiet)
     if resume:
@@ -193,8 +237,7 @@ def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | 
         sources = list(corpus) or model.corpus_sources
         if not sources:
             raise click.UsageError(f"{resume} does not record its corpus files: give CORPUS")
-        if model.position.epoch >= model.schedule.total_epochs and (
-                model.finetune_plan is None or model.finetune_plan.warmup_done):
+        if model.state.next_phase().kind == AGAIN:
             logger.info("%s holds a finished run; saving it to %s", resume, out)
             model.save(out)
             return
@@ -209,15 +252,15 @@ def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | 
     _train_and_save(model, sources, out, vectors, checkpoint_every, checkpoint or resume)
 
 
-def _train_and_save(model, sources: list[str], out: str, vectors: str | None, checkpoint_every: str | None,
+def _train_and_save(model, sources: list[str], out: str, vectors: str | None, checkpoint_every: Every | None,
                     checkpoint: str | None) -> None:
     """Train with optional checkpoints; on Ctrl-C or divergence say where the last good state is."""
-    from .checkpoint import Checkpointer, Every
+    from .checkpoint import Checkpointer
     from .errors import TrainingDivergedError
 
     saver = None
     if checkpoint_every:
-        saver = Checkpointer(model, checkpoint or f"{out.rstrip('/')}.checkpoint", Every.parse(checkpoint_every))
+        saver = Checkpointer(model, checkpoint or f"{out.rstrip('/')}.checkpoint", checkpoint_every)
     try:
         model.train(sources, callbacks=[saver] if saver else (), on_batch_end=saver.on_batch_end if saver else None)
     except (KeyboardInterrupt, TrainingDivergedError) as exc:
@@ -273,29 +316,11 @@ def similar(model_path: str, word: str, topn: int, fmt: str) -> None:
 
 
 def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The fine-tuning recipe options; defaults are the recipe the study chose (FinetuneConfig)."""
-    from .finetune import FREEZE_MODES, NEW_WORD_INITS, FinetuneConfig
-
-    d = FinetuneConfig()
+    """The pre-trained file's options and the fine-tuning recipe's (from ``FinetuneConfig``'s fields)."""
     options = [
         _format_option("PRETRAINED"),
         click.option("--limit", type=int, default=None, help="Read only the first N pre-trained vectors."),
-        click.option("--keep-pretrained", default=str(d.keep_pretrained), show_default=True,
-                     help="Pre-trained words to keep: all, seen (used by the corpus) or N (seen + the N most "
-                          "frequent)."),
-        click.option("--warmup-epochs", type=int, default=d.warmup_epochs, show_default=True,
-                     help="Epochs training only the output layer and new words before everything trains."),
-        click.option("--freeze", type=click.Choice(FREEZE_MODES), default=d.freeze, show_default=True,
-                     help="Input rows that never move."),
-        click.option("--pretrained-lr", default=str(d.pretrained_lr), show_default=True,
-                     help="Learning-rate multiplier of pre-trained input rows (0.1: a tenth of the rate); auto: "
-                          "n_corpus / (n_base + n_corpus) per word for a saved fastw2v model, 1 for vector files."),
-        click.option("--output-lr", type=float, default=d.output_lr, show_default=True,
-                     help="Learning-rate multiplier of the output rows."),
-        click.option("--anchor", type=float, default=d.anchor, show_default=True,
-                     help="L2 pull of pre-trained rows toward their original vectors (0: off)."),
-        click.option("--new-word-init", type=click.Choice(NEW_WORD_INITS), default=d.new_word_init,
-                     show_default=True, help="Initial vectors of new words."),
+        *options_of(FinetuneConfig),
     ]
     return _with_options(options, fn)
 
@@ -308,28 +333,24 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
               help="Also export the vectors in word2vec binary format to this file.")
 @checkpoint_options
 @finetune_options
-@training_options(**RECIPE_TRAINING)
+@training_options(RECIPE_TRAINING, unset={"vector_size": "(default: the dimension of PRETRAINED)"})
 @clean_errors
-def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | None, checkpoint_every: str | None,
-             checkpoint: str | None, quiet: bool,
-             strict_encoding: bool, fmt: str, limit: int | None, keep_pretrained: str, **options: Any) -> None:
+def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | None,
+             checkpoint_every: Every | None, checkpoint: str | None, quiet: bool, strict_encoding: bool,
+             fmt: str, limit: int | None, **options: Any) -> None:
     """Fine-tune PRETRAINED vectors (word2vec .bin/.txt, GloVe, fastText .vec, KeyedVectors, or a saved
     fastw2v model) on CORPUS; the vector size comes from PRETRAINED."""
-    from .finetune import FinetuneConfig
     from .model import Word2Vec
 
     _setup_logging(quiet)
-    recipe = {k: options.pop(k) for k in ("warmup_epochs", "freeze", "pretrained_lr", "output_lr", "anchor",
-                                          "new_word_init")}
-    recipe["pretrained_lr"] = FinetuneConfig.parse_rate(recipe["pretrained_lr"])
+    recipe = FinetuneConfig(**{k: options.pop(k) for k in FinetuneConfig.field_names()})
     # Only settings given on the command line: the rest come from the recipe, or from a saved
     # model being fine-tuned again, and the vector size from the pre-trained vectors.
     ctx = click.get_current_context()
     settings = {k: options[k] for k in CONFIG_KEYS
                 if k in options and ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
-    model = Word2Vec.from_pretrained(pretrained, format=None if fmt == "auto" else fmt, limit=limit,
-                                     keep_pretrained=FinetuneConfig.parse_keep(keep_pretrained),
-                                     strict_encoding=strict_encoding, **recipe, **settings)
+    model = Word2Vec.from_pretrained(pretrained, finetune=recipe, format=None if fmt == "auto" else fmt,
+                                     limit=limit, strict_encoding=strict_encoding, **settings)
     model.build_vocab(list(corpus))
     _train_and_save(model, list(corpus), out, vectors, checkpoint_every, checkpoint)
 

@@ -1,23 +1,25 @@
-"""The ``Word2Vec`` model: vocabulary + weights + configuration + training position.
+"""The ``Word2Vec`` model: the public class that composes a training state and runs its phases.
 
-The public class validates arguments, owns the state and delegates: counting to
-``vocabulary``, reading to ``corpus``, the epoch loop to ``training``, files to
-``storage`` and ``vectors_io``.
+The class validates arguments, holds one :class:`~fastw2v.state.TrainingState` and
+delegates: counting to ``vocabulary``, reading to ``corpus``, building a fine-tuning
+state to ``finetune``, the resume decision to ``TrainingState.next_phase``, the
+epoch loop to ``training``, files to ``storage`` and ``vectors_io``.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-
-from . import storage
-from .config import Word2VecConfig
+from . import finetune as ft
+from .config import FinetuneConfig, Word2VecConfig
 from .corpus import CorpusLike, EncodedCorpus, ScannedCorpus, TextCorpus, as_sentences
 from .errors import CorpusError
-from . import finetune
-from .finetune import FinetuneConfig, FinetunePlan, Pretrained
-from .training import Anchor, EpochResult, Position, Schedule, Tables, Weights, run_epochs
+from .finetune import Pretrained
+from .state import WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights
+from .storage import load_state, save_state
+from .training import run_epochs
 from .vocabulary import Vocabulary, count_words
 
 if TYPE_CHECKING:
@@ -26,6 +28,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Callback = Callable[["Word2Vec", int, float], None]
+
+
+def _state_attribute(name: str) -> property:
+    """A model attribute that is the state's (kept so ``model.vocab``, ``model.weights``... read as before)."""
+    return property(lambda self: getattr(self.state, name), lambda self, value: setattr(self.state, name, value),
+                    doc=f"``state.{name}`` (see :class:`~fastw2v.state.TrainingState`).")
 
 
 class Word2Vec:
@@ -43,25 +51,26 @@ class Word2Vec:
     >>> m.wv.most_similar("king")
     """
 
+    config = _state_attribute("config")
+    vocab = _state_attribute("vocab")
+    weights = _state_attribute("weights")
+    anchor = _state_attribute("anchor")
+    schedule = _state_attribute("schedule")
+    position = _state_attribute("position")
+    finetune_plan = _state_attribute("finetune_plan")
+    corpus_sources = _state_attribute("corpus_sources")
+    corpus_shape = _state_attribute("corpus_shape")
+    history = _state_attribute("history")
+
     def __init__(self, sentences: CorpusLike | None = None, *, corpus_file: str | Sequence[str] | None = None,
                  callbacks: Sequence[Callback] = (), config: Word2VecConfig | None = None,
                  strict_encoding: bool = False, **settings: Any) -> None:
         if config is not None and settings:
             raise TypeError("pass either config= or individual settings, not both")
-        self.config = config if config is not None else Word2VecConfig(**settings)
+        self.state = TrainingState(config if config is not None else Word2VecConfig(**settings))
         self.callbacks = list(callbacks)
         self.strict_encoding = strict_encoding
-        self.vocab: Vocabulary | None = None
-        self.weights: Weights | None = None
-        self.anchor: Anchor | None = None
-        self.schedule = Schedule(self.config.alpha, self.config.min_alpha, self.config.epochs)
-        self.position = Position()
-        self.corpus_sources: list[str] = []
-        self.corpus_shape: tuple[int, int] | None = None  # (tokens, sentences) the position refers to
-        self.history: list[EpochResult] = []
-        self.finetune_plan: FinetunePlan | None = None
         self._pending_finetune: tuple[Pretrained, FinetuneConfig] | None = None
-        self._tables: Tables | None = None
         self._scanned: tuple[tuple, ScannedCorpus] | None = None  # (file fingerprint, scan) kept for train()
         if sentences is not None and corpus_file is not None:
             raise TypeError("pass sentences or corpus_file, not both")
@@ -72,10 +81,8 @@ class Word2Vec:
 
     @classmethod
     def from_pretrained(cls, pretrained: "str | os.PathLike | KeyedVectors", sentences: CorpusLike | None = None,
-                        *, format: str | None = None, limit: int | None = None,
-                        keep_pretrained: str | int = "all", warmup_epochs: int = 1, freeze: str = "none",
-                        pretrained_lr: float | str = "auto", output_lr: float = 1.0, anchor: float = 0.0,
-                        new_word_init: str = "uniform", callbacks: Sequence[Callback] = (),
+                        *, finetune: FinetuneConfig | None = None, format: str | None = None,
+                        limit: int | None = None, callbacks: Sequence[Callback] = (),
                         strict_encoding: bool = False, **settings: Any) -> "Word2Vec":
         """A model that fine-tunes pre-trained vectors on a domain corpus.
 
@@ -87,10 +94,11 @@ class Word2Vec:
             fastw2v model directory (whose output layer, counts and settings are kept).
         sentences : corpus, optional
             When given, the vocabulary is built and the model trained right away.
+        finetune : FinetuneConfig, optional
+            The fine-tuning recipe (default ``FinetuneConfig()``). Its fields may also be
+            given as keyword arguments (``anchor=0.1``), which override ``finetune``'s.
         format, limit
             Vector file format and the number of leading vectors to read.
-        keep_pretrained, warmup_epochs, freeze, pretrained_lr, output_lr, anchor, new_word_init
-            The fine-tuning recipe, see :class:`~fastw2v.finetune.FinetuneConfig`.
         **settings
             Word2vec settings as for ``Word2Vec``; ``vector_size`` comes from the vectors, and
             unset ones follow the fine-tuning recipe (``finetune.RECIPE_TRAINING``: skip-gram).
@@ -100,16 +108,10 @@ class Word2Vec:
         >>> m = Word2Vec.from_pretrained("GoogleNews-vectors-negative300.bin.gz", limit=500_000, sg=True)
         >>> m.build_vocab("medical.txt.gz"); m.train("medical.txt.gz"); m.export("medical-vectors.bin")
         """
-        plan = FinetuneConfig(keep_pretrained=keep_pretrained, warmup_epochs=warmup_epochs, freeze=freeze,
-                              pretrained_lr=pretrained_lr, output_lr=output_lr, anchor=anchor,
-                              new_word_init=new_word_init)
-        pre = finetune.load_pretrained(pretrained, format=format, limit=limit)
-        settings = finetune.check_vector_size(pre, settings)
-        if pre.config is not None:  # a saved model keeps its own architecture unless told otherwise
-            config = pre.config.replace(**settings)
-        else:
-            config = Word2VecConfig(**{**finetune.RECIPE_TRAINING, **settings})
-        model = cls(config=config, callbacks=callbacks, strict_encoding=strict_encoding)
+        recipe = {k: settings.pop(k) for k in FinetuneConfig.field_names() if k in settings}
+        plan = dataclasses.replace(finetune or FinetuneConfig(), **recipe)
+        pre = ft.load_pretrained(pretrained, format=format, limit=limit)
+        model = cls(config=ft.config_for(pre, settings), callbacks=callbacks, strict_encoding=strict_encoding)
         model._pending_finetune = (pre, plan)
         if sentences is not None:
             model.build_vocab(sentences)
@@ -134,8 +136,9 @@ class Word2Vec:
         if n_tokens == 0:
             raise CorpusError(f"{where}: corpus is empty (no tokens)")
         if self._pending_finetune is not None:
-            finetune.prepare(self, *self._pending_finetune, counts)
-            self._pending_finetune = None  # the pre-trained rows now live in the model's weights
+            pre, settings = self._pending_finetune
+            self.state = ft.prepare(pre, settings, self.config, counts)
+            self._pending_finetune = None  # the pre-trained rows now live in the state's weights
             return self
         vocab = Vocabulary.from_counts(counts, self.config.min_count, self.config.max_final_vocab)
         if len(vocab) == 0:
@@ -164,26 +167,14 @@ class Word2Vec:
         return scanned.word_counts(), scanned.n_tokens, scanned.n_sentences
 
     def set_vocabulary(self, vocab: Vocabulary, weights: Weights) -> None:
-        """Install a vocabulary and matching weights (used by ``build_vocab`` and fine-tuning)."""
-        for name in Weights.ARRAYS:
-            if getattr(weights, name).shape[0] not in (0, len(vocab), len(vocab) - 1):
-                raise ValueError(f"{name} has {getattr(weights, name).shape[0]} rows for {len(vocab)} words")
-        self.vocab = vocab
-        self.weights = weights
-        self._tables = None
-        self.position = Position()
-        self.corpus_shape = None
+        """Install a vocabulary and matching weights (see ``TrainingState.set_vocabulary``)."""
+        self.state.set_vocabulary(vocab, weights)
 
     @property
     def tables(self) -> Tables:
         """Subsampling, noise and Huffman tables, rebuilt from the counts when needed."""
-        if self._tables is None:
-            self._require_vocab()
-            # Fine-tuning samples by the domain corpus's counts (see finetune.py).
-            plan = self.finetune_plan
-            counts = self.vocab.counts if plan is None else plan.corpus_counts
-            self._tables = Tables.build(counts, self.config)
-        return self._tables
+        self._require_vocab()
+        return self.state.tables
 
     # -- training ----------------------------------------------------------------------------------------
     def encode(self, sentences: CorpusLike) -> EncodedCorpus:
@@ -225,40 +216,39 @@ class Word2Vec:
             if isinstance(source, TextCorpus):
                 self.corpus_sources = list(source.paths)  # saved, so `fastw2v train --resume` can find it
             encoded = self.encode(source)
-        kwargs = dict(epochs=epochs, callbacks=callbacks, on_batch_end=on_batch_end,
-                      progress_seconds=progress_seconds)
-        if self.finetune_plan is not None:
-            return finetune.run(self, encoded, kwargs)
-        return self.run_schedule(encoded, **kwargs)
-
-    def run_schedule(self, encoded: EncodedCorpus, *, epochs: int | None = None,
-                     callbacks: Sequence[Callback] = (), on_batch_end: Callable[[Position], None] | None = None,
-                     progress_seconds: float = 5.0) -> list[EpochResult]:
-        """Train one learning-rate schedule (or resume the current one) on an encoded corpus."""
         shape = (encoded.n_tokens, encoded.n_sentences)
-        resuming = 0 < self.schedule.total_epochs and self.position.epoch < self.schedule.total_epochs and (
-            self.position.epoch > 0 or self.position.sentence > 0)
-        if resuming:
-            if epochs is not None and epochs != self.schedule.total_epochs:
-                raise ValueError(f"this model is part-way through a {self.schedule.total_epochs}-epoch run; "
-                                 f"epochs={epochs} would change its schedule")
-            if self.corpus_shape is not None and self.corpus_shape != shape:
-                raise CorpusError(f"the corpus has {shape[0]} tokens in {shape[1]} sentences but the run being "
-                                  f"resumed was trained on {self.corpus_shape[0]} in {self.corpus_shape[1]}")
-        else:
-            n_epochs = self.config.epochs if epochs is None else epochs
-            self.schedule = Schedule(self.config.alpha, self.config.min_alpha, n_epochs)
-            self.position = Position()
-        self.corpus_shape = shape
-        all_callbacks = [*self.callbacks, *callbacks]
+        results: list[EpochResult] = []
+        while True:
+            phase = self.state.next_phase(epochs, shape)
+            self._enter(phase, shape)
+            results += self._run_phase(encoded, [*self.callbacks, *callbacks], on_batch_end, progress_seconds)
+            if phase.name != WARMUP:
+                return results  # (after the warm-up, next_phase sees it finished and starts the main phase)
+
+    def _enter(self, phase: Phase, shape: tuple[int, int]) -> None:
+        """Install ``phase``'s schedule, position and (fine-tuning) learning-rate multipliers."""
+        state = self.state
+        plan = state.finetune_plan
+        if plan is not None:
+            if phase.name == WARMUP:
+                logger.info("warm-up: %d epoch(s) training the output layer and new words, pre-trained rows "
+                            "frozen", plan.settings.warmup_epochs)
+            plan.warmup_done = phase.name != WARMUP
+            ft.set_phase_rates(state, warmup=phase.name == WARMUP)
+        state.schedule, state.position, state.corpus_shape = phase.schedule, phase.start, shape
+
+    def _run_phase(self, encoded: EncodedCorpus, callbacks: list[Callback],
+                   on_batch_end: Callable[[Position], None] | None, progress_seconds: float) -> list[EpochResult]:
+        """Run the installed schedule from the installed position to its end."""
+        state = self.state
 
         def epoch_done(result: EpochResult, position: Position) -> None:
-            self.history.append(result)
-            for cb in all_callbacks:
+            state.history.append(result)
+            for cb in callbacks:
                 cb(self, result.epoch, result.loss)
 
-        return run_epochs(self.weights, self.tables, encoded, self.config, self.schedule, self.position,
-                          anchor=self.anchor, on_epoch_end=epoch_done, on_batch_end=on_batch_end,
+        return run_epochs(state.weights, state.tables, encoded, state.config, state.schedule, state.position,
+                          anchor=state.anchor, on_epoch_end=epoch_done, on_batch_end=on_batch_end,
                           progress_seconds=progress_seconds)
 
     # -- results -----------------------------------------------------------------------------------------
@@ -280,12 +270,15 @@ class Word2Vec:
     def save(self, path: str | os.PathLike) -> None:
         """Save the complete training state (see :mod:`fastw2v.storage` for the format)."""
         self._require_vocab()
-        storage.save_model(self, path)
+        save_state(self.state, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = False) -> "Word2Vec":
         """Load a model saved by :meth:`save`; ``mmap=True`` maps the matrices read-only."""
-        return storage.load_model(cls, path, mmap=mmap)
+        state = load_state(path, mmap=mmap)
+        model = cls(config=state.config)
+        model.state = state
+        return model
 
     def _require_vocab(self) -> None:
         if self.vocab is None or self.weights is None:

@@ -1,4 +1,4 @@
-"""Saving and loading a complete model: a directory of ``.npy`` arrays plus a JSON header.
+"""Saving and loading a complete training state: a directory of ``.npy`` arrays plus a JSON header.
 
 Layout of ``PATH/`` (format version 1)::
 
@@ -22,56 +22,53 @@ import os
 import struct
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .atomic import atomic_directory
-from .config import Word2VecConfig
+from .config import FinetuneConfig, Word2VecConfig
 from .errors import ConfigError, MissingFileError, ModelFormatError, describe
-from .finetune import FinetuneConfig, FinetunePlan
-from .training import Anchor, EpochResult, Position, Schedule, Weights
+from .state import Anchor, EpochResult, FinetunePlan, Position, Schedule, TrainingState, Weights
 from .vocabulary import Vocabulary
-
-if TYPE_CHECKING:
-    from .model import Word2Vec
 
 FORMAT = "fastw2v-model"
 FORMAT_VERSION = 1
 HEADER = "header.json"
 
 
-def save_model(model: "Word2Vec", path: str | os.PathLike) -> None:
-    """Write ``model`` to the directory ``path`` atomically."""
-    arrays: dict[str, np.ndarray] = {"counts": model.vocab.counts}
-    arrays.update({name: getattr(model.weights, name) for name in Weights.ARRAYS})
-    if model.finetune_plan is not None:
-        arrays["finetune_corpus_counts"] = model.finetune_plan.corpus_counts
+def save_state(state: TrainingState, path: str | os.PathLike) -> None:
+    """Write ``state`` (which must have a vocabulary) to the directory ``path`` atomically."""
+    arrays: dict[str, np.ndarray] = {"counts": state.vocab.counts}
+    arrays.update({name: getattr(state.weights, name) for name in Weights.ARRAYS})
+    plan = state.finetune_plan
+    if plan is not None:
+        arrays["finetune_corpus_counts"] = plan.corpus_counts
     anchor = None
-    if model.anchor is not None:
-        arrays["anchor_vectors"] = model.anchor.vectors
-        arrays["anchor_index"] = model.anchor.index
-        anchor = {"strength": model.anchor.strength}
+    if state.anchor is not None:
+        arrays["anchor_vectors"] = state.anchor.vectors
+        arrays["anchor_index"] = state.anchor.index
+        anchor = {"strength": state.anchor.strength}
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "config": model.config.to_dict(),
-        "schedule": dataclasses.asdict(model.schedule),
-        "position": dataclasses.asdict(model.position),
-        "corpus": {"sources": model.corpus_sources, "shape": model.corpus_shape},
+        "config": state.config.to_dict(),
+        "schedule": dataclasses.asdict(state.schedule),
+        "position": dataclasses.asdict(state.position),
+        "corpus": {"sources": state.corpus_sources, "shape": state.corpus_shape},
         "anchor": anchor,
-        "finetune": None if model.finetune_plan is None else {
-            "settings": dataclasses.asdict(model.finetune_plan.settings),
-            "n_pretrained": model.finetune_plan.n_pretrained,
-            "warmup_done": model.finetune_plan.warmup_done},
-        "history": [dataclasses.asdict(r) for r in model.history],
+        "finetune": None if plan is None else {
+            "settings": plan.settings.to_dict(),
+            "n_pretrained": plan.n_pretrained,
+            "warmup_done": plan.warmup_done},
+        "history": [dataclasses.asdict(r) for r in state.history],
         "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in arrays.items()},
     }
     with atomic_directory(path) as tmp:
         for name, array in arrays.items():
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         with open(tmp / "vocab.json", "w", encoding="utf-8") as fh:
-            json.dump(model.vocab.words, fh, ensure_ascii=False)
+            json.dump(state.vocab.words, fh, ensure_ascii=False)
         with open(tmp / HEADER, "w", encoding="utf-8") as fh:
             json.dump(header, fh, indent=1)
 
@@ -131,11 +128,11 @@ def _load_array(path: Path, name: str, spec: dict[str, Any], mmap: bool) -> np.n
     return array
 
 
-def load_model(cls: type["Word2Vec"], path: str | os.PathLike, mmap: bool = False) -> "Word2Vec":
-    """Load a model written by :func:`save_model`.
+def load_state(path: str | os.PathLike, mmap: bool = False) -> TrainingState:
+    """Load a state written by :func:`save_state`.
 
     ``mmap=True`` memory-maps the matrices read-only: fast and light for querying,
-    but such a model cannot be trained further.
+    but such a state cannot be trained further.
     """
     header = read_header(path)
     path = Path(path)
@@ -150,30 +147,29 @@ def load_model(cls: type["Word2Vec"], path: str | os.PathLike, mmap: bool = Fals
             words = json.load(fh)
     except (OSError, ValueError) as exc:
         raise ModelFormatError(f"{path}: cannot read vocab.json ({exc})") from None
+    state = TrainingState(config=config)
     try:
         vocab = Vocabulary(words, np.asarray(arrays["counts"]))
-        weights = Weights(**{name: arrays[name] for name in Weights.ARRAYS})
+        state.set_vocabulary(vocab, Weights(**{name: arrays[name] for name in Weights.ARRAYS}))
     except (KeyError, ValueError) as exc:
         raise ModelFormatError(f"{path}: inconsistent model files ({exc})") from None
-    model = cls(config=config)
-    model.set_vocabulary(vocab, weights)
     try:
-        model.schedule = Schedule(**header["schedule"])
-        model.position = Position(**header["position"])
+        state.schedule = Schedule(**header["schedule"])
+        state.position = Position(**header["position"])
     except (KeyError, TypeError) as exc:
         raise ModelFormatError(f"{path}: invalid training state in header ({type(exc).__name__}: {exc})") from None
     corpus = header.get("corpus") or {}
-    model.corpus_sources = list(corpus.get("sources") or [])
-    model.corpus_shape = tuple(corpus["shape"]) if corpus.get("shape") else None
-    model.history = [EpochResult(**r) for r in header.get("history", [])]
+    state.corpus_sources = list(corpus.get("sources") or [])
+    state.corpus_shape = tuple(corpus["shape"]) if corpus.get("shape") else None
+    state.history = [EpochResult(**r) for r in header.get("history", [])]
     if header.get("finetune"):
         ft = header["finetune"]
-        model.finetune_plan = FinetunePlan(settings=FinetuneConfig(**ft["settings"]),
+        state.finetune_plan = FinetunePlan(settings=FinetuneConfig(**ft["settings"]),
                                            n_pretrained=int(ft["n_pretrained"]),
                                            # Saved before the plan kept corpus counts: its tables used the totals.
                                            corpus_counts=arrays.get("finetune_corpus_counts", vocab.counts),
                                            warmup_done=bool(ft["warmup_done"]))
     if header.get("anchor"):
-        model.anchor = Anchor(vectors=arrays["anchor_vectors"], index=arrays["anchor_index"],
+        state.anchor = Anchor(vectors=arrays["anchor_vectors"], index=arrays["anchor_index"],
                               strength=float(header["anchor"]["strength"]))
-    return model
+    return state

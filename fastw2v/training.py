@@ -1,4 +1,4 @@
-"""Training driver: the epoch loop, the learning-rate schedule, threads, progress and loss.
+"""Training driver: the epoch loop over a schedule, threads, progress and loss.
 
 Python here only moves between batches: each batch is a range of sentences of the
 encoded corpus handed to a Numba kernel that releases the GIL, so ``workers``
@@ -14,135 +14,14 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numba
-import numpy as np
 
 from . import kernels
 from .config import Word2VecConfig
 from .corpus import EncodedCorpus
 from .errors import ConfigError, TrainingDivergedError
-from .vocabulary import alias_table, huffman_tree, keep_probabilities, noise_distribution
+from .state import Anchor, EpochResult, Position, Schedule, Tables, Weights
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Weights:
-    """Trainable matrices and their per-row learning-rate multipliers.
-
-    Attributes
-    ----------
-    w_in : float32[n_words, dim]
-        Input (word) vectors.
-    w_out_ns : float32[n_words, dim]
-        Negative-sampling output rows (``[0, dim]`` when negative sampling is off).
-    w_out_hs : float32[n_words - 1, dim]
-        Hierarchical-softmax inner-node rows (``[0, dim]`` when HS is off).
-    in_lr, out_ns_lr, out_hs_lr : float32, one per row of the matrix above
-        Learning-rate multipliers: 1 trains, 0 freezes (bit-identical), between is slower.
-    """
-
-    w_in: np.ndarray
-    w_out_ns: np.ndarray
-    w_out_hs: np.ndarray
-    in_lr: np.ndarray
-    out_ns_lr: np.ndarray
-    out_hs_lr: np.ndarray
-
-    ARRAYS = ("w_in", "w_out_ns", "w_out_hs", "in_lr", "out_ns_lr", "out_hs_lr")
-
-    @classmethod
-    def initial(cls, n_words: int, config: Word2VecConfig) -> "Weights":
-        """word2vec's initialisation: inputs uniform in ``[-0.5/dim, 0.5/dim)``, outputs zero."""
-        dim = config.vector_size
-        rng = np.random.default_rng(config.seed)
-        w_in = (rng.random((n_words, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
-        n_ns = n_words if config.negative > 0 else 0
-        n_hs = max(n_words - 1, 0) if config.hs else 0
-        return cls(w_in=w_in,
-                   w_out_ns=np.zeros((n_ns, dim), dtype=np.float32),
-                   w_out_hs=np.zeros((n_hs, dim), dtype=np.float32),
-                   in_lr=np.ones(n_words, dtype=np.float32),
-                   out_ns_lr=np.ones(n_ns, dtype=np.float32),
-                   out_hs_lr=np.ones(n_hs, dtype=np.float32))
-
-    def check_finite(self) -> str | None:
-        """Name of the first matrix holding NaN/inf, or None."""
-        for name in ("w_in", "w_out_ns", "w_out_hs"):
-            if not np.isfinite(getattr(self, name)).all():
-                return name
-        return None
-
-
-@dataclass(frozen=True)
-class Tables:
-    """Lookup tables derived from word counts and the configuration."""
-
-    keep_prob: np.ndarray
-    noise_threshold: np.ndarray
-    noise_alias: np.ndarray
-    hs_codes: np.ndarray
-    hs_points: np.ndarray
-    hs_offsets: np.ndarray
-
-    @classmethod
-    def build(cls, counts: np.ndarray, config: Word2VecConfig) -> "Tables":
-        if config.negative > 0:
-            threshold, alias = alias_table(noise_distribution(counts, config.ns_exponent))
-        else:
-            threshold, alias = np.ones(1, np.float32), np.zeros(1, np.int32)
-        if config.hs:
-            tree = huffman_tree(counts)
-            codes, points, offsets = tree.codes, tree.points, tree.offsets
-        else:
-            codes, points, offsets = np.zeros(0, np.uint8), np.zeros(0, np.int32), np.zeros(1, np.int64)
-        return cls(keep_prob=keep_probabilities(counts, config.sample), noise_threshold=threshold,
-                   noise_alias=alias, hs_codes=codes, hs_points=points, hs_offsets=offsets)
-
-
-@dataclass
-class Anchor:
-    """Original vectors that anchored rows are pulled toward (see ``kernels.anchor_pull``)."""
-
-    vectors: np.ndarray  # float32[n_anchored, dim]
-    index: np.ndarray    # int32[n_words], -1 = not anchored
-    strength: float
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """Linear decay from ``alpha`` to ``min_alpha`` over ``total_epochs`` epochs.
-
-    The single place the learning rate is computed: ``rate(p)`` for a progress
-    ``p`` measured in epochs (fractional within an epoch).
-    """
-
-    alpha: float
-    min_alpha: float
-    total_epochs: int
-
-    def rate(self, progress: float) -> float:
-        if self.total_epochs <= 0:
-            return self.alpha
-        return self.alpha - (self.alpha - self.min_alpha) * min(progress / self.total_epochs, 1.0)
-
-
-@dataclass
-class Position:
-    """Where a run is: next epoch and next sentence within it, plus the epoch's partial tallies."""
-
-    epoch: int = 0
-    sentence: int = 0
-    loss: float = 0.0
-    pairs: int = 0
-
-
-@dataclass
-class EpochResult:
-    epoch: int
-    loss: float       # mean loss per trained pair (or per centre word for CBOW)
-    pairs: int
-    words: int        # corpus tokens processed (before subsampling)
-    seconds: float
 
 
 @dataclass

@@ -1,5 +1,7 @@
 """Shared fixtures for the fastw2v test-suite.
 
+Helpers shared by several test modules (``from conftest import ok, unit_rows``) live here too.
+
 Real data:
 
 * gensim's installed test corpus ``lee_background.cor`` (300 news articles,
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
@@ -21,6 +24,19 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 #: gensim's Lee background corpus: 300 news articles, one per line.
 LEE_PATH = Path(datapath("lee_background.cor"))
+
+
+def ok(result):
+    """A click ``CliRunner`` result that succeeded without a traceback (returned for chaining)."""
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+def unit_rows(matrix) -> np.ndarray:
+    """Each row scaled to unit length (float64)."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
 
 
 def shared_file(name: str) -> Path:

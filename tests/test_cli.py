@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
+from conftest import ok
 from reference import corpus_counts
 
 from fastw2v import load
@@ -34,12 +35,6 @@ SMALL = ["--vector-size", "16", "--min-count", "2", "--epochs", "1", "--workers"
 
 def run(*args: str | Path):
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.output, result.exception)
-    assert "Traceback" not in result.output
-    return result
 
 
 def assert_clean_error(result, *fragments: str) -> str:
@@ -545,6 +540,7 @@ def test_errors_in_a_real_process(tmp_path):
 # demo
 # ---------------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # fine-tunes the shipped GloVe sample on the shipped biomedical sample
 def test_demo():
     result = ok(run("demo", "--epochs", "1", "--workers", "2", "-q"))
     text = result.stdout

@@ -18,6 +18,7 @@ from gensim.test.utils import datapath
 from reference import corpus_counts
 
 from fastw2v import Word2Vec, load
+from fastw2v.config import FinetuneConfig
 from fastw2v.errors import ConfigError, FastW2VError, VectorFileError
 from fastw2v.vectors_io import write_vectors
 
@@ -604,3 +605,60 @@ def test_finetune_errors_are_fastw2v_errors(pre, tmp_path):
         finetuned(pre["files"]["bin"], corpus=empty)
     with pytest.raises(FastW2VError):
         Word2Vec.from_pretrained(tmp_path / "missing.bin")
+
+
+def test_from_pretrained_takes_a_finetune_config(pre):
+    """``finetune=FinetuneConfig(...)`` and the same fields as keywords build the same model."""
+    recipe = FinetuneConfig(warmup_epochs=2, freeze="new", pretrained_lr=0.25, anchor=0.5, keep_pretrained="seen")
+    a = finetuned(pre["files"]["bin"], finetune=recipe, seed=3)
+    b = finetuned(pre["files"]["bin"], seed=3, **recipe.to_dict())
+    assert a.finetune_plan.settings == b.finetune_plan.settings == recipe
+    assert a.vocab.words == b.vocab.words
+    for name in ("w_in", "in_lr", "out_ns_lr"):
+        np.testing.assert_array_equal(getattr(a.weights, name), getattr(b.weights, name))
+    # Keywords override the given recipe's fields.
+    c = Word2Vec.from_pretrained(pre["files"]["bin"], finetune=recipe, anchor=0.0, workers=1)
+    assert c._pending_finetune[1] == recipe.replace(anchor=0.0)
+    with pytest.raises(ConfigError, match="freeze"):
+        Word2Vec.from_pretrained(pre["files"]["bin"], finetune=recipe, freeze="everything")
+
+
+def test_next_phase_decides_warmup_main_and_resume(pre):
+    """TrainingState.next_phase, the one resume decision, through a fine-tuning's life."""
+    from fastw2v.state import AGAIN, MAIN, RESUME, START, WARMUP, Position
+
+    model = finetuned(pre["files"]["bin"], warmup_epochs=2, epochs=3)
+    state = model.state
+    phase = state.next_phase()
+    assert (phase.name, phase.kind, phase.schedule.total_epochs) == (WARMUP, START, 2)
+    state.schedule, state.position = phase.schedule, Position(epoch=1, sentence=7)
+    phase = state.next_phase(epochs=9)  # the user's epochs are the main phase's, not the warm-up's
+    assert (phase.name, phase.kind, phase.start.sentence) == (WARMUP, RESUME, 7)
+    state.position = Position(epoch=2)  # a checkpoint right at the end of the warm-up
+    phase = state.next_phase()
+    assert (phase.name, phase.kind, phase.schedule.total_epochs, phase.start) == (MAIN, START, 3, Position())
+    state.finetune_plan.warmup_done = True
+    state.schedule, state.position = phase.schedule, Position(epoch=1, sentence=3)
+    assert state.next_phase().kind == RESUME
+    with pytest.raises(ValueError, match="3-epoch run"):
+        state.next_phase(epochs=4)
+    state.position = Position(epoch=3)
+    assert (state.next_phase(epochs=1).kind, state.next_phase(epochs=1).schedule.total_epochs) == (AGAIN, 1)
+
+
+def test_finetune_help_shows_the_recipe_not_a_vector_size():
+    """`fastw2v finetune --help`: options and defaults come from the dataclasses, the recipe's where it has its own."""
+    import re
+
+    from click.testing import CliRunner
+
+    from fastw2v.cli import main
+
+    text = " ".join(CliRunner().invoke(main, ["finetune", "--help"], terminal_width=200).stdout.split())
+    vector_size = re.search(r"--vector-size INTEGER (.*?) --window", text).group(1)
+    assert "default: 100" not in vector_size and "PRETRAINED" in vector_size
+    assert re.search(r"--sg / --cbow Skip-gram or CBOW\. \[default: sg\]", text)  # the recipe trains skip-gram
+    for name in FinetuneConfig.field_names():
+        assert f"--{name.replace('_', '-')} " in text, name
+    assert "--keep-pretrained all|seen|N" in text and "--pretrained-lr auto|FLOAT" in text
+    assert "[default: all]" in text and "[default: auto]" in text

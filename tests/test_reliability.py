@@ -4,7 +4,6 @@ saved-model format checks, and a fuzz of the corpus reader.
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import random
 import shutil
@@ -20,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fastw2v
+from conftest import ok
 from fastw2v import Word2Vec
 from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
@@ -34,11 +34,6 @@ ARRAYS = ("w_in", "w_out_ns", "w_out_hs", "in_lr", "out_ns_lr", "out_hs_lr")
 
 def cli(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
 
 
 def assert_bit_identical(a: Word2Vec, b: Word2Vec) -> None:
@@ -309,25 +304,6 @@ def test_finetune_resume_is_bit_identical(tmp_path, where):
     assert resumed.finetune_plan.warmup_done
 
 
-def test_resume_refuses_a_different_corpus(tmp_path):
-    model = Word2Vec(**dict(SETTINGS, batch_words=3000))
-    model.build_vocab(LEE)
-    ck = tmp_path / "ck"
-    saver = Checkpointer(model, ck, Every(minutes=1e-9))
-
-    def on_batch_end(position):
-        saver.on_batch_end(position)
-        raise Stop
-
-    with pytest.raises(Stop):
-        model.train(LEE, on_batch_end=on_batch_end)
-    other = tmp_path / "half.txt"
-    other.write_bytes(b"".join(Path(LEE).read_bytes().splitlines(keepends=True)[:150]))
-    result = cli("train", other, "--resume", ck, "--out", tmp_path / "B", "-q")
-    assert result.exit_code == 2 and result.stderr.startswith("error: ")
-    assert "resumed" in result.stderr and not (tmp_path / "B").exists()
-
-
 # ---------------------------------------------------------------------------------------------------------
 # divergence guard
 # ---------------------------------------------------------------------------------------------------------
@@ -414,62 +390,6 @@ def test_mid_epoch_checkpoint_is_never_non_finite(tmp_path):
     checkpoint = fastw2v.load(ck)
     for name in ARRAYS:
         assert np.isfinite(getattr(checkpoint.weights, name)).all(), name
-
-
-# ---------------------------------------------------------------------------------------------------------
-# saved-model format checks
-# ---------------------------------------------------------------------------------------------------------
-
-@pytest.fixture()
-def saved(tmp_path) -> Path:
-    model = Word2Vec(**dict(SETTINGS, epochs=1))
-    model.build_vocab(LEE)
-    model.train(LEE)
-    model.save(tmp_path / "model")
-    return tmp_path / "model"
-
-
-def test_newer_format_version_is_refused(saved):
-    header = json.loads((saved / "header.json").read_text(encoding="utf-8"))
-    header["format_version"] = 999
-    (saved / "header.json").write_text(json.dumps(header), encoding="utf-8")
-    with pytest.raises(ModelFormatError, match="newer"):
-        fastw2v.load(saved)
-    result = cli("export", saved, saved.parent / "v.bin")
-    assert result.exit_code == 2 and "newer" in result.stderr and result.stderr.startswith("error: ")
-
-
-@pytest.mark.parametrize("content", [{}, {"header.json": "[1, 2]"}, {"header.json": "{not json"},
-                                     {"header.json": json.dumps({"format": "something-else"})},
-                                     {"vocab.json": "[]", "w_in.npy": "xx"}])
-def test_non_model_directory(tmp_path, content):
-    d = tmp_path / "notamodel"
-    d.mkdir()
-    for name, text in content.items():
-        (d / name).write_text(text, encoding="utf-8")
-    with pytest.raises(ModelFormatError):
-        fastw2v.load(d)
-
-
-def test_damaged_model_files(saved):
-    (saved / "w_out_ns.npy").unlink()
-    with pytest.raises(ModelFormatError, match="w_out_ns"):
-        fastw2v.load(saved)
-
-
-def test_truncated_array_file(saved):
-    data = (saved / "w_in.npy").read_bytes()
-    (saved / "w_in.npy").write_bytes(data[: len(data) // 2])
-    for mmap in (False, True):
-        with pytest.raises(ModelFormatError, match="w_in"):
-            fastw2v.load(saved, mmap=mmap)
-
-
-def test_missing_model_is_a_fastw2v_error(tmp_path):
-    with pytest.raises(FastW2VError):
-        fastw2v.load(tmp_path / "nothing")
-    with pytest.raises(ModelFormatError):
-        fastw2v.load(Path(LEE))  # a file, not a directory
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -5,8 +5,11 @@ import gzip
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 import fastw2v
+from conftest import unit_rows
+from fastw2v.cli import main
 from fastw2v.errors import ConfigError
 
 MATRICES = ("w_in", "w_out_ns", "w_out_hs")
@@ -21,11 +24,6 @@ def _train(corpus, **settings):
 
 def _same_weights(a, b):
     return all(getattr(a.weights, n).tobytes() == getattr(b.weights, n).tobytes() for n in MATRICES)
-
-
-def _unit(matrix):
-    matrix = np.asarray(matrix, dtype=np.float64)
-    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
 
 
 def _rank(model, unit, a, b):
@@ -120,13 +118,13 @@ RESUME_MODES = {
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(lee_corpus):
+def uninterrupted_runs(lee_corpus):
     return {name: _train(lee_corpus, **settings) for name, settings in RESUME_MODES.items()}
 
 
 @pytest.mark.parametrize("mode", list(RESUME_MODES))
 @pytest.mark.parametrize("where", ["first-epoch", "end-of-first-epoch", "second-epoch", "last-batch"])
-def test_resume_after_interrupt_is_bit_identical(lee_corpus, uninterrupted, tmp_path, mode, where):
+def test_resume_after_interrupt_is_bit_identical(lee_corpus, uninterrupted_runs, tmp_path, mode, where):
     settings = RESUME_MODES[mode]
     model = fastw2v.Word2Vec(**settings)
     model.build_vocab(lee_corpus)
@@ -153,7 +151,7 @@ def test_resume_after_interrupt_is_bit_identical(lee_corpus, uninterrupted, tmp_
     resumed.train(lee_corpus, on_batch_end=lambda p: calls.append((p.epoch, p.sentence)))
     assert len(calls) == 2 * n_batches - stop_after  # only the remaining batches were trained
 
-    reference = uninterrupted[mode]
+    reference = uninterrupted_runs[mode]
     assert _same_weights(resumed, reference)
     assert [(h.epoch, h.pairs) for h in resumed.history] == [(h.epoch, h.pairs) for h in reference.history]
     # (``words``/``seconds`` of the interrupted epoch describe only the part trained after resuming)
@@ -180,6 +178,13 @@ def test_resume_refuses_a_different_corpus(lee_corpus, tmp_path):
         resumed.train(lee_corpus[:-10])
     with pytest.raises(ValueError):
         resumed.train(lee_corpus, epochs=5)
+    # The same refusal through `fastw2v train --resume`: one error line, nothing saved.
+    half = tmp_path / "half.txt"
+    half.write_text("\n".join(" ".join(s) for s in lee_corpus[:150]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["train", str(half), "--resume", str(tmp_path / "ckpt"),
+                                       "--out", str(tmp_path / "B"), "-q"])
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    assert "resumed" in result.stderr and not (tmp_path / "B").exists()
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -199,7 +204,7 @@ def lee_model(lee_corpus):
 
 def test_quality_on_lee_corpus(lee_model):
     model = lee_model
-    unit = _unit(model.weights.w_in)
+    unit = unit_rows(model.weights.w_in)
     idx = model.vocab.index
     ranks = {pair: _rank(model, unit, *pair) for pair in LEE_PAIRS}
     # every partner is among the 20 nearest neighbours (of ~1750 words); typically within 10
@@ -215,10 +220,7 @@ def test_quality_on_lee_corpus(lee_model):
 
 def test_keyedvectors_view(lee_model):
     model = lee_model
-    try:
-        kv = model.wv
-    except (ImportError, AttributeError, NotImplementedError) as exc:  # fastw2v/vectors_io.py unfinished
-        pytest.skip(f"Word2Vec.wv unavailable (fastw2v.vectors_io missing or incomplete: {exc!r})")
+    kv = model.wv
     assert list(kv.index_to_key) == model.vocab.words
     assert np.array_equal(kv.vectors, model.weights.w_in)
     assert kv.get_vecattr("the", "count") == model.vocab.counts[model.vocab.index["the"]]
@@ -251,7 +253,7 @@ def test_quality_on_wiki_text8_first_2m_tokens(wiki_text8):
                    seed=1)
     losses = [h.loss for h in model.history]
     assert losses[-1] < losses[0], losses
-    unit = _unit(model.weights.w_in)
+    unit = unit_rows(model.weights.w_in)
     idx = model.vocab.index
     # (france/paris, germany/berlin, england/london rank in the hundreds to thousands after only 2M tokens
     # and 3 epochs, so they are not used; every pair below measured at rank <= 13 over 3 seeds)

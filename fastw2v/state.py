@@ -1,0 +1,272 @@
+"""The training state as one object, and the one place that decides what trains next.
+
+:class:`TrainingState` is everything a run needs to continue exactly: configuration,
+vocabulary, weights, anchor, learning-rate schedule, position, fine-tuning plan, the
+corpus it was trained on and the epoch history. ``storage`` saves and loads it,
+``finetune`` builds it from pre-trained vectors, ``training`` advances it and
+``model.Word2Vec`` composes the three. :meth:`TrainingState.next_phase` is the single
+resume decision: which phase (warm-up or main) runs next, with which schedule, from where.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import FinetuneConfig, Word2VecConfig
+from .errors import CorpusError
+from .vocabulary import Vocabulary, alias_table, huffman_tree, keep_probabilities, noise_distribution
+
+
+def uniform_rows(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
+    """word2vec's initial input vectors: float32[n, dim] uniform in ``[-0.5/dim, 0.5/dim)``."""
+    return (rng.random((n, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+
+
+@dataclass
+class Weights:
+    """Trainable matrices and their per-row learning-rate multipliers.
+
+    Attributes
+    ----------
+    w_in : float32[n_words, dim]
+        Input (word) vectors.
+    w_out_ns : float32[n_words, dim]
+        Negative-sampling output rows (``[0, dim]`` when negative sampling is off).
+    w_out_hs : float32[n_words - 1, dim]
+        Hierarchical-softmax inner-node rows (``[0, dim]`` when HS is off).
+    in_lr, out_ns_lr, out_hs_lr : float32, one per row of the matrix above
+        Learning-rate multipliers: 1 trains, 0 freezes (bit-identical), between is slower.
+    """
+
+    w_in: np.ndarray
+    w_out_ns: np.ndarray
+    w_out_hs: np.ndarray
+    in_lr: np.ndarray
+    out_ns_lr: np.ndarray
+    out_hs_lr: np.ndarray
+
+    ARRAYS = ("w_in", "w_out_ns", "w_out_hs", "in_lr", "out_ns_lr", "out_hs_lr")
+
+    @classmethod
+    def initial(cls, n_words: int, config: Word2VecConfig, w_in: np.ndarray | None = None) -> "Weights":
+        """The weights a run starts from: inputs ``w_in`` (default word2vec's :func:`uniform_rows`
+        seeded by ``config.seed``), output rows zero, every multiplier 1."""
+        dim = config.vector_size
+        if w_in is None:
+            w_in = uniform_rows(n_words, dim, np.random.default_rng(config.seed))
+        n_ns = n_words if config.negative > 0 else 0
+        n_hs = max(n_words - 1, 0) if config.hs else 0
+        return cls(w_in=w_in,
+                   w_out_ns=np.zeros((n_ns, dim), dtype=np.float32),
+                   w_out_hs=np.zeros((n_hs, dim), dtype=np.float32),
+                   in_lr=np.ones(n_words, dtype=np.float32),
+                   out_ns_lr=np.ones(n_ns, dtype=np.float32),
+                   out_hs_lr=np.ones(n_hs, dtype=np.float32))
+
+    def check_rows(self, n_words: int) -> None:
+        """Raise ValueError unless every array has 0, ``n_words`` or ``n_words - 1`` rows."""
+        for name in self.ARRAYS:
+            if getattr(self, name).shape[0] not in (0, n_words, n_words - 1):
+                raise ValueError(f"{name} has {getattr(self, name).shape[0]} rows for {n_words} words")
+
+    def check_finite(self) -> str | None:
+        """Name of the first matrix holding NaN/inf, or None."""
+        for name in ("w_in", "w_out_ns", "w_out_hs"):
+            if not np.isfinite(getattr(self, name)).all():
+                return name
+        return None
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Lookup tables derived from word counts and the configuration."""
+
+    keep_prob: np.ndarray
+    noise_threshold: np.ndarray
+    noise_alias: np.ndarray
+    hs_codes: np.ndarray
+    hs_points: np.ndarray
+    hs_offsets: np.ndarray
+
+    @classmethod
+    def build(cls, counts: np.ndarray, config: Word2VecConfig) -> "Tables":
+        if config.negative > 0:
+            threshold, alias = alias_table(noise_distribution(counts, config.ns_exponent))
+        else:
+            threshold, alias = np.ones(1, np.float32), np.zeros(1, np.int32)
+        if config.hs:
+            tree = huffman_tree(counts)
+            codes, points, offsets = tree.codes, tree.points, tree.offsets
+        else:
+            codes, points, offsets = np.zeros(0, np.uint8), np.zeros(0, np.int32), np.zeros(1, np.int64)
+        return cls(keep_prob=keep_probabilities(counts, config.sample), noise_threshold=threshold,
+                   noise_alias=alias, hs_codes=codes, hs_points=points, hs_offsets=offsets)
+
+
+@dataclass
+class Anchor:
+    """Original vectors that anchored rows are pulled toward (see ``kernels.anchor_pull``)."""
+
+    vectors: np.ndarray  # float32[n_anchored, dim]
+    index: np.ndarray    # int32[n_words], -1 = not anchored
+    strength: float
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Linear decay from ``alpha`` to ``min_alpha`` over ``total_epochs`` epochs.
+
+    The single place the learning rate is computed: ``rate(p)`` for a progress
+    ``p`` measured in epochs (fractional within an epoch).
+    """
+
+    alpha: float
+    min_alpha: float
+    total_epochs: int
+
+    @classmethod
+    def of(cls, config: Word2VecConfig, epochs: int | None = None) -> "Schedule":
+        """A new schedule of ``epochs`` (default ``config.epochs``) epochs at the configured rates."""
+        return cls(config.alpha, config.min_alpha, config.epochs if epochs is None else epochs)
+
+    def rate(self, progress: float) -> float:
+        if self.total_epochs <= 0:
+            return self.alpha
+        return self.alpha - (self.alpha - self.min_alpha) * min(progress / self.total_epochs, 1.0)
+
+
+@dataclass
+class Position:
+    """Where a run is: next epoch and next sentence within it, plus the epoch's partial tallies."""
+
+    epoch: int = 0
+    sentence: int = 0
+    loss: float = 0.0
+    pairs: int = 0
+
+
+@dataclass
+class EpochResult:
+    epoch: int
+    loss: float       # mean loss per trained pair (or per centre word for CBOW)
+    pairs: int
+    words: int        # corpus tokens processed (before subsampling)
+    seconds: float
+
+
+@dataclass(eq=False)  # holds an array: compare fields explicitly
+class FinetunePlan:
+    """What a fine-tuning run carries from ``build_vocab`` to the end of ``train``."""
+
+    settings: FinetuneConfig
+    n_pretrained: int
+    corpus_counts: np.ndarray  # int64[n_words]: the domain corpus's counts, for the sampling tables and rates
+    warmup_done: bool = False
+
+
+WARMUP, MAIN = "warmup", "main"
+START, RESUME, AGAIN = "start", "resume", "again"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """What :meth:`TrainingState.next_phase` decided.
+
+    Attributes
+    ----------
+    name : {"warmup", "main"}
+        The fine-tuning warm-up (output layer and new words only) or the main phase.
+    schedule, start : Schedule, Position
+        The learning-rate schedule to run and where in it training starts.
+    kind : {"start", "resume", "again"}
+        A new schedule, the rest of an interrupted one, or a new schedule after a
+        state that holds a finished run (``fastw2v train --resume`` stops there).
+    """
+
+    name: str
+    schedule: Schedule
+    start: Position
+    kind: str
+
+
+@dataclass
+class TrainingState:
+    """Everything a run needs to be saved, resumed or fine-tuned again (see :mod:`fastw2v.storage`)."""
+
+    config: Word2VecConfig
+    vocab: Vocabulary | None = None
+    weights: Weights | None = None
+    anchor: Anchor | None = None
+    schedule: Schedule | None = None
+    position: Position = field(default_factory=Position)
+    finetune_plan: FinetunePlan | None = None
+    corpus_sources: list[str] = field(default_factory=list)   # files, so `fastw2v train --resume` can find them
+    corpus_shape: tuple[int, int] | None = None  # (tokens, sentences) the position refers to
+    history: list[EpochResult] = field(default_factory=list)
+    _tables: Tables | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.schedule is None:
+            self.schedule = Schedule.of(self.config)
+
+    def set_vocabulary(self, vocab: Vocabulary, weights: Weights) -> None:
+        """Install a vocabulary and matching weights; the position starts over."""
+        weights.check_rows(len(vocab))
+        self.vocab = vocab
+        self.weights = weights
+        self._tables = None
+        self.position = Position()
+        self.corpus_shape = None
+
+    @property
+    def tables(self) -> Tables:
+        """Subsampling, noise and Huffman tables, rebuilt from the counts when needed.
+
+        Fine-tuning samples by the domain corpus's counts (see :mod:`fastw2v.finetune`).
+        """
+        if self._tables is None:
+            plan = self.finetune_plan
+            counts = self.vocab.counts if plan is None else plan.corpus_counts
+            self._tables = Tables.build(counts, self.config)
+        return self._tables
+
+    def next_phase(self, epochs: int | None = None, corpus_shape: tuple[int, int] | None = None) -> Phase:
+        """Which phase trains next, with which schedule, from where: the one resume decision.
+
+        A schedule stopped part-way (a checkpoint) continues from its position; a
+        fine-tuning warm-up that has not run (or was interrupted) comes before the main
+        phase; otherwise a new main schedule of ``epochs`` (default ``config.epochs``).
+
+        Raises
+        ------
+        ValueError
+            ``epochs`` would change the schedule of the run being resumed.
+        CorpusError
+            ``corpus_shape`` (tokens, sentences) differs from the run being resumed.
+        """
+        plan, schedule, position = self.finetune_plan, self.schedule, self.position
+        in_progress = 0 < schedule.total_epochs and position.epoch < schedule.total_epochs and (
+            position.epoch > 0 or position.sentence > 0)
+        if plan is not None and not plan.warmup_done:
+            warmup = plan.settings.warmup_epochs
+            if schedule.total_epochs == warmup and position.epoch >= warmup:
+                # A checkpoint taken right at the end of the warm-up: the main phase starts.
+                return Phase(MAIN, Schedule.of(self.config, epochs), Position(), START)
+            if in_progress:
+                self._check_resumable(warmup, corpus_shape)
+                return Phase(WARMUP, schedule, position, RESUME)
+            return Phase(WARMUP, Schedule.of(self.config, warmup), Position(), START)
+        if in_progress:
+            self._check_resumable(epochs, corpus_shape)
+            return Phase(MAIN, schedule, position, RESUME)
+        kind = AGAIN if position.epoch >= schedule.total_epochs else START
+        return Phase(MAIN, Schedule.of(self.config, epochs), Position(), kind)
+
+    def _check_resumable(self, epochs: int | None, corpus_shape: tuple[int, int] | None) -> None:
+        if epochs is not None and epochs != self.schedule.total_epochs:
+            raise ValueError(f"this model is part-way through a {self.schedule.total_epochs}-epoch run; "
+                             f"epochs={epochs} would change its schedule")
+        if corpus_shape is not None and self.corpus_shape is not None and self.corpus_shape != corpus_shape:
+            raise CorpusError(f"the corpus has {corpus_shape[0]} tokens in {corpus_shape[1]} sentences but the run "
+                              f"being resumed was trained on {self.corpus_shape[0]} in {self.corpus_shape[1]}")

@@ -1,0 +1,76 @@
+"""The package's import graph: one way, no cycle, and only the front ends import the model.
+
+Every import counts -- at module level, inside functions and under ``TYPE_CHECKING`` --
+because a cycle hidden in a function is still a cycle a reader has to untangle.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import fastw2v
+
+PACKAGE = Path(fastw2v.__file__).resolve().parent
+#: The modules allowed to import ``fastw2v.model``: the front ends and the package's top level.
+MODEL_USERS = {"cli", "demo", "__init__"}
+
+
+def module_imports(path: Path) -> set[str]:
+    """Names of the ``fastw2v`` modules ``path`` imports anywhere in its text."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0 and not (node.module or "").startswith("fastw2v"):
+                continue
+            base = (node.module or "") if node.level else (node.module or "").removeprefix("fastw2v").lstrip(".")
+            if base:
+                found.add(base.split(".")[0])
+            else:  # from . import a, b
+                found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[1] for alias in node.names
+                         if alias.name.startswith("fastw2v.") and alias.name.count("."))
+    return found - {path.stem}
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = {p.stem: p for p in PACKAGE.glob("*.py")}
+    return {name: module_imports(path) & set(modules) for name, path in modules.items()}
+
+
+def test_the_parser_sees_nested_and_type_checking_imports(tmp_path):
+    source = tmp_path / "sample.py"
+    source.write_text("from __future__ import annotations\nfrom typing import TYPE_CHECKING\nfrom . import a\n"
+                      "import fastw2v.b\nif TYPE_CHECKING:\n    from .c import X\n"
+                      "def f():\n    from fastw2v.d import Y\n    from .e.sub import Z\n")
+    assert module_imports(source) == {"a", "b", "c", "d", "e"}
+
+
+def test_import_graph_is_acyclic():
+    graph = import_graph()
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, f"import cycle: {' -> '.join(path[path.index(name):] + (name,))}"
+        if name in done:
+            return
+        for dep in sorted(graph[name]):
+            visit(dep, path + (name,))
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, ())
+
+
+def test_only_the_front_ends_import_the_model():
+    users = {name for name, deps in import_graph().items() if "model" in deps}
+    assert users <= MODEL_USERS, f"{sorted(users - MODEL_USERS)} import fastw2v.model"
+
+
+def test_the_lower_layers_do_not_reach_up():
+    """The layers the README's *How it works* table describes: a module never imports one above it."""
+    graph = import_graph()
+    for low, high in [("state", "storage"), ("state", "finetune"), ("state", "training"), ("state", "checkpoint"),
+                      ("storage", "finetune"), ("storage", "training"), ("training", "finetune"),
+                      ("config", "state"), ("kernels", "training")]:
+        assert high not in graph[low], f"{low} imports {high}"
