@@ -483,6 +483,16 @@ def test_epochs_zero_is_refused_everywhere(tmp_path):
     assert not out.exists()
 
 
+@pytest.fixture()
+def saved(tmp_path) -> Path:
+    """A small saved model to damage."""
+    model = Word2Vec(**dict(SETTINGS, epochs=1))
+    model.build_vocab(LEE)
+    model.train(LEE)
+    model.save(tmp_path / "model")
+    return tmp_path / "model"
+
+
 @pytest.mark.parametrize("damage", ["empty", "npz", "huge-shape", "garbage-header"])
 def test_damaged_array_files_are_model_format_errors(saved, damage):
     path = saved / "w_in.npy"
