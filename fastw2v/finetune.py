@@ -36,6 +36,7 @@ import numpy as np
 
 from .config import AUTO, FinetuneConfig, Word2VecConfig
 from .errors import ConfigError, CorpusError
+from .progress import Ticker
 from .state import Anchor, FinetunePlan, TrainingState, Weights, uniform_rows
 from .storage import load_state
 from .vocabulary import Vocabulary
@@ -57,7 +58,8 @@ class Pretrained:
     words: list[str]
     vectors: np.ndarray               # float32[n, dim]; owned, may be resized in place
     counts: np.ndarray | None = None  # int64[n] (saved models only)
-    w_out_ns: np.ndarray | None = None
+    w_out_ns: np.ndarray | None = None  # float32[len(out_rows), dim]: the saved model's trained output rows
+    out_rows: np.ndarray | None = None  # int32: the word of each row of w_out_ns, increasing
     config: Word2VecConfig | None = None
     source: str = "<vectors>"
 
@@ -78,14 +80,38 @@ def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | No
                           source="<KeyedVectors>")
     path = Path(source)
     if path.is_dir():
-        state = load_state(path)
+        # The input matrix is read into memory once (and cut to `limit` in place); the other
+        # arrays are mapped and only the rows kept are copied.
+        state = load_state(path, mmap=set(Weights.ARRAYS) - {"w_in"})
         n = len(state.vocab) if limit is None else min(limit, len(state.vocab))
-        w_out = state.weights.w_out_ns[:n] if state.weights.w_out_ns.shape[0] else None
-        return Pretrained(state.vocab.words[:n], np.ascontiguousarray(state.weights.w_in[:n]),
-                          counts=state.vocab.counts[:n].copy(), w_out_ns=None if w_out is None else w_out.copy(),
-                          config=state.config, source=str(path))
+        w = state.weights
+        out_rows = w_out = None
+        if w.w_out_ns.shape[0]:
+            out_rows = _trained_output_rows(w)
+            out_rows = out_rows[out_rows < n]
+            w_out = w.w_out_ns[w.output_row(out_rows)]
+        vectors = w.w_in
+        if n < vectors.shape[0]:
+            vectors = _grow_rows(vectors, np.arange(n), 0)
+        return Pretrained(state.vocab.words[:n], vectors, counts=np.array(state.vocab.counts[:n]),
+                          w_out_ns=w_out, out_rows=out_rows, config=state.config, source=str(path))
     words, vectors = read_vectors(path, format=format, limit=limit)
     return Pretrained(words, vectors, source=str(path))
+
+
+def _trained_output_rows(weights: Weights) -> np.ndarray:
+    """Words with an output row worth keeping, increasing.
+
+    A model saved before output rows were compact (format 1) has one per word, zero for
+    the words its corpus never used: a zero row is what a new one starts as, so only
+    the others are carried.
+    """
+    if weights.out_rows is not None:
+        return np.asarray(weights.out_rows, dtype=np.int32)
+    w_out = weights.w_out_ns
+    step = 65536
+    used = np.concatenate([w_out[a:a + step].any(axis=1) for a in range(0, w_out.shape[0], step)])
+    return np.flatnonzero(used).astype(np.int32)
 
 
 def config_for(pre: Pretrained, settings: dict[str, Any]) -> Word2VecConfig:
@@ -113,9 +139,11 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
     n_keep = keep.shape[0]
     if n_keep != array.shape[0] or not np.array_equal(keep, np.arange(n_keep)):
         step = 65536
+        ticker = Ticker("vocabulary union: compacting the pre-trained rows", n_keep, "rows")
         for start in range(0, n_keep, step):
             chunk = keep[start:start + step]
             array[start:start + chunk.shape[0]] = array[chunk]
+            ticker.advance(chunk.shape[0])
     new_shape = (n_keep + n_extra,) + array.shape[1:]
     if array.flags.owndata and array.flags.c_contiguous:
         array.resize(new_shape, refcheck=False)
@@ -186,17 +214,28 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
     if counts.sum() == 0:
         raise CorpusError(f"no word of the corpus is in the vocabulary (min_count={config.min_count})")
     n = len(vocab)
+    # Output rows: the words the corpus uses, and those a saved base model trained before.
+    carried = np.full(n, -1, dtype=np.int64)  # row of pre.w_out_ns of each word, -1 for none
+    if pre.out_rows is not None:
+        row_of_pre = np.full(len(pre.words), -1, dtype=np.int64)
+        row_of_pre[pre.out_rows] = np.arange(pre.out_rows.shape[0])
+        carried[:n_pre] = row_of_pre[kept]
+    trainable = (counts > 0) | (carried >= 0)
+    out_rows = None if trainable.all() else np.flatnonzero(trainable).astype(np.int32)
     anchor = None
     if settings.anchor > 0:
-        # The one extra copy anchoring needs: the original rows.
+        # The one extra copy anchoring needs: the original rows of the words that can move (the corpus's).
+        used = np.flatnonzero(counts[:n_pre] > 0)
         index = np.full(n, -1, dtype=np.int32)
-        index[:n_pre] = np.arange(n_pre, dtype=np.int32)
-        anchor = Anchor(vectors=np.ascontiguousarray(pre.vectors[kept]), index=index, strength=settings.anchor)
+        index[used] = np.arange(used.shape[0], dtype=np.int32)
+        anchor = Anchor(vectors=np.ascontiguousarray(pre.vectors[kept[used]]), index=index,
+                        strength=settings.anchor)
     w_in = _grow_rows(pre.vectors, kept, n - n_pre)
     w_in[n_pre:] = new_word_rows(n - n_pre, w_in[:n_pre], settings.new_word_init, config.seed)
-    weights = Weights.initial(n, config, w_in=w_in)
+    weights = Weights.initial(n, config, w_in=w_in, out_rows=out_rows)
     if pre.w_out_ns is not None and weights.w_out_ns.shape[0]:
-        weights.w_out_ns[:n_pre] = pre.w_out_ns[kept]
+        has = np.flatnonzero(carried >= 0)
+        weights.w_out_ns[weights.output_row(has)] = pre.w_out_ns[carried[has]]
     state = TrainingState(config=config, anchor=anchor)
     state.set_vocabulary(vocab, weights)
     state.finetune_plan = FinetunePlan(settings=settings, n_pretrained=n_pre, corpus_counts=counts,
