@@ -139,7 +139,9 @@ def _load_array(path: Path, name: str, spec: dict[str, Any], mmap: bool) -> np.n
         raise ModelFormatError(f"{path}: damaged header (array entry {name!r} is {spec!r})")
     try:
         # allow_pickle=False: an object array (a pickle) is refused, never loaded.
-        array = np.load(file, mmap_mode="r" if mmap else None, allow_pickle=False)
+        array = None if mmap else _read_owned(file)
+        if array is None:
+            array = np.load(file, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
         raise ModelFormatError(f"{path}: missing {file.name}") from None
     # Truncated or damaged .npy files raise any of these; a MemoryError comes from a header
@@ -152,6 +154,31 @@ def _load_array(path: Path, name: str, spec: dict[str, Any], mmap: bool) -> np.n
     if list(array.shape) != list(spec["shape"]) or str(array.dtype) != spec["dtype"]:
         raise ModelFormatError(f"{file}: shape {array.shape} {array.dtype} does not match the header "
                                f"({tuple(spec['shape'])} {spec['dtype']})")
+    return array
+
+
+def _read_owned(file: Path) -> np.ndarray | None:
+    """A plain C-order ``.npy`` read straight into an array that owns its memory, else None.
+
+    ``np.load`` returns an array that does not own its buffer, which ``finetune``
+    could then not resize in place: a GoogleNews-sized base would be copied. Anything
+    else (Fortran order, objects, not a ``.npy``) is left to ``np.load`` and its checks.
+    """
+    fmt = np.lib.format
+    with open(file, "rb") as fh:
+        if fh.read(6) != fmt.MAGIC_PREFIX:
+            return None
+        fh.seek(0)
+        version = fmt.read_magic(fh)
+        if version not in ((1, 0), (2, 0)):
+            return None
+        read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, fortran, dtype = read_header(fh)
+        if fortran or dtype.hasobject:
+            return None
+        array = np.empty(shape, dtype=dtype)
+        if fh.readinto(memoryview(array).cast("B")) != array.nbytes:
+            raise ValueError(f"file ends before its {array.nbytes} bytes of data")
     return array
 
 
