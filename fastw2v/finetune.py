@@ -26,8 +26,11 @@ and no counts. Fine-tuning therefore
 """
 from __future__ import annotations
 
+import functools
 import logging
+import mmap
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,11 +136,13 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
     """``concat(array[keep], zeros(n_extra))`` reusing ``array``'s memory.
 
     Rows are compacted in place (``keep`` is increasing, so a row only ever moves
-    up) and the buffer is then resized, which glibc does with mremap for large
-    blocks: a 3.6 GB GoogleNews matrix never exists twice.
+    up); the buffer is then shrunk in place, or, to grow, moved into the larger
+    matrix block by block with each block's pages handed back to the system as it
+    goes (NumPy's ``resize`` copies when it grows): a 3.6 GB GoogleNews matrix never
+    exists twice.
     """
     n_keep = keep.shape[0]
-    if n_keep != array.shape[0] or not np.array_equal(keep, np.arange(n_keep)):
+    if not np.array_equal(keep, np.arange(n_keep)):  # (a prefix, as a `limit` cut, needs no moves)
         step = 65536
         ticker = Ticker("vocabulary union: compacting the pre-trained rows", n_keep, "rows")
         for start in range(0, n_keep, step):
@@ -145,13 +150,50 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
             array[start:start + chunk.shape[0]] = array[chunk]
             ticker.advance(chunk.shape[0])
     new_shape = (n_keep + n_extra,) + array.shape[1:]
-    if array.flags.owndata and array.flags.c_contiguous:
+    owned = array.flags.owndata and array.flags.c_contiguous
+    if owned and n_extra == 0:
         array.resize(new_shape, refcheck=False)
-        array[n_keep:] = 0
         return array
-    out = np.zeros(new_shape, dtype=array.dtype)
-    out[:n_keep] = array[:n_keep]
+    out = np.empty(new_shape, dtype=array.dtype)
+    step = max(1, (64 << 20) // max(array[:1].nbytes, 1))
+    for start in range(0, n_keep, step):
+        end = min(start + step, n_keep)
+        out[start:end] = array[start:end]
+        if owned:
+            _release(array[start:end])
+    out[n_keep:] = 0
     return out
+
+
+_MADV_DONTNEED = 4  # Linux
+
+
+@functools.cache
+def _madvise():
+    """libc's ``madvise`` on Linux, else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    return madvise
+
+
+def _release(block: np.ndarray) -> None:
+    """Give the whole memory pages under ``block`` (of an array about to be freed) back to the system.
+
+    Its contents are lost (Linux refills such pages with zeros); elsewhere this does nothing.
+    """
+    madvise = _madvise()
+    page = mmap.PAGESIZE
+    start = -(-block.ctypes.data // page) * page
+    end = (block.ctypes.data + block.nbytes) // page * page
+    if madvise is not None and end > start:
+        madvise(start, end - start, _MADV_DONTNEED)
 
 
 def union_vocabulary(pre: Pretrained, corpus_counts: dict[str, int], min_count: int,

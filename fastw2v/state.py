@@ -106,8 +106,10 @@ class Weights:
 
     def check_finite(self) -> str | None:
         """Name of the first matrix holding NaN/inf, or None."""
+        step = 65536  # in blocks of rows: a whole-matrix mask of a 3M x 300 model would be 900 MB
         for name in ("w_in", "w_out_ns", "w_out_hs"):
-            if not np.isfinite(getattr(self, name)).all():
+            matrix = getattr(self, name)
+            if not all(np.isfinite(matrix[a:a + step]).all() for a in range(0, matrix.shape[0], step)):
                 return name
         return None
 

@@ -18,6 +18,7 @@ import pytest
 from gensim.test.utils import datapath
 
 from reference import corpus_counts
+from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in two halves)
 
 from fastw2v import Word2Vec, load
 from fastw2v.state import TrainingState, Weights
@@ -28,16 +29,6 @@ from fastw2v.vocabulary import Vocabulary
 LEE = datapath("lee_background.cor")
 DIM = 12
 SETTINGS = dict(min_count=3, epochs=1, workers=1, seed=5, batch_words=2000, sg=True)
-
-
-@pytest.fixture(scope="module")
-def halves(tmp_path_factory):
-    d = tmp_path_factory.mktemp("halves")
-    lines = Path(LEE).read_bytes().splitlines(keepends=True)
-    first, second = d / "first.txt", d / "second.txt"
-    first.write_bytes(b"".join(lines[:150]))
-    second.write_bytes(b"".join(lines[150:]))
-    return first, second
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +56,8 @@ def used_words(model: Word2Vec) -> np.ndarray:
 
 
 @pytest.mark.parametrize("mode", [dict(negative=5), dict(hs=True, negative=0), dict(sg=False, hs=True, negative=3)])
-def test_output_rows_exist_only_for_words_the_corpus_uses(base, halves, mode):
-    model = finetune(base["path"], halves[0], **mode)
+def test_output_rows_exist_only_for_words_the_corpus_uses(base, lee_halves, mode):
+    model = finetune(base["path"], lee_halves[0], **mode)
     w, used = model.weights, used_words(model)
     assert 0 < used.size < len(model.vocab)
     np.testing.assert_array_equal(w.out_rows, used)
@@ -85,8 +76,8 @@ def test_output_rows_exist_only_for_words_the_corpus_uses(base, halves, mode):
         assert w.w_out_ns.any(axis=1).mean() > 0.9  # (almost) every row trained: none is dead weight
 
 
-def test_saved_model_stores_only_the_output_rows_it_has(base, halves, tmp_path):
-    model = finetune(base["path"], halves[0])
+def test_saved_model_stores_only_the_output_rows_it_has(base, lee_halves, tmp_path):
+    model = finetune(base["path"], lee_halves[0])
     model.save(tmp_path / "m")
     header = json.loads((tmp_path / "m" / "header.json").read_text())
     n_out = used_words(model).size
@@ -101,11 +92,11 @@ def test_saved_model_stores_only_the_output_rows_it_has(base, halves, tmp_path):
         np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
 
 
-def test_refinetune_adds_rows_for_newly_used_words_and_keeps_old_ones(base, halves, tmp_path):
-    first = finetune(base["path"], halves[0])
+def test_refinetune_adds_rows_for_newly_used_words_and_keeps_old_ones(base, lee_halves, tmp_path):
+    first = finetune(base["path"], lee_halves[0])
     first.save(tmp_path / "first")
     model = Word2Vec.from_pretrained(tmp_path / "first", workers=1, epochs=1)
-    model.build_vocab(str(halves[1]))
+    model.build_vocab(str(lee_halves[1]))
     old_words = [first.vocab.words[i] for i in first.weights.out_rows]
     old_ids = np.array([model.vocab.index[w] for w in old_words])
     w = model.weights
@@ -116,7 +107,7 @@ def test_refinetune_adds_rows_for_newly_used_words_and_keeps_old_ones(base, halv
     np.testing.assert_array_equal(w.out_rows, np.union1d(used, old_ids))
     newly = np.setdiff1d(used, old_ids)
     assert newly.size > 0 and not w.w_out_ns[w.output_row(newly)].any()  # zero, as every new output row
-    model.train(str(halves[1]))
+    model.train(str(lee_halves[1]))
     # Rows of words the second corpus does not use stay exactly; the used ones trained.
     idle = np.setdiff1d(old_ids, used)
     assert idle.size > 0
@@ -128,10 +119,10 @@ def test_refinetune_adds_rows_for_newly_used_words_and_keeps_old_ones(base, halv
     assert w.w_out_ns[w.output_row(newly)].any(axis=1).all()
 
 
-def test_resume_mid_epoch_is_bit_identical(base, halves, tmp_path):
-    direct = finetune(base["path"], halves[0], epochs=2, anchor=0.2)
+def test_resume_mid_epoch_is_bit_identical(base, lee_halves, tmp_path):
+    direct = finetune(base["path"], lee_halves[0], epochs=2, anchor=0.2)
     model = Word2Vec.from_pretrained(base["path"], **{**SETTINGS, "epochs": 2, "anchor": 0.2})
-    model.build_vocab(str(halves[0]))
+    model.build_vocab(str(lee_halves[0]))
     saved = []
 
     def checkpoint(position):
@@ -139,19 +130,19 @@ def test_resume_mid_epoch_is_bit_identical(base, halves, tmp_path):
             model.save(tmp_path / "ckpt")
             saved.append(position.sentence)
 
-    model.train(str(halves[0]), on_batch_end=checkpoint)
+    model.train(str(lee_halves[0]), on_batch_end=checkpoint)
     assert saved and saved[0] > 0
     resumed = load(tmp_path / "ckpt")
     assert resumed.position.epoch == 1 and resumed.position.sentence == saved[0]
-    resumed.train(str(halves[0]))
+    resumed.train(str(lee_halves[0]))
     for name in (*Weights.ARRAYS, "out_rows"):
         a, b = getattr(resumed.weights, name), getattr(direct.weights, name)
         assert a.tobytes() == b.tobytes(), name
 
 
-def test_format_1_model_with_full_output_layer_loads_and_refinetunes(base, halves, tmp_path):
+def test_format_1_model_with_full_output_layer_loads_and_refinetunes(base, lee_halves, tmp_path):
     """A model saved before output rows were compact: one row per word, zero for unused words."""
-    first = finetune(base["path"], halves[0])
+    first = finetune(base["path"], lee_halves[0])
     first.save(tmp_path / "new")
     old = tmp_path / "old"
     first.save(old)
@@ -171,8 +162,8 @@ def test_format_1_model_with_full_output_layer_loads_and_refinetunes(base, halve
     assert loaded.weights.out_rows is None and loaded.weights.w_out_ns.shape == (len(first.vocab), DIM)
     np.testing.assert_array_equal(loaded.weights.w_in, first.weights.w_in)
     # A fine-tuning from it carries exactly the rows that trained (the zero ones are what a new row is).
-    a = Word2Vec.from_pretrained(old, workers=1, epochs=1).build_vocab(str(halves[1]))
-    b = Word2Vec.from_pretrained(tmp_path / "new", workers=1, epochs=1).build_vocab(str(halves[1]))
+    a = Word2Vec.from_pretrained(old, workers=1, epochs=1).build_vocab(str(lee_halves[1]))
+    b = Word2Vec.from_pretrained(tmp_path / "new", workers=1, epochs=1).build_vocab(str(lee_halves[1]))
     np.testing.assert_array_equal(a.weights.out_rows, b.weights.out_rows)
     np.testing.assert_array_equal(a.weights.w_out_ns, b.weights.w_out_ns)
     np.testing.assert_array_equal(a.weights.w_in, b.weights.w_in)
@@ -180,24 +171,24 @@ def test_format_1_model_with_full_output_layer_loads_and_refinetunes(base, halve
 
 @pytest.mark.parametrize("keep", ["all", "seen", 100])
 @pytest.mark.parametrize("limit", [None, 700])
-def test_keep_pretrained_and_limit_keep_rows_exactly(base, halves, keep, limit):
+def test_keep_pretrained_and_limit_keep_rows_exactly(base, lee_halves, keep, limit):
     model = Word2Vec.from_pretrained(base["path"], limit=limit, keep_pretrained=keep, **SETTINGS)
-    model.build_vocab(str(halves[0]))
-    counts = corpus_counts(halves[0])
+    model.build_vocab(str(lee_halves[0]))
+    counts = corpus_counts(lee_halves[0])
     words = base["words"][:limit]
     kept = [i for i, word in enumerate(words) if keep == "all" or counts.get(word, 0) > 0
             or (isinstance(keep, int) and i < keep)]
     n_pre = model.finetune_plan.n_pretrained
     assert model.vocab.words[:n_pre] == [words[i] for i in kept]
     np.testing.assert_array_equal(model.weights.w_in[:n_pre], base["vectors"][kept])
-    model.train(str(halves[0]))
+    model.train(str(lee_halves[0]))
     idle = [j for j, i in enumerate(kept) if counts.get(words[i], 0) == 0]
     np.testing.assert_array_equal(model.weights.w_in[idle], base["vectors"][[kept[j] for j in idle]])
 
 
-def test_anchor_copies_only_the_rows_that_can_move(base, halves):
+def test_anchor_copies_only_the_rows_that_can_move(base, lee_halves):
     model = Word2Vec.from_pretrained(base["path"], anchor=0.5, **SETTINGS)
-    model.build_vocab(str(halves[0]))
+    model.build_vocab(str(lee_halves[0]))
     n_pre = model.finetune_plan.n_pretrained
     used = np.flatnonzero(model.finetune_plan.corpus_counts[:n_pre] > 0)
     assert model.anchor.vectors.shape == (used.size, DIM) and used.size < n_pre
