@@ -15,7 +15,11 @@ and no counts. Fine-tuning therefore
 2. initialises **new words** like word2vec (small uniform), optionally rescaled
    to the pre-trained vectors' norms;
 3. starts the **output layer** at zero (word2vec's default) and can **warm it up**
-   for ``warmup_epochs`` with pre-trained input rows frozen;
+   for ``warmup_epochs`` with pre-trained input rows frozen. Output rows exist only
+   for the words that can train: those the corpus uses, and those a saved base model
+   trained before (carried over exactly); a GoogleNews word the corpus never uses
+   lives in the input matrix alone (``state.Weights.out_rows``). Training runs on
+   those words alone (``training.TrainablePart``);
 4. trains with **per-row learning-rate multipliers** (``freeze``,
    ``pretrained_lr``, ``output_lr``) and an optional **anchor**: an L2 pull of
    every pre-trained row toward its original vector. The default
@@ -156,11 +160,13 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
         return array
     out = np.empty(new_shape, dtype=array.dtype)
     step = max(1, (64 << 20) // max(array[:1].nbytes, 1))
+    ticker = Ticker("vocabulary union: moving the pre-trained rows", n_keep, "rows")
     for start in range(0, n_keep, step):
         end = min(start + step, n_keep)
         out[start:end] = array[start:end]
         if owned:
             _release(array[start:end])
+        ticker.advance(end - start)
     out[n_keep:] = 0
     return out
 

@@ -177,7 +177,7 @@ def _read_owned(file: Path) -> np.ndarray | None:
         if fortran or dtype.hasobject:
             return None
         array = np.empty(shape, dtype=dtype)
-        if fh.readinto(memoryview(array).cast("B")) != array.nbytes:
+        if array.nbytes and fh.readinto(array.reshape(-1).view(np.uint8)) != array.nbytes:
             raise ValueError(f"file ends before its {array.nbytes} bytes of data")
     return array
 

@@ -195,7 +195,9 @@ class TrainablePart:
         rows = weights.out_rows
         if rows is None:
             return None
-        compact = weights.output_row(corpus.token_ids)
+        compact_of = np.full(weights.w_in.shape[0], -1, dtype=np.int32)  # int32 lookup: 4 bytes a token
+        compact_of[rows] = np.arange(rows.shape[0], dtype=np.int32)
+        compact = compact_of[corpus.token_ids]
         if (compact < 0).any():
             missing = np.unique(corpus.token_ids[compact < 0])
             raise CorpusError(f"{missing.size} word(s) of this corpus have no output row: this model was "
@@ -203,7 +205,7 @@ class TrainablePart:
                               f"(Word2Vec.from_pretrained(model_dir) / fastw2v finetune MODEL_DIR ...)")
         part = replace(weights, w_in=np.ascontiguousarray(weights.w_in[rows]), in_lr=weights.in_lr[rows],
                        out_rows=None)
-        return cls(rows=rows, weights=part, corpus=replace(corpus, token_ids=compact.astype(np.int32)),
+        return cls(rows=rows, weights=part, corpus=replace(corpus, token_ids=compact),
                    anchor=None if anchor is None else replace(anchor, index=anchor.index[rows]))
 
     def scatter(self, weights: Weights) -> None:
