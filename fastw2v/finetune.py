@@ -159,7 +159,7 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
         array.resize(new_shape, refcheck=False)
         return array
     out = np.empty(new_shape, dtype=array.dtype)
-    step = max(1, (64 << 20) // max(array[:1].nbytes, 1))
+    step = max(1, (8 << 20) // max(array[:1].nbytes, 1))  # 8 MB in flight: both copies of a block
     ticker = Ticker("vocabulary union: moving the pre-trained rows", n_keep, "rows")
     for start in range(0, n_keep, step):
         end = min(start + step, n_keep)
