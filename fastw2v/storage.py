@@ -29,8 +29,9 @@ import json
 import os
 import struct
 import zipfile
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any
 
 import numpy as np
 
