@@ -1,0 +1,258 @@
+"""Block-wise parsing and writing of word2vec binary, word2vec text and GloVe files.
+
+The file is read in large blocks (``readinto`` a reused buffer) and the ``[n, dim]``
+float32 matrix is allocated once and filled block by block, so reading never holds a
+second copy of the matrix, the whole (decompressed) file, or a Python float per value:
+
+* binary rows are split and their floats copied by a Numba loop
+  (:func:`~fastw2v.kernels.scan_word2vec_binary`); the block's words come back as one
+  space-separated byte string, decoded and split at once;
+* text rows are split with ``bytes`` methods and their numbers converted by one NumPy
+  string-to-float32 cast per block, which parses exactly as ``np.float32(str)`` (gensim's
+  conversion). Any block that the fast path cannot vouch for (invalid UTF-8, NUL bytes, a
+  row with the wrong number of fields, a field the cast refuses) is re-parsed row by row
+  with gensim's own rules (:func:`~fastw2v.vector_formats.parse_text_row`), which either
+  gives the same values or names the bad line.
+
+Writing mirrors gensim's ``save_word2vec_format`` byte for byte: a ``"N D\\n"`` header, then
+``word b" " <float32 bytes>`` (binary, no newline) or ``word x1 ... xD\\n`` with each value
+as ``str(np.float32)`` (text), assembled per block by :func:`~fastw2v.kernels.pack_rows`.
+
+Long reads and writes log a progress line (:class:`Progress`).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from itertools import repeat
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from .kernels import pack_rows, scan_word2vec_binary
+from .vector_formats import (MAX_WORD_BYTES, Sniff, open_stream, parse_text_row, row_position, show, truncated,
+                             vector_error)
+
+logger = logging.getLogger(__name__)
+
+#: Bytes read per block from a binary file (the buffer also holds one partial row).
+BINARY_BLOCK = 32 << 20
+#: Bytes read per block from a text file: its fields become short-lived Python bytes objects.
+TEXT_BLOCK = 4 << 20
+#: Bytes assembled per block when writing.
+WRITE_BLOCK = 16 << 20
+
+
+class Progress:
+    """A progress line for a long read or write, logged at most every :attr:`interval` seconds.
+
+    Small files finish before the first line is due, so they log nothing.
+    """
+
+    interval = 5.0
+
+    def __init__(self, verb: str, path: Path, total_rows: int) -> None:
+        self.verb, self.path, self.total = verb, path, max(1, total_rows)
+        self.start = self.last = time.monotonic()
+
+    def update(self, rows: int, nbytes: int) -> None:
+        """Report ``rows`` of :attr:`total` done, ``nbytes`` (decompressed) bytes read or written so far."""
+        now = time.monotonic()
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-9)
+        eta = elapsed * (self.total - rows) / max(rows, 1)
+        logger.info("%s %s: %d/%d vectors (%.0f%%), %.0f MB/s, ETA %.0f s", self.verb, self.path, rows, self.total,
+                    100.0 * rows / self.total, nbytes / elapsed / 1e6, eta)
+
+
+def _fill(fin: BinaryIO, view: memoryview) -> int:
+    """Read into ``view`` until it is full or the stream ends; bytes read."""
+    got = 0
+    while got < len(view):
+        n = fin.readinto(view[got:])
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _decode_words(path: Path, raw: bytes, first_row: int, dim: int) -> list[str]:
+    """The block's space-separated words as str (strict UTF-8, as gensim), or the error naming the bad one."""
+    try:
+        return raw.decode("utf-8").split(" ")
+    except UnicodeDecodeError:
+        for k, word in enumerate(raw.split(b" ")):
+            try:
+                word.decode("utf-8")
+            except UnicodeDecodeError:
+                raise vector_error(path, f"vector #{first_row + k + 1}: the word {show(word)} is not valid UTF-8; "
+                                   f"is the dimension {dim} in the header right?") from None
+        raise
+
+
+def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
+    """The first ``n`` rows of a word2vec binary file (``s`` from :func:`~fastw2v.vector_formats.sniff`)."""
+    assert s.header is not None
+    dim = s.header[1]
+    vectors = np.empty((n, dim), dtype=np.float32)
+    out = vectors.view(np.uint8).reshape(n, 4 * dim)
+    capacity = BINARY_BLOCK + MAX_WORD_BYTES + 1 + 4 * dim  # a block plus the partial row carried over
+    buf = np.empty(capacity, dtype=np.uint8)
+    word_buf = np.empty(capacity, dtype=np.uint8)
+    view = memoryview(buf)
+    words: list[str] = []
+    progress = Progress("reading", path, n)
+    row, carry, total, eof = 0, 0, 0, False
+    with open_stream(path) as fin:
+        fin.read(s.header_bytes)
+        while row < n:
+            got = 0 if eof else _fill(fin, view[carry:carry + BINARY_BLOCK])
+            eof = eof or got < BINARY_BLOCK
+            end, total = carry + got, total + got
+            done, used, n_word_bytes, status = scan_word2vec_binary(buf, end, out, row, word_buf, MAX_WORD_BYTES)
+            if done:
+                words += _decode_words(path, word_buf[:n_word_bytes - 1].tobytes(), row, dim)
+                row += done
+            if status == 1:
+                raise vector_error(path, f"vector #{row + 1}: no space-terminated word within {MAX_WORD_BYTES} "
+                                   f"bytes; is the dimension {dim} in the header right?")
+            if not done and eof:
+                raise truncated(path, s, row)
+            carry = end - used
+            buf[:carry] = buf[used:end]
+            progress.update(row, total)
+    return words, vectors
+
+
+def count_lines(path: Path, limit: int | None) -> int:
+    """Number of lines in a text file (a last line without ``"\\n"`` counts), stopping at ``limit``."""
+    lines, last = 0, b"\n"
+    with open_stream(path) as fin:
+        while limit is None or lines < limit:
+            block = fin.read(TEXT_BLOCK)
+            if not block:
+                break
+            lines += block.count(b"\n")
+            last = block[-1:]
+    lines += last != b"\n"
+    return lines if limit is None else min(lines, limit)
+
+
+def _parse_text_block(path: Path, fmt: str, lines: list[bytes], first_row: int, dim: int,
+                      vectors: np.ndarray, words: list[str]) -> None:
+    """Parse text rows into ``vectors[first_row:...]`` and append their words."""
+    stripped = [line.rstrip() for line in lines]  # bytes.rstrip(), as gensim strips each line
+    joined = b"\n".join(stripped)
+    fast = b"\x00" not in joined and all(c == dim for c in map(bytes.count, stripped, repeat(b" ")))
+    if fast:
+        try:
+            joined.decode("utf-8")  # the whole row must be UTF-8 for gensim, not only the word
+        except UnicodeDecodeError:
+            fast = False
+    if fast:
+        fields = b" ".join(stripped).split(b" ")
+        raw_words = fields[::dim + 1]
+        del fields[::dim + 1]
+        try:
+            # The S -> float32 cast parses each field as np.float32(str) does: gensim's conversion.
+            values = np.array(fields, dtype=np.bytes_).astype(np.float32)
+        except ValueError:
+            fast = False
+        else:
+            vectors[first_row:first_row + len(lines)] = values.reshape(len(lines), dim)
+            words += b"\n".join(raw_words).decode("utf-8").split("\n")
+            return
+    for k, line in enumerate(lines):
+        words.append(parse_text_row(path, fmt, first_row + k, line, dim, vectors[first_row + k]))
+
+
+def read_text(path: Path, s: Sniff, n: int, dim: int) -> tuple[list[str], np.ndarray]:
+    """The first ``n`` rows of a word2vec text (``s.header`` set) or GloVe file."""
+    fmt = s.fmt
+    assert fmt is not None
+    vectors = np.empty((n, dim), dtype=np.float32)
+    words: list[str] = []
+    # A longer "line" means the file is not text (or its rows are damaged); never buffer it whole.
+    max_line = MAX_WORD_BYTES + 64 * dim
+    progress = Progress("reading", path, n)
+    row, total, carry = 0, 0, b""
+    with open_stream(path) as fin:
+        if s.header is not None:
+            fin.read(s.header_bytes)
+        while row < n:
+            data = fin.read(TEXT_BLOCK)
+            total += len(data)
+            chunk = carry + data
+            if data:
+                cut = chunk.rfind(b"\n")
+                if cut == -1:
+                    if len(chunk) > max_line:
+                        raise vector_error(path, f"{row_position(fmt, row)} is longer than {max_line} bytes: "
+                                           f"not a text row of {dim} numbers")
+                    carry = chunk
+                    continue
+                lines, carry = chunk[:cut].split(b"\n"), chunk[cut + 1:]
+            elif chunk:
+                lines, carry = [chunk], b""  # the last line, without "\n"
+            else:
+                raise truncated(path, s, row)
+            lines = lines[:n - row]
+            with np.errstate(over="ignore"):  # "1e50" -> inf, reported by check_rows as non-finite
+                _parse_text_block(path, fmt, lines, row, dim, vectors, words)
+            row += len(lines)
+            progress.update(row, total)
+    return words, vectors
+
+
+def _write_header(fout: BinaryIO, vectors: np.ndarray) -> None:
+    fout.write(f"{vectors.shape[0]} {vectors.shape[1]}\n".encode())
+
+
+def write_binary(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray) -> None:
+    """Write ``vectors`` (float32, C-contiguous) as word2vec binary, exactly as gensim does."""
+    _write_header(fout, vectors)
+    n, dim = vectors.shape
+    step = max(1, WRITE_BLOCK // (4 * dim + 16))
+    progress = Progress("writing", path, n)
+    total = 0
+    for start in range(0, n, step):
+        block = vectors[start:start + step]
+        word_bytes = np.frombuffer(" ".join(words[start:start + step]).encode("utf-8"), dtype=np.uint8)
+        row_ends = np.arange(1, len(block) + 1, dtype=np.int64) * (4 * dim)
+        total += _pack_and_write(fout, word_bytes, block.view(np.uint8).reshape(-1), row_ends)
+        progress.update(start + len(block), total)
+
+
+def write_text(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray) -> None:
+    """Write ``vectors`` as word2vec text with gensim's number formatting (``str(np.float32)``)."""
+    _write_header(fout, vectors)
+    n, dim = vectors.shape
+    step = max(1, WRITE_BLOCK // (16 * dim + 16))
+    progress = Progress("writing", path, n)
+    total = 0
+    for start in range(0, n, step):
+        block = vectors[start:start + step]
+        # float32 -> bytes gives the shortest repr, as str(np.float32): NUL-padded fixed-width fields.
+        text = block.astype(np.bytes_)
+        width = text.dtype.itemsize
+        cells = np.zeros((len(block), dim, width + 1), dtype=np.uint8)
+        cells[:, :, :width] = text.view(np.uint8).reshape(len(block), dim, width)
+        # Each number is followed by a space, the last of a row by "\n"; the padding is dropped below.
+        cells[:, :, width] = 32
+        cells[:, -1, width] = 10
+        keep = cells != 0
+        row_ends = np.cumsum(keep.reshape(len(block), -1).sum(axis=1))
+        word_bytes = np.frombuffer(" ".join(words[start:start + step]).encode("utf-8"), dtype=np.uint8)
+        total += _pack_and_write(fout, word_bytes, cells[keep], row_ends)
+        progress.update(start + len(block), total)
+
+
+def _pack_and_write(fout: BinaryIO, word_bytes: np.ndarray, row_bytes: np.ndarray, row_ends: np.ndarray) -> int:
+    """Interleave one block's words and payloads, write them, and return the byte count."""
+    out = np.empty(len(word_bytes) + 1 + len(row_bytes), dtype=np.uint8)
+    written = pack_rows(word_bytes, row_bytes, row_ends, out)
+    fout.write(memoryview(out)[:written])
+    return written
