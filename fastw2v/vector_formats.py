@@ -360,7 +360,8 @@ def check_plausible(path: Path, s: Sniff, n: int) -> None:
 
 def truncated(path: Path, s: Sniff, rows: int) -> VectorFileError:
     """The error for a file that ends after ``rows`` complete vectors, before the header's count."""
-    assert s.header is not None
+    if s.header is None:  # GloVe: its rows were counted just before
+        return vector_error(path, f"the file has only {rows} rows now; did it change while being read?")
     if s.fmt == "word2vec-bin":
         return vector_error(path, f"header promises {s.header[0]} vectors of dimension {s.header[1]} but the file "
                             f"ends after {rows} complete ones (truncated file, or wrong counts in the header)")
