@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 from pathlib import Path
 from typing import BinaryIO
@@ -36,8 +37,8 @@ from .vector_formats import (MAX_WORD_BYTES, Sniff, open_stream, parse_text_row,
 
 logger = logging.getLogger(__name__)
 
-#: Bytes read per block from a binary file (the buffer also holds one partial row).
-BINARY_BLOCK = 32 << 20
+#: Bytes read per block from a binary file (two such buffers, each also holding one partial row).
+BINARY_BLOCK = 16 << 20
 #: Bytes read per block from a text file: its fields become short-lived Python bytes objects.
 TEXT_BLOCK = 4 << 20
 #: Bytes assembled per block when writing.
@@ -94,36 +95,48 @@ def _decode_words(path: Path, raw: bytes, first_row: int, dim: int) -> list[str]
 
 
 def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
-    """The first ``n`` rows of a word2vec binary file (``s`` from :func:`~fastw2v.vector_formats.sniff`)."""
+    """The first ``n`` rows of a word2vec binary file (``s`` from :func:`~fastw2v.vector_formats.sniff`).
+
+    Two buffers alternate: a thread reads (or decompresses) the next block into one while the
+    kernel parses the other; both release the GIL, so reading and parsing overlap.
+    """
     assert s.header is not None
     dim = s.header[1]
     vectors = np.empty((n, dim), dtype=np.float32)
     out = vectors.view(np.uint8).reshape(n, 4 * dim)
-    capacity = BINARY_BLOCK + MAX_WORD_BYTES + 1 + 4 * dim  # a block plus the partial row carried over
-    buf = np.empty(capacity, dtype=np.uint8)
-    word_buf = np.empty(capacity, dtype=np.uint8)
-    view = memoryview(buf)
+    head = MAX_WORD_BYTES + 1 + 4 * dim  # room before each block for the partial row carried over
+    bufs = [np.empty(head + BINARY_BLOCK, dtype=np.uint8) for _ in range(2)]
+    word_buf = np.empty(head + BINARY_BLOCK, dtype=np.uint8)
     words: list[str] = []
     progress = Progress("reading", path, n)
-    row, carry, total, eof = 0, 0, 0, False
-    with open_stream(path) as fin:
+    with open_stream(path) as fin, ThreadPoolExecutor(max_workers=1) as reader:
+        def fill(buf: np.ndarray) -> int:
+            return _fill(fin, memoryview(buf)[head:])
+
         fin.read(s.header_bytes)
+        k, row, total = 0, 0, 0
+        got = fill(bufs[0])
+        start, end, eof, total = head, head + got, got < BINARY_BLOCK, got
         while row < n:
-            got = 0 if eof else _fill(fin, view[carry:carry + BINARY_BLOCK])
-            eof = eof or got < BINARY_BLOCK
-            end, total = carry + got, total + got
-            done, used, n_word_bytes, status = scan_word2vec_binary(buf, end, out, row, word_buf, MAX_WORD_BYTES)
+            ahead = None if eof else reader.submit(fill, bufs[1 - k])
+            done, used, n_word_bytes, status = scan_word2vec_binary(bufs[k][start:end], end - start, out, row,
+                                                                    word_buf, MAX_WORD_BYTES)
             if done:
                 words += _decode_words(path, word_buf[:n_word_bytes - 1].tobytes(), row, dim)
                 row += done
             if status == 1:
                 raise vector_error(path, f"vector #{row + 1}: no space-terminated word within {MAX_WORD_BYTES} "
                                    f"bytes; is the dimension {dim} in the header right?")
-            if not done and eof:
-                raise truncated(path, s, row)
-            carry = end - used
-            buf[:carry] = buf[used:end]
             progress.update(row, total)
+            if ahead is None:  # no more data: parse on in this buffer
+                if not done and row < n:
+                    raise truncated(path, s, row)
+                start += used
+                continue
+            got = ahead.result()
+            carry = end - start - used
+            bufs[1 - k][head - carry:head] = bufs[k][start + used:end]
+            k, start, end, eof, total = 1 - k, head - carry, head + got, got < BINARY_BLOCK, total + got
     return words, vectors
 
 

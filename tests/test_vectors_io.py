@@ -660,6 +660,7 @@ def test_reader_allocates_the_matrix_once(tmp_path, monkeypatch):
     vecs = rng.standard_normal((40_000, 100)).astype(np.float32)
     words = [f"word{i}" for i in range(len(vecs))]
     monkeypatch.setattr(vector_blocks, "BINARY_BLOCK", 1 << 20)
+    monkeypatch.setattr(vector_blocks, "MAX_WORD_BYTES", 1 << 12)  # each binary buffer has room for one such word
     # A text block's fields are short-lived Python objects, ~10x the block's size.
     monkeypatch.setattr(vector_blocks, "TEXT_BLOCK", 1 << 18)
     for binary in (True, False):
