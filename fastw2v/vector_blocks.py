@@ -220,52 +220,40 @@ def read_text(path: Path, s: Sniff, n: int, dim: int) -> tuple[list[str], np.nda
     return words, vectors
 
 
-def _write_header(fout: BinaryIO, vectors: np.ndarray) -> None:
-    fout.write(f"{vectors.shape[0]} {vectors.shape[1]}\n".encode())
+def _binary_payload(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' float32 bytes and their end offsets (no newline after a row: gensim writes none)."""
+    row_bytes = block.view(np.uint8).reshape(-1)
+    return row_bytes, np.arange(1, len(block) + 1, dtype=np.int64) * block.shape[1] * 4
 
 
-def write_binary(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray) -> None:
-    """Write ``vectors`` (float32, C-contiguous) as word2vec binary, exactly as gensim does."""
-    _write_header(fout, vectors)
+def _text_payload(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' numbers as text (``str(np.float32)``, space-separated, ``"\n"``-ended) and their end offsets."""
+    n, dim = block.shape
+    # float32 -> bytes gives the shortest repr, as str(np.float32): NUL-padded fixed-width fields.
+    text = block.astype(np.bytes_)
+    width = text.dtype.itemsize
+    cells = np.zeros((n, dim, width + 1), dtype=np.uint8)
+    cells[:, :, :width] = text.view(np.uint8).reshape(n, dim, width)
+    # Each number is followed by a space, the last of a row by "\n"; the padding is dropped below.
+    cells[:, :, width] = 32
+    cells[:, -1, width] = 10
+    keep = cells != 0
+    return cells[keep], np.cumsum(keep.reshape(n, -1).sum(axis=1))
+
+
+def write_rows(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray, binary: bool) -> None:
+    """Write ``vectors`` (float32, C-contiguous) as word2vec binary or text, byte for byte as gensim does."""
     n, dim = vectors.shape
-    step = max(1, WRITE_BLOCK // (4 * dim + 16))
+    fout.write(f"{n} {dim}\n".encode())
+    payload = _binary_payload if binary else _text_payload
+    step = max(1, WRITE_BLOCK // ((4 if binary else 16) * dim + 16))
     progress = Progress("writing", path, n)
     total = 0
     for start in range(0, n, step):
-        block = vectors[start:start + step]
+        row_bytes, row_ends = payload(vectors[start:start + step])
         word_bytes = np.frombuffer(" ".join(words[start:start + step]).encode("utf-8"), dtype=np.uint8)
-        row_ends = np.arange(1, len(block) + 1, dtype=np.int64) * (4 * dim)
-        total += _pack_and_write(fout, word_bytes, block.view(np.uint8).reshape(-1), row_ends)
-        progress.update(start + len(block), total)
-
-
-def write_text(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray) -> None:
-    """Write ``vectors`` as word2vec text with gensim's number formatting (``str(np.float32)``)."""
-    _write_header(fout, vectors)
-    n, dim = vectors.shape
-    step = max(1, WRITE_BLOCK // (16 * dim + 16))
-    progress = Progress("writing", path, n)
-    total = 0
-    for start in range(0, n, step):
-        block = vectors[start:start + step]
-        # float32 -> bytes gives the shortest repr, as str(np.float32): NUL-padded fixed-width fields.
-        text = block.astype(np.bytes_)
-        width = text.dtype.itemsize
-        cells = np.zeros((len(block), dim, width + 1), dtype=np.uint8)
-        cells[:, :, :width] = text.view(np.uint8).reshape(len(block), dim, width)
-        # Each number is followed by a space, the last of a row by "\n"; the padding is dropped below.
-        cells[:, :, width] = 32
-        cells[:, -1, width] = 10
-        keep = cells != 0
-        row_ends = np.cumsum(keep.reshape(len(block), -1).sum(axis=1))
-        word_bytes = np.frombuffer(" ".join(words[start:start + step]).encode("utf-8"), dtype=np.uint8)
-        total += _pack_and_write(fout, word_bytes, cells[keep], row_ends)
-        progress.update(start + len(block), total)
-
-
-def _pack_and_write(fout: BinaryIO, word_bytes: np.ndarray, row_bytes: np.ndarray, row_ends: np.ndarray) -> int:
-    """Interleave one block's words and payloads, write them, and return the byte count."""
-    out = np.empty(len(word_bytes) + 1 + len(row_bytes), dtype=np.uint8)
-    written = pack_rows(word_bytes, row_bytes, row_ends, out)
-    fout.write(memoryview(out)[:written])
-    return written
+        out = np.empty(len(word_bytes) + 1 + len(row_bytes), dtype=np.uint8)
+        written = pack_rows(word_bytes, row_bytes, row_ends, out)
+        fout.write(memoryview(out)[:written])
+        total += written
+        progress.update(min(start + step, n), total)

@@ -35,7 +35,7 @@ import smart_open
 
 from .atomic import atomic_file
 from .errors import MissingFileError, describe
-from .vector_blocks import count_lines, read_binary, read_text, write_binary, write_text
+from .vector_blocks import count_lines, read_binary, read_text, write_rows
 from .vector_formats import (COMPRESSED_SUFFIXES, FORMATS, Sniff, check_input_path, check_limit, check_plausible,
                              check_rows, check_words, detect_format, resolve_format, show, vector_error)
 
@@ -297,12 +297,11 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
         raise vector_error(p, f"cannot write an empty set of vectors (shape {vectors.shape})")
     _check_writable_words(p, words)
     check_rows(p, "keyedvectors", words, vectors)  # NaN/inf would make a file read_vectors refuses
-    write = write_binary if binary else write_text
     try:
         with atomic_file(p) as tmp:
             # tmp ends with the target's name, so smart_open compresses a .gz/.bz2 target too.
             with smart_open.open(str(tmp), "wb") as fout:
-                write(fout, p, words, vectors)
+                write_rows(fout, p, words, vectors, binary)
     except UnicodeEncodeError as exc:  # a lone surrogate in a word
         raise vector_error(p, f"cannot write: a word is not valid Unicode ({describe(exc)})") from None
     logger.info("wrote %d vectors of dimension %d to %s (%s)", len(words), vectors.shape[1], p,

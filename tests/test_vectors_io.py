@@ -274,7 +274,7 @@ def test_atomic_write_failure_keeps_previous_file(tmp_path, monkeypatch):
         fout.flush()
         raise OSError("disk full")
 
-    monkeypatch.setattr(vectors_io, "write_binary", failing_save)
+    monkeypatch.setattr(vectors_io, "write_rows", failing_save)
     with pytest.raises(OSError, match="disk full"):
         write_vectors(path, WORDS[:2], VECS[:2] + 1)
     assert seen_targets and Path(seen_targets[0]) != path  # it wrote to a temporary name
