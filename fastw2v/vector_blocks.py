@@ -154,32 +154,37 @@ def count_lines(path: Path, limit: int | None) -> int:
     return lines if limit is None else min(lines, limit)
 
 
+def _parse_text_block_fast(lines: list[bytes], first_row: int, dim: int, vectors: np.ndarray,
+                           words: list[str]) -> bool:
+    """Parse text rows with whole-block operations; False, changing nothing, when a row needs gensim's rules."""
+    stripped = [line.rstrip() for line in lines]  # bytes.rstrip(), as gensim strips each line
+    joined = b"\n".join(stripped)
+    # NUL would vanish in the S cast below; other bytes that are not valid UTF-8 fail gensim's decode.
+    if b"\x00" in joined or any(c != dim for c in map(bytes.count, stripped, repeat(b" "))):
+        return False
+    try:
+        joined.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    fields = b" ".join(stripped).split(b" ")
+    raw_words = fields[::dim + 1]
+    del fields[::dim + 1]
+    try:
+        # The S -> float32 cast parses each field as np.float32(str) does: gensim's conversion.
+        values = np.array(fields, dtype=np.bytes_).astype(np.float32)
+    except ValueError:
+        return False
+    vectors[first_row:first_row + len(lines)] = values.reshape(len(lines), dim)
+    words += b"\n".join(raw_words).decode("utf-8").split("\n")
+    return True
+
+
 def _parse_text_block(path: Path, fmt: str, lines: list[bytes], first_row: int, dim: int,
                       vectors: np.ndarray, words: list[str]) -> None:
     """Parse text rows into ``vectors[first_row:...]`` and append their words."""
-    stripped = [line.rstrip() for line in lines]  # bytes.rstrip(), as gensim strips each line
-    joined = b"\n".join(stripped)
-    fast = b"\x00" not in joined and all(c == dim for c in map(bytes.count, stripped, repeat(b" ")))
-    if fast:
-        try:
-            joined.decode("utf-8")  # the whole row must be UTF-8 for gensim, not only the word
-        except UnicodeDecodeError:
-            fast = False
-    if fast:
-        fields = b" ".join(stripped).split(b" ")
-        raw_words = fields[::dim + 1]
-        del fields[::dim + 1]
-        try:
-            # The S -> float32 cast parses each field as np.float32(str) does: gensim's conversion.
-            values = np.array(fields, dtype=np.bytes_).astype(np.float32)
-        except ValueError:
-            fast = False
-        else:
-            vectors[first_row:first_row + len(lines)] = values.reshape(len(lines), dim)
-            words += b"\n".join(raw_words).decode("utf-8").split("\n")
-            return
-    for k, line in enumerate(lines):
-        words.append(parse_text_row(path, fmt, first_row + k, line, dim, vectors[first_row + k]))
+    if not _parse_text_block_fast(lines, first_row, dim, vectors, words):
+        for k, line in enumerate(lines):
+            words.append(parse_text_row(path, fmt, first_row + k, line, dim, vectors[first_row + k]))
 
 
 def read_text(path: Path, s: Sniff, n: int, dim: int) -> tuple[list[str], np.ndarray]:
