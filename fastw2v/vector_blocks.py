@@ -32,8 +32,8 @@ from typing import BinaryIO
 import numpy as np
 
 from .kernels import pack_rows, scan_word2vec_binary
-from .vector_formats import (MAX_WORD_BYTES, Sniff, open_stream, parse_text_row, row_position, show, truncated,
-                             vector_error)
+from .vector_formats import (MAX_WORD_BYTES, Sniff, check_rows, open_stream, parse_text_row, row_position, show,
+                             truncated, vector_error)
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
                                                                     word_buf, MAX_WORD_BYTES)
             if done:
                 words += _decode_words(path, word_buf[:n_word_bytes - 1].tobytes(), row, dim)
+                check_rows(path, "word2vec-bin", words, vectors, row, row + done)  # while the rows are in cache
                 row += done
             if status == 1:
                 raise vector_error(path, f"vector #{row + 1}: no space-terminated word within {MAX_WORD_BYTES} "
@@ -220,6 +221,7 @@ def read_text(path: Path, s: Sniff, n: int, dim: int) -> tuple[list[str], np.nda
             lines = lines[:n - row]
             with np.errstate(over="ignore"):  # "1e50" -> inf, reported by check_rows as non-finite
                 _parse_text_block(path, fmt, lines, row, dim, vectors, words)
+            check_rows(path, fmt, words, vectors, row, row + len(lines))
             row += len(lines)
             progress.update(row, total)
     return words, vectors

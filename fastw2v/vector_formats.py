@@ -414,15 +414,17 @@ def check_words(path: Path, fmt: str, words: list[str]) -> None:
         raise vector_error(path, f"empty word at {row_position(fmt, words.index(''))}")
 
 
-def check_rows(path: Path, fmt: str, words: list, vectors: np.ndarray) -> None:
-    """Checks on a loaded set that need no re-reading: empty words and non-finite values."""
+def check_rows(path: Path, fmt: str, words: list, vectors: np.ndarray, first: int = 0,
+               stop: int | None = None) -> None:
+    """Refuse NaN and infinite values in rows ``first:stop`` (all by default), naming the first such row's word."""
     # Checked in blocks so a 3 GB matrix never needs a 0.75 GB boolean temporary.
     step = max(1, (1 << 22) // max(1, vectors.shape[1]))
-    for start in range(0, vectors.shape[0], step):
-        ok = np.isfinite(vectors[start:start + step]).all(axis=1)
+    end = vectors.shape[0] if stop is None else stop
+    for start in range(first, end, step):
+        ok = np.isfinite(vectors[start:min(start + step, end)]).all(axis=1)
         if not ok.all():
             row = start + int(np.argmin(ok))
-            raise vector_error(path, f"word {show(str(words[row]))} at {row_position(fmt, row)} has a NaN or infinite value "
-                               f"(or one too large for float32)")
+            raise vector_error(path, f"word {show(str(words[row]))} at {row_position(fmt, row)} has a NaN or "
+                               f"infinite value (or one too large for float32)")
 
 

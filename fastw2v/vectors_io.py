@@ -89,7 +89,6 @@ def _read_word2vec(path: Path, s: Sniff, limit: int | None) -> tuple[list[str], 
     else:
         words, vectors = read_text(path, s, n, dim)
     check_words(path, fmt, words)
-    check_rows(path, fmt, words, vectors)
     return words, vectors
 
 
