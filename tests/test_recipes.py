@@ -7,7 +7,6 @@ Expected rates are computed here from the formulas (``p_d / (p_d + tau p_b)``, Z
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numba
 import numpy as np
@@ -17,6 +16,7 @@ from gensim.test.utils import datapath
 
 from reference import corpus_counts
 from test_cli import assert_clean_error
+from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in two files)
 
 from fastw2v import Word2Vec, kernels, load
 from fastw2v.cli import main
@@ -31,21 +31,10 @@ TRAIN = dict(min_count=MIN_COUNT, workers=1, vector_size=DIM, negative=5, seed=5
 
 
 @pytest.fixture(scope="module")
-def halves(tmp_path_factory):
-    """The Lee corpus in two files of 150 articles each."""
-    d = tmp_path_factory.mktemp("halves")
-    lines = Path(LEE).read_bytes().splitlines(keepends=True)
-    first, second = d / "first.txt", d / "second.txt"
-    first.write_bytes(b"".join(lines[:150]))
-    second.write_bytes(b"".join(lines[150:]))
-    return first, second
-
-
-@pytest.fixture(scope="module")
-def base_model(halves, tmp_path_factory):
+def base_model(lee_halves, tmp_path_factory):
     """A saved fastw2v model on the first half: real base counts."""
     path = tmp_path_factory.mktemp("base") / "model"
-    Word2Vec(str(halves[0]), epochs=1, **TRAIN).save(path)
+    Word2Vec(str(lee_halves[0]), epochs=1, **TRAIN).save(path)
     return path
 
 
@@ -78,24 +67,24 @@ def expected_rates(n_d: np.ndarray, N_d: float, n_b: np.ndarray, N_b: float, tau
 # rates
 # ---------------------------------------------------------------------------------------------------------
 
-def test_rates_from_a_saved_models_real_counts(base_model, halves):
+def test_rates_from_a_saved_models_real_counts(base_model, lee_halves):
     base = load(base_model)
     nb = len(base.vocab)
-    second = corpus_counts(halves[1])
+    second = corpus_counts(lee_halves[1])
     n_d = np.array([second.get(w, 0) for w in base.vocab.words], dtype=np.float64)
     n_b = base.vocab.counts.astype(np.float64)
     N_b = float(n_b.sum())
     for preserve, tau in (("balanced", 1.0), (2.5, 2.5), ("low", 0.0)):
-        model = prepared(base_model, halves[1], preserve=preserve)
+        model = prepared(base_model, lee_halves[1], preserve=preserve)
         plan = model.finetune_plan
         assert plan.base_real and plan.base_tokens == N_b
         np.testing.assert_array_equal(plan.base_counts, n_b)
         N_d = float(plan.corpus_counts.sum())
         np.testing.assert_allclose(model.weights.in_lr[:nb], expected_rates(n_d, N_d, n_b, N_b, tau), rtol=1e-6)
     # "high" is n_d / (n_d + n_b), and the default "auto" is "high" for a saved model, bit for bit.
-    high = prepared(base_model, halves[1], preserve="high").weights.in_lr[:nb]
+    high = prepared(base_model, lee_halves[1], preserve="high").weights.in_lr[:nb]
     np.testing.assert_allclose(high, np.where(n_d > 0, n_d / (n_d + n_b), 1.0), rtol=1e-6)
-    np.testing.assert_array_equal(prepared(base_model, halves[1]).weights.in_lr[:nb], high)
+    np.testing.assert_array_equal(prepared(base_model, lee_halves[1]).weights.in_lr[:nb], high)
     assert 0 < high.min() < 0.5
 
 
@@ -126,9 +115,9 @@ def test_numeric_pretrained_lr_overrides_preserve(vector_file):
     assert (model.weights.in_lr[:n] == np.float32(0.3)).all()
 
 
-def test_base_tokens_is_for_vector_files_only(base_model, halves):
+def test_base_tokens_is_for_vector_files_only(base_model, lee_halves):
     with pytest.raises(ConfigError, match="base_tokens.*vector files only"):
-        prepared(base_model, halves[1], base_tokens=1e9)
+        prepared(base_model, lee_halves[1], base_tokens=1e9)
 
 
 @pytest.mark.parametrize("setting", [{"preserve": "most"}, {"preserve": -1.0}, {"base_tokens": 0.0},
@@ -143,8 +132,8 @@ def test_invalid_recipe_options(vector_file, setting):
 # anchoring
 # ---------------------------------------------------------------------------------------------------------
 
-def test_frequency_anchoring_strength_per_row(base_model, halves, tmp_path):
-    model = prepared(base_model, halves[1], preserve="balanced", anchor=0.5, anchor_weights="frequency",
+def test_frequency_anchoring_strength_per_row(base_model, lee_halves, tmp_path):
+    model = prepared(base_model, lee_halves[1], preserve="balanced", anchor=0.5, anchor_weights="frequency",
                      pretrained_lr=1.0)
     nb = model.finetune_plan.n_pretrained
     rates = model.finetune_plan  # the balanced rates, although the rows train at pretrained_lr 1
@@ -156,7 +145,7 @@ def test_frequency_anchoring_strength_per_row(base_model, halves, tmp_path):
     assert model.anchor.strength.min() == 0 and 0 < model.anchor.strength.max() < 0.5
     model.save(tmp_path / "m")
     np.testing.assert_array_equal(load(tmp_path / "m").anchor.strength, model.anchor.strength)
-    model.train(str(halves[1]))
+    model.train(str(lee_halves[1]))
     model.save(tmp_path / "trained")
     np.testing.assert_array_equal(load(tmp_path / "trained").weights.w_in, model.weights.w_in)
 
