@@ -233,6 +233,9 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
         index = np.full(n, -1, dtype=np.int32)
         index[:n_pre] = np.arange(n_pre, dtype=np.int32)
         if settings.anchor_weights == "frequency":
+            if plan.preserve in ("low", 0, 0.0):
+                logger.warning("anchor_weights='frequency' with preserve=%r (rate 1 for every word) anchors no "
+                               "row: set preserve to balanced, high or a number > 0", settings.preserve)
             strength = anchor_weights(settings.anchor, preserve_rates(plan))
         else:
             strength = np.full(n_pre, settings.anchor, dtype=np.float64)
