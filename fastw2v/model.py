@@ -252,14 +252,8 @@ class Word2Vec:
         domain, corpus = ft.domain_state(state, encoded)
         logger.info("aligned: training a domain-only model (%d words, %d epochs), then rotating it onto the base",
                     len(domain.vocab), phase.schedule.total_epochs)
-
-        def epoch_done(result: EpochResult, position: Position) -> None:
-            state.history.append(result)
-            for cb in callbacks:
-                cb(self, result.epoch, result.loss)
-
         results = run_epochs(domain.weights, domain.tables, corpus, state.config, phase.schedule, domain.position,
-                             on_epoch_end=epoch_done, progress_seconds=progress_seconds)
+                             on_epoch_end=self._epoch_done(callbacks), progress_seconds=progress_seconds)
         ft.combine_aligned(state, domain)
         state.schedule, state.corpus_shape = phase.schedule, shape
         state.position = Position(epoch=phase.schedule.total_epochs)
@@ -269,15 +263,18 @@ class Word2Vec:
                    on_batch_end: Callable[[Position], None] | None, progress_seconds: float) -> list[EpochResult]:
         """Run the installed schedule from the installed position to its end."""
         state = self.state
+        return run_epochs(state.weights, state.tables, encoded, state.config, state.schedule, state.position,
+                          anchor=state.anchor, on_epoch_end=self._epoch_done(callbacks), on_batch_end=on_batch_end,
+                          progress_seconds=progress_seconds)
 
+    def _epoch_done(self, callbacks: list[Callback]) -> Callable[[EpochResult, Position], None]:
+        """What runs after each epoch: the result joins the history, then the callbacks."""
         def epoch_done(result: EpochResult, position: Position) -> None:
-            state.history.append(result)
+            self.state.history.append(result)
             for cb in callbacks:
                 cb(self, result.epoch, result.loss)
 
-        return run_epochs(state.weights, state.tables, encoded, state.config, state.schedule, state.position,
-                          anchor=state.anchor, on_epoch_end=epoch_done, on_batch_end=on_batch_end,
-                          progress_seconds=progress_seconds)
+        return epoch_done
 
     # -- results -----------------------------------------------------------------------------------------
     @property
