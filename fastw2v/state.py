@@ -5,7 +5,8 @@ vocabulary, weights, anchor, learning-rate schedule, position, fine-tuning plan,
 corpus it was trained on and the epoch history. ``storage`` saves and loads it,
 ``finetune`` builds it from pre-trained vectors, ``training`` advances it and
 ``model.Word2Vec`` composes the three. :meth:`TrainingState.next_phase` is the single
-resume decision: which phase (warm-up or main) runs next, with which schedule, from where.
+resume decision: which phase (warm-up, main, or the aligned method's domain-only run and
+combination) runs next, with which schedule, from where.
 """
 from __future__ import annotations
 
