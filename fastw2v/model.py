@@ -17,7 +17,7 @@ from .config import FinetuneConfig, Word2VecConfig
 from .corpus import CorpusLike, EncodedCorpus, ScannedCorpus, TextCorpus, as_sentences
 from .errors import CorpusError
 from .finetune import Pretrained
-from .state import WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights
+from .state import ALIGN, WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights
 from .storage import load_state, save_state
 from .training import run_epochs
 from .vocabulary import Vocabulary, count_words
@@ -220,6 +220,9 @@ class Word2Vec:
         results: list[EpochResult] = []
         while True:
             phase = self.state.next_phase(epochs, shape)
+            if phase.name == ALIGN:
+                return results + self._run_aligned(phase, encoded, shape, [*self.callbacks, *callbacks],
+                                                   progress_seconds)
             self._enter(phase, shape)
             results += self._run_phase(encoded, [*self.callbacks, *callbacks], on_batch_end, progress_seconds)
             if phase.name != WARMUP:
@@ -237,19 +240,41 @@ class Word2Vec:
             ft.set_phase_rates(state, warmup=phase.name == WARMUP)
         state.schedule, state.position, state.corpus_shape = phase.schedule, phase.start, shape
 
+    def _run_aligned(self, phase: Phase, encoded: EncodedCorpus, shape: tuple[int, int],
+                     callbacks: list[Callback], progress_seconds: float) -> list[EpochResult]:
+        """``method="aligned"``: train the domain-only model for ``phase``'s schedule, then combine it in.
+
+        One step: nothing of the union state changes until the combination, so a checkpoint
+        is not taken during it and an interrupted run starts it again. Afterwards the state
+        holds a finished run of that schedule (training it again starts a new one).
+        """
+        state = self.state
+        domain, corpus = ft.domain_state(state, encoded)
+        logger.info("aligned: training a domain-only model (%d words, %d epochs), then rotating it onto the base",
+                    len(domain.vocab), phase.schedule.total_epochs)
+        results = run_epochs(domain.weights, domain.tables, corpus, state.config, phase.schedule, domain.position,
+                             on_epoch_end=self._epoch_done(callbacks), progress_seconds=progress_seconds)
+        ft.combine_aligned(state, domain)
+        state.schedule, state.corpus_shape = phase.schedule, shape
+        state.position = Position(epoch=phase.schedule.total_epochs)
+        return results
+
     def _run_phase(self, encoded: EncodedCorpus, callbacks: list[Callback],
                    on_batch_end: Callable[[Position], None] | None, progress_seconds: float) -> list[EpochResult]:
         """Run the installed schedule from the installed position to its end."""
         state = self.state
+        return run_epochs(state.weights, state.tables, encoded, state.config, state.schedule, state.position,
+                          anchor=state.anchor, on_epoch_end=self._epoch_done(callbacks), on_batch_end=on_batch_end,
+                          progress_seconds=progress_seconds)
 
+    def _epoch_done(self, callbacks: list[Callback]) -> Callable[[EpochResult, Position], None]:
+        """What runs after each epoch: the result joins the history, then the callbacks."""
         def epoch_done(result: EpochResult, position: Position) -> None:
-            state.history.append(result)
+            self.state.history.append(result)
             for cb in callbacks:
                 cb(self, result.epoch, result.loss)
 
-        return run_epochs(state.weights, state.tables, encoded, state.config, state.schedule, state.position,
-                          anchor=state.anchor, on_epoch_end=epoch_done, on_batch_end=on_batch_end,
-                          progress_seconds=progress_seconds)
+        return epoch_done
 
     # -- results -----------------------------------------------------------------------------------------
     @property
