@@ -34,7 +34,7 @@ def test_block_reader_gives_textcorpus_tokens(tmp_path, chunk_tokens, compress):
     path.write_bytes(gzip.compress(AWKWARD) if compress else AWKWARD)
     expected = list(TextCorpus(path))
     words = WordIds()
-    chunks = list(id_chunks(TextCorpus(path), words.__getitem__, chunk_tokens))
+    chunks = list(id_chunks(TextCorpus(path), words, chunk_tokens))
     assert all(ids.dtype == np.int32 and lengths.dtype == np.int64 and lengths.min() > 0 for ids, lengths, _ in chunks)
     assert decode(chunks, words.words) == expected
     assert words.words == list(dict.fromkeys(t for s in expected for t in s))  # ids in order of first appearance
@@ -42,10 +42,10 @@ def test_block_reader_gives_textcorpus_tokens(tmp_path, chunk_tokens, compress):
 
 def test_lists_of_tokens_and_str_sentences():
     words = WordIds()
-    chunks = list(id_chunks([["a", "b"], [], ["b", "c", "a"]], words.__getitem__, 2))
+    chunks = list(id_chunks([["a", "b"], [], ["b", "c", "a"]], words, 2))
     assert decode(chunks, words.words) == [["a", "b"], ["b", "c", "a"]]
     with pytest.raises(ValueError, match="got a str"):
-        list(id_chunks(["a b"], words.__getitem__, 2))
+        list(id_chunks(["a b"], words, 2))
 
 
 def test_scan_keeps_the_first_read_unless_too_large(tmp_path):
