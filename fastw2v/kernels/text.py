@@ -117,3 +117,47 @@ def rehash(hashes, n_words, table):
         while table[slot] >= 0:
             slot = (slot + 1) & mask
         table[slot] = w
+
+
+@njit(cache=True, nogil=True)
+def _key_slot(key, mask):
+    h = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
+    return np.int64((h >> np.uint64(32)) & np.uint64(mask))
+
+
+@njit(cache=True, nogil=True)
+def count_keys(keys, table_keys, table_counts, used, position):
+    """Add one to the count of each of ``keys`` (int64 >= 0) in an open-addressing table.
+
+    ``table_keys`` holds -1 in empty slots and is kept at most half full; ``used[0]`` (slots
+    taken) and ``position[0]`` (keys done) are updated in place. Returns False when the table
+    is half full before the end: grow it (:func:`rehash_keys`) and call again.
+    """
+    mask = table_keys.size - 1
+    taken = used[0]
+    for i in range(position[0], keys.size):
+        key = keys[i]
+        slot = _key_slot(key, mask)
+        while table_keys[slot] != key and table_keys[slot] >= 0:
+            slot = (slot + 1) & mask
+        if table_keys[slot] < 0:
+            if 2 * (taken + 1) > table_keys.size:
+                used[0], position[0] = taken, i
+                return False
+            table_keys[slot] = key
+            taken += 1
+        table_counts[slot] += 1
+    used[0], position[0] = taken, keys.size
+    return True
+
+
+@njit(cache=True, nogil=True)
+def rehash_keys(keys, counts, table_keys, table_counts):
+    """Insert distinct ``keys`` with their ``counts`` into an empty table (``table_keys`` all -1)."""
+    mask = table_keys.size - 1
+    for i in range(keys.size):
+        slot = _key_slot(keys[i], mask)
+        while table_keys[slot] >= 0:
+            slot = (slot + 1) & mask
+        table_keys[slot] = keys[i]
+        table_counts[slot] = counts[i]
