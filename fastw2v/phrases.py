@@ -519,6 +519,18 @@ class PhraseModel:
         return cls(passes, delimiter, scoring, int(doc["min_count"]), float(doc["threshold"]), known)
 
 
+PhrasesLike = "PhraseModel | str | os.PathLike | Sequence[PhraseModel | str | os.PathLike] | None"
+
+
+def phrase_models(phrases: PhrasesLike) -> list[PhraseModel]:
+    """Phrase models to apply while scanning a corpus, in order: each given as a model or a saved model's path."""
+    if phrases is None:
+        return []
+    if isinstance(phrases, (PhraseModel, str, os.PathLike)):
+        phrases = [phrases]
+    return [p if isinstance(p, PhraseModel) else PhraseModel.load(p) for p in phrases]
+
+
 def write_phrased(model: PhraseModel, corpus: CorpusLike, out: str | os.PathLike,
                   chunk_tokens: int = 1 << 20) -> int:
     """Write ``corpus`` with phrases joined to ``out`` (one sentence per line; ``.gz``: gzip), atomically.
