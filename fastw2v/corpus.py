@@ -24,16 +24,25 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, Iterable, Iterator, Mapping, Sequence
+from typing import IO, BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from .errors import CorpusError, FastW2VError, MissingFileError, UnreadableFileError, describe
 
-if TYPE_CHECKING:
-    from .phrases import PhraseModel
-
 logger = logging.getLogger(__name__)
+
+IdTransform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+class Joiner(Protocol):
+    """A phrase model as :class:`ScannedCorpus` uses it (:class:`fastw2v.phrases.PhraseModel`)."""
+
+    def bind(self, lookup: Callable[[str], int]) -> "BoundJoiner": ...
+
+
+class BoundJoiner(Protocol):
+    apply_ids: IdTransform
 
 PathLike = str | os.PathLike
 CorpusLike = PathLike | Sequence[PathLike] | Iterable[list[str]]
@@ -324,14 +333,14 @@ class ScannedCorpus:
 
     Parameters
     ----------
-    phrases : sequence of PhraseModel
+    phrases : sequence of PhraseModel (:class:`Joiner`)
         Applied in order to every chunk of ids before it is counted and stored, so the
         scan holds phrase tokens (``new_york``) exactly as if the text had been written
         phrased first. Their words get provisional ids when bound, with count 0 until seen.
     """
 
     def __init__(self, sentences: Iterable[list[str]], memory_limit: int = 2 << 30, spill_dir: str | None = None,
-                 chunk_tokens: int = 1 << 20, phrases: Sequence["PhraseModel"] = ()) -> None:
+                 chunk_tokens: int = 1 << 20, phrases: Sequence[Joiner] = ()) -> None:
         self.words: defaultdict[str, int] = defaultdict(itertools.count().__next__)
         self.counts = np.zeros(0, dtype=np.int64)
         self.n_tokens = 0

@@ -36,7 +36,6 @@ import json
 import logging
 import math
 import os
-import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -45,7 +44,7 @@ import numpy as np
 from .atomic import atomic_file
 from .corpus import CorpusLike, as_sentences
 from .errors import ConfigError, CorpusError, ModelFormatError
-from .idchunks import IdScan, KeyTable, LineWriter, WordIds
+from .idchunks import IdScan, KeyTable, LineWriter, Progress, WordIds
 from .kernels import text as text_kernels
 
 logger = logging.getLogger(__name__)
@@ -360,7 +359,7 @@ class PhraseModel:
         for k in range(passes):
             bound = model.bind(words.__getitem__)
             counts = _BigramCounts(max_vocab_size)
-            progress = _Progress(f"phrases pass {k + 1}/{passes}: counting")
+            progress = Progress(f"phrases pass {k + 1}/{passes}: counting")
             for ids, lengths, _ in scan:
                 counts.add(*bound.apply_ids(ids, lengths))
                 progress.update(int(lengths.sum()), f"{counts.n_entries()} unigrams+bigrams")
@@ -457,7 +456,7 @@ class PhraseModel:
                                                              np.ndarray | None]]:
         """The chunks of ``scan`` with the phrases joined: ids, lengths, canonical text, absorbed positions."""
         bound = self.bind(scan.words.__getitem__)
-        progress = _Progress("phrases: applying")
+        progress = Progress("phrases: applying")
         for ids, lengths, text in scan:
             joined, joined_lengths, absorbed = bound.apply_tracked(ids, lengths)
             yield joined, joined_lengths, text, absorbed
@@ -519,7 +518,8 @@ class PhraseModel:
         return cls(passes, delimiter, scoring, int(doc["min_count"]), float(doc["threshold"]), known)
 
 
-PhrasesLike = "PhraseModel | str | os.PathLike | Sequence[PhraseModel | str | os.PathLike] | None"
+#: What ``Word2Vec(phrases=...)`` takes: a model, a saved model's path, a sequence of them, or None.
+PhrasesLike = PhraseModel | str | os.PathLike | Sequence[PhraseModel | str | os.PathLike] | None
 
 
 def phrase_models(phrases: PhrasesLike) -> list[PhraseModel]:
@@ -595,22 +595,3 @@ def _check_delimiter(words: list[str], delimiter: str, sentences: object) -> Non
 def _describe(sentences: object) -> str:
     paths = getattr(sentences, "paths", None)
     return ", ".join(paths) if paths else "corpus"
-
-
-class _Progress:
-    """A progress line every ``interval`` seconds: words done and words/s."""
-
-    interval = 5.0
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self.started = self.last = time.perf_counter()
-        self.done = 0
-
-    def update(self, words: int, detail: str) -> None:
-        self.done += words
-        now = time.perf_counter()
-        if now - self.last >= self.interval:
-            self.last = now
-            logger.info("%s %.1fM words | %.0fk words/s%s", self.what, self.done / 1e6,
-                        self.done / max(now - self.started, 1e-9) / 1e3, f" | {detail}" if detail else "")
