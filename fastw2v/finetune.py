@@ -40,7 +40,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -49,6 +49,7 @@ from .base_counts import anchor_weights, estimate_base_counts, evidence_rates, f
 from .config import AUTO, FinetuneConfig, Word2VecConfig
 from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError
+from .phrases import PhraseModel
 from .state import Anchor, FinetunePlan, TrainingState, Weights, uniform_rows
 from .storage import load_state
 from .vocabulary import Vocabulary
@@ -342,3 +343,24 @@ def combine_aligned(state: TrainingState, domain: TrainingState) -> None:
         weights.w_out_ns[d_rows] = (domain.weights.w_out_ns.astype(np.float64) @ rotation).astype(np.float32)
     plan.aligned_done = True
     set_phase_rates(state, warmup=False)
+
+
+PHRASE_DELIMITERS = ("_", "-", "|", "+", "~", "/")
+
+
+def pretrained_phrases(words: Sequence[str], delimiter: str | None = None) -> PhraseModel | None:
+    """A model joining the corpus n-grams that are phrase entries of the pre-trained vocabulary ``words``.
+
+    ``delimiter`` None: the one of :data:`PHRASE_DELIMITERS` that most multi-part entries
+    use (``_`` for GoogleNews); None when no entry has one.
+    """
+    if delimiter is None:
+        uses = {d: sum(1 for w in words if d in w.strip(d)) for d in PHRASE_DELIMITERS}
+        delimiter = max(PHRASE_DELIMITERS, key=lambda d: uses[d])  # ties: the earlier, so "_"
+        if not uses[delimiter]:
+            logger.info("pre-trained vocabulary: no phrase entries (no word contains one of %s)",
+                        " ".join(PHRASE_DELIMITERS))
+            return None
+    model = PhraseModel.from_phrases((w for w in words if delimiter in w), delimiter)
+    logger.info("pre-trained vocabulary: %d phrase entries joined by %r", len(model.known or ()), delimiter)
+    return model
