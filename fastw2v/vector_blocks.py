@@ -5,7 +5,7 @@ float32 matrix is allocated once and filled block by block, so reading never hol
 second copy of the matrix, the whole (decompressed) file, or a Python float per value:
 
 * binary rows are split and their floats copied by a Numba loop
-  (:func:`~fastw2v.kernels.scan_word2vec_binary`); the block's words come back as one
+  (:func:`~fastw2v.kernels.vectors.scan_word2vec_binary`); the block's words come back as one
   space-separated byte string, decoded and split at once;
 * text rows are split with ``bytes`` methods and their numbers converted by one NumPy
   string-to-float32 cast per block, which parses exactly as ``np.float32(str)`` (gensim's
@@ -16,7 +16,7 @@ second copy of the matrix, the whole (decompressed) file, or a Python float per 
 
 Writing mirrors gensim's ``save_word2vec_format`` byte for byte: a ``"N D\\n"`` header, then
 ``word b" " <float32 bytes>`` (binary, no newline) or ``word x1 ... xD\\n`` with each value
-as ``str(np.float32)`` (text), assembled per block by :func:`~fastw2v.kernels.pack_rows`.
+as ``str(np.float32)`` (text), assembled per block by :func:`~fastw2v.kernels.vectors.pack_rows`.
 
 Long reads and writes log a progress line (:class:`Progress`).
 """
@@ -31,7 +31,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .kernels import pack_rows, scan_word2vec_binary
+from .kernels.vectors import pack_rows, scan_word2vec_binary
 from .vector_formats import (MAX_WORD_BYTES, Sniff, check_rows, open_stream, parse_text_row, row_position, show,
                              truncated, vector_error)
 
