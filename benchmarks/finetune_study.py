@@ -18,16 +18,15 @@ bootstrap of the difference. The selection rule (:data:`RULE`) is applied to the
 at the end. Per (base, row, seed) item scores are cached in benchmarks/.cache, so an
 interrupted study resumes. Writes benchmarks/results/finetune_study.{md,json,png}.
 
-Rows whose options the library does not have yet (frequency-aware rates from estimated
-counts, frequency-weighted anchoring) are declared with the option names the wiring adds
-and skipped with a notice ("pending wiring"); nothing is emulated.
+Every fine-tuning row, the aligned ones included, is ``Word2Vec.from_pretrained(base, **options)``
+with the row's documented options (``preserve``, ``anchor_weights``, ``method``...): nothing is
+emulated in the script.
 """
 from __future__ import annotations
 
 import argparse
 import gzip
 import hashlib
-import inspect
 import json
 import logging
 import tempfile
@@ -41,8 +40,6 @@ import stats
 from common import CACHE, DATA, EVAL, RESULTS, line_corpus, markdown_table, require_data
 
 from fastw2v import Word2Vec, load
-from fastw2v.alignment import anchor_pairs, combine, procrustes
-from fastw2v.base_counts import estimate_base_counts, frequency_rates
 from fastw2v.evaluation import common_pairs, common_questions
 from fastw2v.evaluation.items import analogy_items, similarity_items, tagging_items
 from fastw2v.vectors_io import read_vectors, to_keyedvectors, write_vectors
@@ -89,17 +86,12 @@ GENERAL_BAR, ANALOGY_BAR = 0.97, 0.85
 
 @dataclass(frozen=True)
 class Recipe:
-    """A row: the options it stands for (names after the wiring) and how the study runs it today.
-
-    ``now`` holds the keyword arguments today's ``from_pretrained`` accepts that give
-    exactly this recipe (for ``aligned``: the ``preserve`` of the combination the study
-    computes with :mod:`fastw2v.alignment`); None means "pending wiring".
-    """
+    """A row: for the fine-tuning kinds, ``options`` are ``from_pretrained``'s keyword arguments;
+    for the others (base, domain-only, gensim) they describe the row."""
 
     name: str
     kind: str  # "base", "domain", "finetune", "aligned", "gensim"
     options: dict[str, Any]
-    now: dict[str, Any] | None
     principle: str
     candidate: bool = True
 
@@ -108,33 +100,33 @@ def recipes(has_counts: bool) -> list[Recipe]:
     """The rows of a base; ``has_counts``: the base is a saved model with real counts."""
     counts = "real counts" if has_counts else "Zipf counts from rank (known file: glove.6B, 6e9 tokens)"
     rows = [
-        Recipe("base", "base", {}, {}, "the pre-trained vectors as they are", candidate=False),
-        Recipe("domain only", "domain", {"epochs": "warmup + epochs"}, {},
+        Recipe("base", "base", {}, "the pre-trained vectors as they are", candidate=False),
+        Recipe("domain only", "domain", {"epochs": "warmup + epochs"},
                "a fresh model on the domain corpus, same passes", candidate=False),
-        Recipe(DEFAULT, "finetune", {}, {}, "from_pretrained defaults: warm-up 1, pretrained_lr auto "
-               "(evidence-weighted with counts, 1 without)"),
+        Recipe(DEFAULT, "finetune", {}, "from_pretrained defaults: warm-up 1, pretrained_lr auto, preserve auto "
+               "(high with real counts, low without)"),
     ]
-    rows += [Recipe(f"alpha {a:g}", "finetune", {"alpha": a}, {"alpha": a},
+    rows += [Recipe(f"alpha {a:g}", "finetune", {"alpha": a},
                     "today's default with the main phase's initial learning rate set") for a in ALPHAS]
     rows += [
-        Recipe("preserve low", "finetune", {"preserve": "low"}, {"pretrained_lr": 1.0},
+        Recipe("preserve low", "finetune", {"preserve": "low"},
                "tau = 0: rate 1, plain continued training after the warm-up"),
-        Recipe("preserve balanced", "finetune", {"preserve": "balanced"}, None,
+        Recipe("preserve balanced", "finetune", {"preserve": "balanced"},
                f"tau = 1: p_d / (p_d + p_b), both corpora count alike per normalised occurrence; {counts}"),
-        Recipe("preserve high", "finetune", {"preserve": "high"}, {"pretrained_lr": "auto"} if has_counts else None,
+        Recipe("preserve high", "finetune", {"preserve": "high"},
                f"tau = N_b / N_d: n_d / (n_d + n_b), every raw occurrence counts alike; {counts}"
-               + ("; equals pretrained_lr='auto' exactly" if has_counts else "")),
+               + ("; the default (auto) for a saved model" if has_counts else "")),
         Recipe("anchor by frequency", "finetune",
-               {"pretrained_lr": 1.0, "preserve": "balanced", "anchor": 1.0, "anchor_weights": "frequency"}, None,
+               {"pretrained_lr": 1.0, "preserve": "balanced", "anchor": 1.0, "anchor_weights": "frequency"},
                "rate 1; per-word L2 pull anchor * (1 - balanced rate), the base's share of the normalised evidence "
                "(Yang et al.'s frequency-weighted tie); anchor 1: a word only the base knows is pulled back with "
                "the same step size the data pushes it (not tuned)"),
-        Recipe("aligned, evidence", "aligned", {"method": "aligned", "preserve": "high"}, {"preserve": "high"},
-               f"domain-only model rotated onto the base (Procrustes, 10k shared frequent words), mixed per word "
-               f"with rho = n_d / (n_d + n_b); {counts}"),
+        Recipe("aligned, evidence", "aligned", {"method": "aligned", "preserve": "high"},
+               f"domain-only model (warm-up + epochs passes) rotated onto the base (Procrustes, 10k shared frequent "
+               f"words), mixed per word with rho = n_d / (n_d + n_b); {counts}"),
         Recipe("aligned, balanced", "aligned", {"method": "aligned", "preserve": "balanced"},
-               {"preserve": "balanced"}, f"as above, rho = p_d / (p_d + p_b); {counts}"),
-        Recipe(GENSIM, "gensim", {"epochs": "warmup + epochs", "lockf": 1.0}, {},
+               f"as above, rho = p_d / (p_d + p_b); {counts}"),
+        Recipe(GENSIM, "gensim", {"epochs": "warmup + epochs", "lockf": 1.0},
                "gensim 4's documented workaround: fresh model on the domain, intersect_word2vec_format(lockf=1.0)",
                candidate=False),
     ]
@@ -153,14 +145,12 @@ def cut_lines(path: Path, n: int) -> Path:
 
 @dataclass
 class Base:
-    """A base: its path, vectors and corpus counts (real or estimated from rank)."""
+    """A base: its path and vectors; ``has_counts``: a saved model with real corpus counts."""
 
     name: str
     path: Path
     words: list[str]
     vectors: np.ndarray
-    counts: np.ndarray
-    tokens: float
     has_counts: bool
 
     @property
@@ -171,8 +161,7 @@ class Base:
 def base_glove() -> Base:
     path = DATA / "glove.6B.50d.w2v.bin.gz"
     words, vectors = read_vectors(path)
-    est = estimate_base_counts(path, len(words), vectors.shape[1])
-    return Base("glove", path, words, vectors, est.counts, est.tokens, has_counts=False)
+    return Base("glove", path, words, vectors, has_counts=False)
 
 
 def base_wiki(quick: bool) -> Base:
@@ -182,9 +171,7 @@ def base_wiki(quick: bool) -> Base:
     if not path.exists():
         Word2Vec(str(corpus), vector_size=50, epochs=epochs, seed=1, **TRAIN).save(path)
     model = load(path)
-    counts = model.vocab.counts.astype(np.float64)
-    return Base("wiki", path, list(model.vocab.words), np.ascontiguousarray(model.weights.w_in), counts,
-                float(counts.sum()), has_counts=True)
+    return Base("wiki", path, list(model.vocab.words), np.ascontiguousarray(model.weights.w_in), has_counts=True)
 
 
 def gensim_workaround(base: Base, seed: int, epochs: int, tmp: Path):
@@ -206,21 +193,6 @@ def gensim_workaround(base: Base, seed: int, epochs: int, tmp: Path):
     return model.wv
 
 
-def aligned(base: Base, domain: Word2Vec, preserve: str):
-    """Domain-only vectors rotated onto the base by Procrustes, mixed per word by the rates of ``preserve``."""
-    d_words = list(domain.vocab.words)
-    d_vectors = domain.weights.w_in
-    ib, id_ = anchor_pairs(base.words, d_words)
-    rotation = procrustes(d_vectors[id_], base.vectors[ib])
-    d_index = {w: i for i, w in enumerate(d_words)}
-    d_counts = domain.vocab.counts.astype(np.float64)
-    n_d = np.fromiter((d_counts[d_index[w]] if w in d_index else 0.0 for w in base.words), dtype=np.float64,
-                      count=len(base.words))
-    rho = frequency_rates(n_d, float(d_counts.sum()), base.counts, base.tokens, preserve)
-    words, vectors = combine(base.words, base.vectors, d_words, d_vectors, rho, rotation)
-    return to_keyedvectors(words, vectors)
-
-
 def model_items(kv, tagger: bool) -> dict[str, Any]:
     """Per-item scores of one model on every item it covers (the common subset is taken later)."""
     out: dict[str, Any] = {}
@@ -236,7 +208,7 @@ def model_items(kv, tagger: bool) -> dict[str, Any]:
 
 
 def cache_path(base: str, recipe: Recipe, seed: int, epochs: int, tagger: bool) -> Path:
-    key = json.dumps([base, DOMAIN.name, recipe.kind, recipe.now, TRAIN, WARMUP, epochs, RESTRICT, tagger],
+    key = json.dumps([base, DOMAIN.name, recipe.kind, recipe.options, TRAIN, WARMUP, epochs, RESTRICT, tagger],
                      sort_keys=True, default=str)
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     slug = "".join(c if c.isalnum() else "-" for c in recipe.name)
@@ -244,14 +216,18 @@ def cache_path(base: str, recipe: Recipe, seed: int, epochs: int, tagger: bool) 
 
 
 def row_vectors(base: Base, r: Recipe, seed: int, epochs: int, domain, encoded, tmp: Path):
-    """The vectors of a base, domain-only, fine-tuning or gensim row, and the encoded corpus (reused by rows)."""
+    """The vectors of a row, and the encoded corpus (reused by the fine-tuning rows).
+
+    A fine-tuning or aligned row is ``from_pretrained`` with the row's options; an aligned
+    row trains its own domain-only model inside ``train`` (its time includes it).
+    """
     if r.kind == "base":
         return base.kv, encoded
     if r.kind == "domain":
         return domain().wv, encoded
     if r.kind == "gensim":
         return gensim_workaround(base, seed, WARMUP + epochs, tmp), encoded
-    model = Word2Vec.from_pretrained(base.path, seed=seed, epochs=epochs, **TRAIN, **r.now)
+    model = Word2Vec.from_pretrained(base.path, seed=seed, epochs=epochs, **TRAIN, **r.options)
     model.build_vocab(str(DOMAIN))
     if encoded is None:  # every row of a base has the same union vocabulary, hence the same token ids
         encoded = model.encode(str(DOMAIN))
@@ -266,12 +242,6 @@ def run_base(base: Base, seeds: list[int], epochs: int, tagger: bool) -> dict[st
     rows = recipes(base.has_counts)
     items: dict[str, list[dict]] = {}
     seconds: dict[str, list[float]] = {}
-    known = inspect.signature(Word2Vec.from_pretrained).parameters
-    for r in rows:
-        if r.now is None:
-            missing = [f"{k}={v!r}" for k, v in r.options.items() if k not in known]
-            print(f"{base.name} / {r.name}: pending wiring, skipped (from_pretrained has no {', '.join(missing)} "
-                  "yet)", flush=True)
     for seed in seeds:
         domain_model: list[Word2Vec] = []
 
@@ -283,19 +253,14 @@ def run_base(base: Base, seeds: list[int], epochs: int, tagger: bool) -> dict[st
 
         encoded = None
         for r in rows:
-            if r.now is None or (r.kind == "base" and seed != seeds[0]):
+            if r.kind == "base" and seed != seeds[0]:
                 continue
             path = cache_path(base.name, r, seed, epochs, tagger)
             if path.exists():
                 cached = json.loads(path.read_text())
             else:
                 t = time.perf_counter()
-                if r.kind == "aligned":  # the row's cost includes its domain-only model
-                    d = domain()
-                    t = time.perf_counter() - seconds["domain only"][-1]
-                    kv = aligned(base, d, r.now["preserve"])
-                else:
-                    kv, encoded = row_vectors(base, r, seed, epochs, domain, encoded, tmp)
+                kv, encoded = row_vectors(base, r, seed, epochs, domain, encoded, tmp)
                 train_s = time.perf_counter() - t
                 cached = {"seconds": train_s, "items": model_items(kv, tagger)}
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -338,7 +303,7 @@ def summarise(base: str, rows: list[Recipe], items: dict[str, list[dict]], secon
     for r in rows:
         if r.name not in items:
             out_rows[r.name] = {"kind": r.kind, "options": r.options, "principle": r.principle,
-                                "status": "pending wiring", "candidate": r.candidate}
+                                "status": "not run", "candidate": r.candidate}
             continue
         scores, boots[r.name] = {}, {}
         for m in metrics:
@@ -457,7 +422,7 @@ def table(base: str, data: dict[str, Any], tagger: bool) -> str:
     out = []
     for name, r in data["rows"].items():
         if r["status"] != "ran":
-            out.append([name] + ["pending wiring"] + [""] * (len(header) - 2))
+            out.append([name] + [r["status"]] + [""] * (len(header) - 2))
             continue
         ret = " / ".join(f"{r['retention'][m]['mean']:.3f}" for m in (*GENERAL_SETS, "analogy"))
         gain = fmt(r["domain_gain"]) if "domain_gain" in r else ""

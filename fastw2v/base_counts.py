@@ -34,15 +34,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .config import PRESERVE_PRESETS
 from .errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
 #: word2vec's default ``min_count``: the count the fallback gives the file's last word.
 FALLBACK_MIN_COUNT = 5
-
-#: ``preserve`` presets -> how ``tau`` is set (see :func:`preserve_weight`).
-PRESERVE_PRESETS = ("low", "balanced", "high")
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,15 @@ def checkpoint_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                         help="Save the full training state every N epochs ('1') or minutes ('30m').")(fn)
 
 
+def phrases_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--phrases MODEL``: an input (a saved phrase model), so a plain option, not a configuration field."""
+    return click.option("--phrases", "phrases", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                        metavar="MODEL",
+                        help="Join phrases with this model (from `fastw2v phrases --save-model`) while reading "
+                             "CORPUS, as if it had been written phrased first (repeatable: applied in order; "
+                             "with --resume give it again).")(fn)
+
+
 @main.command()
 @click.argument("corpus", nargs=-1)
 @click.option("--out", required=True, type=click.Path(dir_okay=True), help="Where to save the model (a directory).")
@@ -220,20 +229,23 @@ def checkpoint_options(fn: Callable[..., Any]) -> Callable[..., Any]:
               help="Also export the vectors in word2vec binary format to this file.")
 @click.option("--resume", type=click.Path(), default=None,
               help="Continue the run saved in this checkpoint (CORPUS defaults to the checkpoint's corpus).")
+@phrases_option
 @checkpoint_options
 @training_options()
 @clean_errors
-def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | None,
+def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | None, phrases: tuple[str, ...],
           checkpoint_every: Every | None, checkpoint: str | None, quiet: bool, strict_encoding: bool,
           **options: Any) -> None:
     """Train a model on CORPUS (files or directories, one sentence per line; .gz/.bz2 fine)."""
     from .model import Word2Vec, load
+    from .phrases import phrase_models
     from .state import AGAIN
 
     _setup_logging(quiet)
     if resume:
         model = load(resume)
         model.strict_encoding = strict_encoding
+        model.phrases = phrase_models(phrases)
         sources = list(corpus) or model.corpus_sources
         if not sources:
             raise click.UsageError(f"{resume} does not record its corpus files: give CORPUS")
@@ -246,7 +258,7 @@ def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | 
     else:
         if not corpus:
             raise click.UsageError("give at least one CORPUS file (or --resume CHECKPOINT)")
-        model = Word2Vec(config=config_from(options), strict_encoding=strict_encoding)
+        model = Word2Vec(config=config_from(options), strict_encoding=strict_encoding, phrases=phrases)
         sources = list(corpus)
         model.build_vocab(sources)
     _train_and_save(model, sources, out, vectors, checkpoint_every, checkpoint or resume)
@@ -331,11 +343,19 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--out", required=True, type=click.Path(), help="Where to save the fine-tuned model (a directory).")
 @click.option("--vectors", type=click.Path(), default=None,
               help="Also export the vectors in word2vec binary format to this file.")
+@phrases_option
+@click.option("--phrases-from-pretrained", is_flag=True,
+              help="Join the CORPUS n-grams that are phrase entries of PRETRAINED (heart_attack), after "
+                   "--phrases, so those rows train on the domain. Matching is exact: a lowercased corpus "
+                   "only meets lowercased entries (GoogleNews's are mostly capitalised: New_York).")
+@click.option("--phrase-delimiter", default=None, metavar="TEXT",
+              help="The delimiter of PRETRAINED's phrase entries (default: detected; '_' for GoogleNews).")
 @checkpoint_options
 @finetune_options
 @training_options(RECIPE_TRAINING, unset={"vector_size": "(default: the dimension of PRETRAINED)"})
 @clean_errors
-def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | None,
+def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | None, phrases: tuple[str, ...],
+             phrases_from_pretrained: bool, phrase_delimiter: str | None,
              checkpoint_every: Every | None, checkpoint: str | None, quiet: bool, strict_encoding: bool,
              fmt: str, limit: int | None, **options: Any) -> None:
     """Fine-tune PRETRAINED vectors (word2vec .bin/.txt, GloVe, fastText .vec, KeyedVectors, or a saved
@@ -349,8 +369,12 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
     ctx = click.get_current_context()
     settings = {k: options[k] for k in CONFIG_KEYS
                 if k in options and ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
+    if phrase_delimiter is not None and not phrases_from_pretrained:
+        raise click.UsageError("--phrase-delimiter needs --phrases-from-pretrained")
     model = Word2Vec.from_pretrained(pretrained, finetune=recipe, format=None if fmt == "auto" else fmt,
-                                     limit=limit, strict_encoding=strict_encoding, **settings)
+                                     limit=limit, strict_encoding=strict_encoding, phrases=phrases,
+                                     phrases_from_pretrained=phrases_from_pretrained,
+                                     phrase_delimiter=phrase_delimiter, **settings)
     model.build_vocab(list(corpus))
     _train_and_save(model, list(corpus), out, vectors, checkpoint_every, checkpoint)
 
@@ -364,16 +388,19 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
                    "(repeatable).")
 @click.option("--restrict-vocab", type=int, default=300000, show_default=True,
               help="Only the N most frequent words are in vocabulary (similarity and analogies).")
-@click.option("--multiword", type=click.Choice(["skip", "mean"]), default="skip", show_default=True,
-              help="Multi-word terms: skip the pair (counted) or average the words' vectors.")
+@click.option("--multiword", type=click.Choice(["skip", "mean", "phrase"]), default="skip", show_default=True,
+              help="Multi-word terms: skip the pair (counted), average the words' vectors, or look the term up "
+                   "as one phrase token (heart_attack) and skip it when absent.")
+@click.option("--phrase-delimiter", default="_", show_default=True, metavar="TEXT",
+              help="Glue of phrase tokens for --multiword phrase.")
 @click.option("--method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd", show_default=True,
               help="Analogy scoring.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @_format_option("VECTORS")
 @clean_errors
 def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[str, ...],
-             tagging: tuple[tuple[str, str], ...], restrict_vocab: int, multiword: str, method: str,
-             as_json: bool, fmt: str) -> None:
+             tagging: tuple[tuple[str, str], ...], restrict_vocab: int, multiword: str, phrase_delimiter: str,
+             method: str, as_json: bool, fmt: str) -> None:
     """Score VECTORS (a saved model or any vector file) on similarity, analogy and tagging data sets."""
     from .evaluation import evaluate as run_evaluation
     from .evaluation import format_report
@@ -382,7 +409,8 @@ def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[st
         raise click.UsageError("give at least one --similarity, --analogies or --tagging data set")
     kv = _load_keyed_vectors(vectors_path, fmt)
     results = run_evaluation(kv, similarity=similarity, analogies=analogies, tagging=tagging,
-                             restrict_vocab=restrict_vocab, multiword=multiword, method=method)
+                             restrict_vocab=restrict_vocab, multiword=multiword, method=method,
+                             phrase_delimiter=phrase_delimiter)
     click.echo(_strict_json(results.to_dict()) if as_json else format_report(results))
 
 

@@ -117,6 +117,9 @@ class Word2VecConfig(_Settings):
 AUTO = "auto"
 FREEZE_MODES = ("none", "pretrained", "new")
 NEW_WORD_INITS = ("uniform", "scaled")
+PRESERVE_PRESETS = ("low", "balanced", "high")  # see base_counts.preserve_weight
+ANCHOR_WEIGHTS = ("uniform", "frequency")
+METHODS = ("continue", "aligned")
 
 
 def parse_keep(text: str) -> str | int:
@@ -139,6 +142,17 @@ def parse_rate(text: str) -> str | float:
         raise ConfigError(f"pretrained_lr={text!r} is invalid: use 'auto' or a number") from None
 
 
+def parse_preserve(text: str) -> str | float:
+    """``--preserve``: ``auto``, a preset (``low``, ``balanced``, ``high``) or a number tau >= 0."""
+    if text in (AUTO, *PRESERVE_PRESETS):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"preserve={text!r} is invalid: use auto, {', '.join(PRESERVE_PRESETS)} "
+                          f"or a number >= 0") from None
+
+
 @dataclass(frozen=True)
 class FinetuneConfig(_Settings):
     """How pre-trained rows are combined with the domain corpus; validated on construction.
@@ -153,9 +167,29 @@ class FinetuneConfig(_Settings):
     freeze : {"none", "pretrained", "new"}
         Input rows that never move in the main phase.
     pretrained_lr : float or "auto"
-        Learning-rate multiplier of pre-trained input rows in the main phase; "auto":
-        ``n_corpus / (n_base + n_corpus)`` per row where the base has counts (a saved
-        fastw2v model), 1 where it has none (vector files).
+        Learning-rate multiplier of pre-trained input rows in the main phase. A number
+        is used for every pre-trained row (``preserve`` then only weighs the anchor and
+        the aligned combination); "auto": the per-word rates of ``preserve``.
+    preserve : "auto", "low", "balanced", "high" or float
+        How far pre-trained rows may move, by how over-represented a word is in the
+        domain: ``rate = p_d / (p_d + tau * p_b)``, ``p = count / corpus tokens``
+        (:func:`fastw2v.base_counts.frequency_rates`). "low": tau 0 (rate 1);
+        "balanced": tau 1; "high": tau ``N_b / N_d``, i.e. ``n_d / (n_d + n_b)``; a
+        number: that tau. "auto" (the default until the study picks one) is "high"
+        where the base has real counts (a saved fastw2v model) and "low" where it has
+        none (vector files): fine-tuning as before these options existed.
+    base_tokens : float or None
+        Vector files only: tokens of the corpus the vectors were trained on, for the
+        Zipf counts estimated from rank; None: a well-known file's published size, else
+        the fallback of :mod:`fastw2v.base_counts`.
+    anchor_weights : {"uniform", "frequency"}
+        Anchor every pre-trained row at ``anchor``, or at ``anchor * (1 - rate)`` with
+        the ``preserve`` rates (the base's share of the evidence about the word).
+    method : {"continue", "aligned"}
+        Continue training the pre-trained rows (warm-up, then main phase), or train a
+        domain-only model (``warmup_epochs + epochs`` epochs), rotate it onto the base
+        (orthogonal Procrustes over shared frequent words) and mix it per word with the
+        base by the ``preserve`` rates (:mod:`fastw2v.alignment`).
     output_lr : float
         Learning-rate multiplier of every output row.
     anchor : float
@@ -171,12 +205,26 @@ class FinetuneConfig(_Settings):
     warmup_epochs: int = _option(1, "Epochs training only the output layer and new words before everything trains.")
     freeze: str = _option("none", "Input rows that never move.", choices=FREEZE_MODES)
     pretrained_lr: float | str = _option(
-        AUTO, "Learning-rate multiplier of pre-trained input rows (0.1: a tenth of the rate); auto: "
-              "n_corpus / (n_base + n_corpus) per word for a saved fastw2v model, 1 for vector files.",
+        AUTO, "Learning-rate multiplier of pre-trained input rows (0.1: a tenth of the rate); auto: the "
+              "per-word rates of --preserve.",
         parse=parse_rate, metavar="auto|FLOAT")
+    preserve: str | float = _option(
+        AUTO, "How far pre-trained words may move: rate p_d / (p_d + tau p_b) by domain vs base frequency; "
+              "low: tau 0 (rate 1), balanced: tau 1, high: tau N_base/N_domain (n_d / (n_d + n_b)), or tau; "
+              "auto: high for a saved fastw2v model (real counts), low for vector files.",
+        parse=parse_preserve, metavar="auto|low|balanced|high|TAU")
+    base_tokens: float | None = _option(
+        None, "Vector files: tokens of their training corpus, for counts estimated from rank (Zipf); "
+              "default: the published size of a well-known file, else the smallest corpus consistent with it.")
     output_lr: float = _option(1.0, "Learning-rate multiplier of the output rows.")
     anchor: float = _option(0.0, "L2 pull of pre-trained rows toward their original vectors (0: off).")
     new_word_init: str = _option("uniform", "Initial vectors of new words.", choices=NEW_WORD_INITS)
+    anchor_weights: str = _option(
+        "uniform", "Anchor strength per word: uniform, or frequency: anchor * (1 - rate) with the --preserve "
+                   "rates.", choices=ANCHOR_WEIGHTS)
+    method: str = _option(
+        "continue", "continue: train the pre-trained rows on the corpus; aligned: a domain-only model rotated "
+                    "onto the base (Procrustes) and mixed per word by the --preserve rates.", choices=METHODS)
 
     def __post_init__(self) -> None:
         kp = self.keep_pretrained
@@ -197,3 +245,13 @@ class FinetuneConfig(_Settings):
         if self.new_word_init not in NEW_WORD_INITS:
             raise ConfigError(f"new_word_init={self.new_word_init!r} is invalid: use "
                               f"{' or '.join(NEW_WORD_INITS)}")
+        p = self.preserve
+        if not (p in (AUTO, *PRESERVE_PRESETS) or (isinstance(p, (int, float)) and not isinstance(p, bool)
+                                                   and 0.0 <= p < float("inf"))):
+            raise ConfigError(f"preserve={p!r} is invalid: use auto, {', '.join(PRESERVE_PRESETS)} or a number >= 0")
+        bt = self.base_tokens
+        if bt is not None and (isinstance(bt, (str, bool)) or not (0.0 < bt < float("inf"))):
+            raise ConfigError(f"base_tokens={bt!r} is invalid: must be a finite number > 0")
+        for name, allowed in (("anchor_weights", ANCHOR_WEIGHTS), ("method", METHODS)):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name}={getattr(self, name)!r} is invalid: use {' or '.join(allowed)}")

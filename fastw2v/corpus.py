@@ -24,13 +24,25 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, Iterable, Iterator, Mapping, Sequence
+from typing import IO, BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from .errors import CorpusError, FastW2VError, MissingFileError, UnreadableFileError, describe
 
 logger = logging.getLogger(__name__)
+
+IdTransform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+class Joiner(Protocol):
+    """A phrase model as :class:`ScannedCorpus` uses it (:class:`fastw2v.phrases.PhraseModel`)."""
+
+    def bind(self, lookup: Callable[[str], int]) -> "BoundJoiner": ...
+
+
+class BoundJoiner(Protocol):
+    apply_ids: IdTransform
 
 PathLike = str | os.PathLike
 CorpusLike = PathLike | Sequence[PathLike] | Iterable[list[str]]
@@ -317,17 +329,28 @@ class ScannedCorpus:
     counts : int64[n_words]
         Occurrences per provisional id.
     n_tokens, n_sentences : int
-        Tokens and non-empty sentences read.
+        Tokens and non-empty sentences read (after joining phrases).
+
+    Parameters
+    ----------
+    phrases : sequence of PhraseModel (:class:`Joiner`)
+        Applied in order to every chunk of ids before it is counted and stored, so the
+        scan holds phrase tokens (``new_york``) exactly as if the text had been written
+        phrased first. Their words get provisional ids when bound, with count 0 until seen.
     """
 
     def __init__(self, sentences: Iterable[list[str]], memory_limit: int = 2 << 30, spill_dir: str | None = None,
-                 chunk_tokens: int = 1 << 20) -> None:
+                 chunk_tokens: int = 1 << 20, phrases: Sequence[Joiner] = ()) -> None:
         self.words: defaultdict[str, int] = defaultdict(itertools.count().__next__)
         self.counts = np.zeros(0, dtype=np.int64)
         self.n_tokens = 0
         self._tokens = _TokenStore(memory_limit, spill_dir)
         self._lengths: list[np.ndarray] = []  # raw sentence lengths, one array per token chunk
         lookup = self.words.__getitem__  # a new word gets the next provisional id
+        self._transforms = [model.bind(lookup).apply_ids for model in phrases]
+        # With phrases, ids are not in order of first appearance (binding numbers the phrase words
+        # first), so the first position of each is kept: vocabulary ties are broken by it.
+        self._first = np.zeros(0, dtype=np.int64)
         buffer: list[int] = []
         lengths: list[int] = []
         for sentence in sentences:
@@ -343,21 +366,35 @@ class ScannedCorpus:
             self._add_chunk(buffer, lengths)
 
     def _add_chunk(self, ids: list[int], lengths: list[int]) -> None:
-        chunk = np.array(ids, dtype=np.int32)
+        chunk, chunk_lengths = np.array(ids, dtype=np.int32), np.array(lengths, dtype=np.int64)
+        for transform in self._transforms:
+            chunk, chunk_lengths = transform(chunk, chunk_lengths)
         counts = np.bincount(chunk, minlength=len(self.words))
         counts[:self.counts.size] += self.counts
         self.counts = counts
+        if self._transforms:
+            first = np.full(len(self.words), -1, dtype=np.int64)
+            first[:self._first.size] = self._first
+            new = np.flatnonzero(first[chunk] < 0)
+            new_ids, where = np.unique(chunk[new], return_index=True)
+            first[new_ids] = self.n_tokens + new[where]
+            self._first = first
         self.n_tokens += chunk.size
         self._tokens.append(chunk)
-        self._lengths.append(np.array(lengths, dtype=np.int64))
+        self._lengths.append(chunk_lengths)
 
     @property
     def n_sentences(self) -> int:
         return sum(a.size for a in self._lengths)
 
     def word_counts(self) -> dict[str, int]:
-        """Word -> count, in order of first appearance."""
-        return dict(zip(self.words, self.counts.tolist()))
+        """Word -> count of the words seen, in order of first appearance."""
+        if not self._transforms:
+            return dict(zip(self.words, self.counts.tolist()))
+        words = list(self.words)
+        seen = np.flatnonzero(self.counts > 0)
+        order = seen[np.argsort(self._first[seen], kind="stable")]
+        return {words[i]: c for i, c in zip(order.tolist(), self.counts[order].tolist())}
 
     def encode(self, index: Mapping[str, int], max_sentence_length: int = 10_000) -> EncodedCorpus:
         """The corpus as ids of ``index``, dropping other words; consumes the scan.

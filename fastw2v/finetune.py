@@ -22,11 +22,21 @@ and no counts. Fine-tuning therefore
    those words alone (``training.TrainablePart``);
 4. trains with **per-row learning-rate multipliers** (``freeze``,
    ``pretrained_lr``, ``output_lr``) and an optional **anchor**: an L2 pull of
-   every pre-trained row toward its original vector. The default
-   ``pretrained_lr="auto"`` weighs evidence: a pre-trained row of a model that
-   saw a word ``n_base`` times moves at ``n_corpus / (n_base + n_corpus)``, so
-   each occurrence counts alike whichever corpus it came from. Vector files carry
-   no counts, and their rows move at the full rate.
+   every pre-trained row toward its original vector, uniform or weighted per word
+   (``anchor_weights="frequency"``: ``anchor * (1 - rate)``).
+
+The per-word **rates** come from ``preserve`` (:func:`preserve_rates`):
+``p_d / (p_d + tau * p_b)`` from the domain corpus's counts and the base's
+(:mod:`fastw2v.base_counts`): a saved fastw2v model's real counts, or for a vector
+file Zipf counts estimated from rank and ``base_tokens``. One rule decides a
+pre-trained row's main-phase learning-rate multiplier: a numeric ``pretrained_lr``
+is used as it is; ``pretrained_lr="auto"`` (the default) uses the rates. The default
+``preserve="auto"`` keeps fine-tuning as it was before these options: "high" (each
+raw occurrence counts alike, ``n_d / (n_d + n_b)``) for a saved model, "low" (rate 1)
+for a vector file, which has no counts.
+
+``method="aligned"`` replaces steps 3-4 by a domain-only model rotated onto the base
+and mixed with it per word (:func:`domain_state`, :func:`combine_aligned`).
 """
 from __future__ import annotations
 
@@ -37,12 +47,16 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from .alignment import anchor_pairs, combine, procrustes
+from .base_counts import anchor_weights, estimate_base_counts, evidence_rates, frequency_rates
 from .config import AUTO, FinetuneConfig, Word2VecConfig
+from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError
+from .phrases import PhraseModel
 from .progress import Ticker
 from .state import Anchor, FinetunePlan, TrainingState, Weights, uniform_rows
 from .storage import load_state
@@ -252,12 +266,36 @@ def new_word_rows(n: int, pretrained: np.ndarray, how: str, seed: int) -> np.nda
     return rows
 
 
+def base_evidence(pre: Pretrained, settings: FinetuneConfig,
+                  kept: np.ndarray) -> tuple[np.ndarray | None, float | None, bool]:
+    """Base-corpus counts of the kept pre-trained rows, the base's size in tokens, and whether they are real.
+
+    A saved fastw2v model has real counts (``base_tokens`` is their sum). A vector file's
+    counts are estimated from rank (:func:`~fastw2v.base_counts.estimate_base_counts`), and
+    only when ``preserve`` needs them (with "low" every rate is 1).
+    """
+    if pre.counts is not None:
+        if settings.base_tokens is not None:
+            raise ConfigError(f"base_tokens={settings.base_tokens!r} applies to vector files only: {pre.source} "
+                              f"is a saved fastw2v model, whose real counts are used")
+        return pre.counts[kept].astype(np.float64), float(pre.counts.sum()), True
+    if settings.preserve in (AUTO, "low", 0, 0.0):
+        return None, None, False
+    est = estimate_base_counts(pre.source, len(pre.words), pre.dim, settings.base_tokens)
+    logger.info("base counts of %s estimated from rank (Zipf), %.3g base tokens (%s)", pre.source, est.tokens,
+                est.how)
+    return est.counts[kept], est.tokens, False
+
+
 def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
             corpus_counts: dict[str, int]) -> TrainingState:
     """The state a fine-tuning starts from: union vocabulary, weights, anchor, plan and warm-up rates.
 
     ``pre.vectors`` becomes the input matrix (resized in place, not copied).
     """
+    if settings.method == "aligned" and settings.anchor > 0:
+        raise ConfigError("anchor has no effect with method='aligned' (nothing trains the pre-trained rows); "
+                          "leave anchor at 0")
     vocab, counts, kept, n_pre = union_vocabulary(pre, corpus_counts, config.min_count, settings.keep_pretrained)
     if counts.sum() == 0:
         raise CorpusError(f"no word of the corpus is in the vocabulary (min_count={config.min_count})")
@@ -270,14 +308,24 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
         carried[:n_pre] = row_of_pre[kept]
     trainable = (counts > 0) | (carried >= 0)
     out_rows = None if trainable.all() else np.flatnonzero(trainable).astype(np.int32)
+    base_counts, base_tokens, base_real = base_evidence(pre, settings, kept)
+    plan = FinetunePlan(settings=settings, n_pretrained=n_pre, corpus_counts=counts,
+                        warmup_done=settings.warmup_epochs == 0 or settings.method == "aligned",
+                        base_counts=base_counts, base_tokens=base_tokens, base_real=base_real)
     anchor = None
     if settings.anchor > 0:
         # The one extra copy anchoring needs: the original rows of the words that can move (the corpus's).
         used = np.flatnonzero(counts[:n_pre] > 0)
         index = np.full(n, -1, dtype=np.int32)
         index[used] = np.arange(used.shape[0], dtype=np.int32)
-        anchor = Anchor(vectors=np.ascontiguousarray(pre.vectors[kept[used]]), index=index,
-                        strength=settings.anchor)
+        if settings.anchor_weights == "frequency":
+            if plan.preserve in ("low", 0, 0.0):
+                logger.warning("anchor_weights='frequency' with preserve=%r (rate 1 for every word) anchors no "
+                               "row: set preserve to balanced, high or a number > 0", settings.preserve)
+            strength = anchor_weights(settings.anchor, preserve_rates(plan))[used]
+        else:
+            strength = np.full(used.shape[0], settings.anchor, dtype=np.float64)
+        anchor = Anchor(vectors=np.ascontiguousarray(pre.vectors[kept[used]]), index=index, strength=strength)
     w_in = _grow_rows(pre.vectors, kept, n - n_pre)
     w_in[n_pre:] = new_word_rows(n - n_pre, w_in[:n_pre], settings.new_word_init, config.seed)
     weights = Weights.initial(n, config, w_in=w_in, out_rows=out_rows)
@@ -286,9 +334,8 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
         weights.w_out_ns[weights.output_row(has)] = pre.w_out_ns[carried[has]]
     state = TrainingState(config=config, anchor=anchor)
     state.set_vocabulary(vocab, weights)
-    state.finetune_plan = FinetunePlan(settings=settings, n_pretrained=n_pre, corpus_counts=counts,
-                                       warmup_done=settings.warmup_epochs == 0)
-    set_phase_rates(state, warmup=not state.finetune_plan.warmup_done)
+    state.finetune_plan = plan
+    set_phase_rates(state, warmup=not plan.warmup_done)
     return state
 
 
@@ -301,21 +348,107 @@ def set_phase_rates(state: TrainingState, warmup: bool) -> None:
     if warmup:
         w.in_lr[:n_pre] = 0.0
     else:
-        w.in_lr[:n_pre] = 0.0 if s.freeze == "pretrained" else pretrained_rates(plan, state.vocab.counts)
+        w.in_lr[:n_pre] = 0.0 if s.freeze == "pretrained" else pretrained_rates(plan)
     w.in_lr[n_pre:] = 0.0 if s.freeze == "new" else 1.0
     w.out_ns_lr[:] = s.output_lr
     w.out_hs_lr[:] = s.output_lr
 
 
-def pretrained_rates(plan: FinetunePlan, total_counts: np.ndarray) -> np.ndarray | float:
-    """Main-phase learning-rate multipliers of the pre-trained rows (see ``FinetuneConfig.pretrained_lr``).
+def preserve_rates(plan: FinetunePlan) -> np.ndarray:
+    """float64[n_pretrained]: the rates of ``plan.preserve`` (see ``FinetuneConfig.preserve``).
 
-    ``total_counts`` are the vocabulary's counts: the corpus's plus a saved base model's.
+    Rows the corpus never uses get 1 (they never train as inputs).
     """
+    n_pre = plan.n_pretrained
+    preserve = plan.preserve
+    n_d = plan.corpus_counts[:n_pre]
+    if preserve in ("low", 0, 0.0):
+        return np.ones(n_pre)
+    if preserve == "high":
+        # tau = N_b / N_d reduces to n_d / (n_d + n_b): computed so, without rounding through the corpus sizes.
+        return evidence_rates(n_d, plan.base_counts)
+    return frequency_rates(n_d, float(plan.corpus_counts.sum()), plan.base_counts, plan.base_tokens, preserve)
+
+
+def pretrained_rates(plan: FinetunePlan) -> np.ndarray | float:
+    """Main-phase learning-rate multipliers of the pre-trained rows: a numeric ``pretrained_lr``, else the rates."""
     if plan.settings.pretrained_lr != AUTO:
         return plan.settings.pretrained_lr
+    return preserve_rates(plan).astype(np.float32)
+
+
+def domain_state(state: TrainingState, corpus: EncodedCorpus) -> tuple[TrainingState, EncodedCorpus]:
+    """``method="aligned"``'s domain-only model, untrained, and the corpus in its token ids.
+
+    Its vocabulary is the corpus words passing ``min_count`` (and ``max_final_vocab``),
+    its configuration and seed the fine-tuning's: the model ``Word2Vec(corpus)`` would train.
+    """
+    plan, config = state.finetune_plan, state.config
+    union = state.vocab
+    counts = {w: int(c) for w, c in zip(union.words, plan.corpus_counts) if c > 0}
+    vocab = Vocabulary.from_counts(counts, config.min_count, config.max_final_vocab)
+    if len(vocab) == 0:
+        raise CorpusError(f"no word of the corpus occurs min_count={config.min_count} times")
+    to_domain = np.full(len(union), -1, dtype=np.int32)
+    to_domain[np.fromiter((union.index[w] for w in vocab.words), dtype=np.int64, count=len(vocab))] = \
+        np.arange(len(vocab), dtype=np.int32)
+    ids = to_domain[corpus.token_ids]
+    keep = ids >= 0
+    offsets = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))[corpus.sentence_offsets]
+    encoded = EncodedCorpus(np.ascontiguousarray(ids[keep]), offsets, corpus.raw_tokens, corpus.split_lines)
+    domain = TrainingState(config=config)
+    domain.set_vocabulary(vocab, Weights.initial(len(vocab), config))
+    return domain, encoded
+
+
+def combine_aligned(state: TrainingState, domain: TrainingState) -> None:
+    """Install in ``state`` the trained ``domain`` model rotated onto the base and mixed with it per word.
+
+    Input rows: :func:`fastw2v.alignment.combine` with ``rho`` the ``preserve`` rates (the
+    rotation fitted by Procrustes over up to ``alignment.ANCHOR_WORDS`` shared frequent
+    words); pre-trained words the domain model lacks keep their vectors exactly. Output
+    rows (negative sampling): the domain model's, rotated alike (dot products with the
+    rotated inputs are the domain model's), for every word it has; the others keep theirs
+    (a saved model's, else zero). Hierarchical-softmax rows keep theirs: the union's
+    Huffman tree is not the domain model's. The result trains on as a normal model.
+    """
+    plan, weights, vocab = state.finetune_plan, state.weights, state.vocab
     n_pre = plan.n_pretrained
-    corpus = plan.corpus_counts[:n_pre].astype(np.float64)
-    totals = total_counts[:n_pre].astype(np.float64)
-    # Rows the corpus never uses never train as inputs; 1 keeps them out of the way of the formula.
-    return np.where(corpus > 0, corpus / np.maximum(totals, 1.0), 1.0).astype(np.float32)
+    base_words = vocab.words[:n_pre]
+    d_words, d_in = domain.vocab.words, domain.weights.w_in
+    in_base, in_domain = anchor_pairs(base_words, d_words)
+    if in_base.shape[0] == 0:
+        raise CorpusError("method='aligned' needs words shared by the base and the domain corpus; there are none")
+    rotation = procrustes(d_in[in_domain], weights.w_in[in_base])
+    words, vectors = combine(base_words, weights.w_in[:n_pre], d_words, d_in, preserve_rates(plan), rotation)
+    rows = np.fromiter((vocab.index[w] for w in words[n_pre:]), dtype=np.int64, count=len(words) - n_pre)
+    weights.w_in[:n_pre] = vectors[:n_pre]
+    weights.w_in[rows] = vectors[n_pre:]
+    if weights.w_out_ns.shape[0] and domain.weights.w_out_ns.shape[0]:
+        d_rows = np.fromiter((vocab.index[w] for w in d_words), dtype=np.int64, count=len(d_words))
+        # Every domain word is used by the corpus, so it has an output row in the union.
+        weights.w_out_ns[weights.output_row(d_rows)] = (
+            domain.weights.w_out_ns.astype(np.float64) @ rotation).astype(np.float32)
+    plan.aligned_done = True
+    set_phase_rates(state, warmup=False)
+
+
+PHRASE_DELIMITERS = ("_", "-", "|", "+", "~", "/")
+
+
+def pretrained_phrases(words: Sequence[str], delimiter: str | None = None) -> PhraseModel | None:
+    """A model joining the corpus n-grams that are phrase entries of the pre-trained vocabulary ``words``.
+
+    ``delimiter`` None: the one of :data:`PHRASE_DELIMITERS` that most multi-part entries
+    use (``_`` for GoogleNews); None when no entry has one.
+    """
+    if delimiter is None:
+        uses = {d: sum(1 for w in words if d in w.strip(d)) for d in PHRASE_DELIMITERS}
+        delimiter = max(PHRASE_DELIMITERS, key=lambda d: uses[d])  # ties: the earlier, so "_"
+        if not uses[delimiter]:
+            logger.info("pre-trained vocabulary: no phrase entries (no word contains one of %s)",
+                        " ".join(PHRASE_DELIMITERS))
+            return None
+    model = PhraseModel.from_phrases((w for w in words if delimiter in w), delimiter)
+    logger.info("pre-trained vocabulary: %d phrase entries joined by %r", len(model.known or ()), delimiter)
+    return model

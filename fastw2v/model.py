@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 from . import finetune as ft
 from .config import FinetuneConfig, Word2VecConfig
 from .corpus import CorpusLike, EncodedCorpus, ScannedCorpus, TextCorpus, as_sentences
-from .errors import CorpusError
+from .errors import ConfigError, CorpusError
 from .finetune import Pretrained
-from .state import WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights
+from .phrases import PhrasesLike, phrase_models
+from .state import ALIGN, WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights
 from .storage import load_state, save_state
 from .training import TrainablePart, run_epochs
 from .vocabulary import Vocabulary, count_words
@@ -42,7 +43,10 @@ class Word2Vec:
     Parameters mirror gensim's ``Word2Vec`` (see :class:`~fastw2v.config.Word2VecConfig`
     for all of them). ``sentences`` may be an iterable of token lists, a path, or a
     list of paths (files or directories; ``.gz``/``.bz2`` read transparently); when
-    given, the vocabulary is built and the model trained right away.
+    given, the vocabulary is built and the model trained right away. ``phrases`` (a
+    :class:`~fastw2v.phrases.PhraseModel`, a saved one's path, or a list of them) are applied
+    while the corpus is scanned, so the model trains on phrase tokens (``new_york``) with no
+    phrased copy of the text.
 
     Examples
     --------
@@ -64,12 +68,14 @@ class Word2Vec:
 
     def __init__(self, sentences: CorpusLike | None = None, *, corpus_file: str | Sequence[str] | None = None,
                  callbacks: Sequence[Callback] = (), config: Word2VecConfig | None = None,
-                 strict_encoding: bool = False, **settings: Any) -> None:
+                 strict_encoding: bool = False, phrases: PhrasesLike = None, **settings: Any) -> None:
         if config is not None and settings:
             raise TypeError("pass either config= or individual settings, not both")
         self.state = TrainingState(config if config is not None else Word2VecConfig(**settings))
         self.callbacks = list(callbacks)
         self.strict_encoding = strict_encoding
+        # Phrase models (or saved models' paths) applied in order whenever a corpus is scanned.
+        self.phrases = phrase_models(phrases)
         self._pending_finetune: tuple[Pretrained, FinetuneConfig] | None = None
         self._scanned: tuple[tuple, ScannedCorpus] | None = None  # (file fingerprint, scan) kept for train()
         self._training: TrainablePart | None = None  # while a compact part trains (see _run_phase)
@@ -84,7 +90,9 @@ class Word2Vec:
     def from_pretrained(cls, pretrained: "str | os.PathLike | KeyedVectors", sentences: CorpusLike | None = None,
                         *, finetune: FinetuneConfig | None = None, format: str | None = None,
                         limit: int | None = None, callbacks: Sequence[Callback] = (),
-                        strict_encoding: bool = False, **settings: Any) -> "Word2Vec":
+                        strict_encoding: bool = False, phrases: PhrasesLike = None,
+                        phrases_from_pretrained: bool = False, phrase_delimiter: str | None = None,
+                        **settings: Any) -> "Word2Vec":
         """A model that fine-tunes pre-trained vectors on a domain corpus.
 
         Parameters
@@ -100,6 +108,13 @@ class Word2Vec:
             given as keyword arguments (``anchor=0.1``), which override ``finetune``'s.
         format, limit
             Vector file format and the number of leading vectors to read.
+        phrases : PhraseModel, path or sequence of them, optional
+            Phrase models applied while scanning the corpus (as for ``Word2Vec``).
+        phrases_from_pretrained : bool
+            Also join the corpus n-grams that are phrase entries of the pre-trained vocabulary
+            (``heart_attack``), after ``phrases``, so those rows train on the domain.
+        phrase_delimiter : str, optional
+            The pre-trained entries' delimiter (default: detected, see ``finetune.pretrained_phrases``).
         **settings
             Word2vec settings as for ``Word2Vec``; ``vector_size`` comes from the vectors, and
             unset ones follow the fine-tuning recipe (``finetune.RECIPE_TRAINING``: skip-gram).
@@ -112,7 +127,9 @@ class Word2Vec:
         recipe = {k: settings.pop(k) for k in FinetuneConfig.field_names() if k in settings}
         plan = dataclasses.replace(finetune or FinetuneConfig(), **recipe)
         pre = ft.load_pretrained(pretrained, format=format, limit=limit)
-        model = cls(config=ft.config_for(pre, settings), callbacks=callbacks, strict_encoding=strict_encoding)
+        known = ft.pretrained_phrases(pre.words, phrase_delimiter) if phrases_from_pretrained else None
+        model = cls(config=ft.config_for(pre, settings), callbacks=callbacks, strict_encoding=strict_encoding,
+                    phrases=phrase_models(phrases) + ([known] if known is not None else []))
         model._pending_finetune = (pre, plan)
         if sentences is not None:
             model.build_vocab(sentences)
@@ -160,8 +177,11 @@ class Word2Vec:
         """
         self._scanned = None
         if self.config.max_vocab_size is not None:  # word2vec.c pruning bounds memory: keep nothing else
+            if self.phrases:
+                raise ConfigError("phrases cannot be combined with max_vocab_size (its pruned count does not "
+                                  "keep the token ids phrases are joined on); drop one of them")
             return count_words(source, self.config.max_vocab_size)
-        scanned = ScannedCorpus(source)
+        scanned = ScannedCorpus(source, phrases=self.phrases)
         fingerprint = source.fingerprint() if isinstance(source, TextCorpus) else None
         if fingerprint is not None:
             self._scanned = (fingerprint, scanned)
@@ -186,7 +206,7 @@ class Word2Vec:
         if kept is not None and isinstance(source, TextCorpus) and kept[0] == source.fingerprint():
             scanned = kept[1]
         else:
-            scanned = ScannedCorpus(source)
+            scanned = ScannedCorpus(source, phrases=self.phrases)
         encoded = scanned.encode(self.vocab.index, self.config.max_sentence_length)
         if encoded.n_tokens == 0:
             raise CorpusError(f"{_describe(source)}: no token of the corpus is in the vocabulary")
@@ -221,6 +241,9 @@ class Word2Vec:
         results: list[EpochResult] = []
         while True:
             phase = self.state.next_phase(epochs, shape)
+            if phase.name == ALIGN:
+                return results + self._run_aligned(phase, encoded, shape, [*self.callbacks, *callbacks],
+                                                   progress_seconds)
             self._enter(phase, shape)
             results += self._run_phase(encoded, [*self.callbacks, *callbacks], on_batch_end, progress_seconds)
             if phase.name != WARMUP:
@@ -238,6 +261,25 @@ class Word2Vec:
             ft.set_phase_rates(state, warmup=phase.name == WARMUP)
         state.schedule, state.position, state.corpus_shape = phase.schedule, phase.start, shape
 
+    def _run_aligned(self, phase: Phase, encoded: EncodedCorpus, shape: tuple[int, int],
+                     callbacks: list[Callback], progress_seconds: float) -> list[EpochResult]:
+        """``method="aligned"``: train the domain-only model for ``phase``'s schedule, then combine it in.
+
+        One step: nothing of the union state changes until the combination, so a checkpoint
+        is not taken during it and an interrupted run starts it again. Afterwards the state
+        holds a finished run of that schedule (training it again starts a new one).
+        """
+        state = self.state
+        domain, corpus = ft.domain_state(state, encoded)
+        logger.info("aligned: training a domain-only model (%d words, %d epochs), then rotating it onto the base",
+                    len(domain.vocab), phase.schedule.total_epochs)
+        results = run_epochs(domain.weights, domain.tables, corpus, state.config, phase.schedule, domain.position,
+                             on_epoch_end=self._epoch_done(callbacks), progress_seconds=progress_seconds)
+        ft.combine_aligned(state, domain)
+        state.schedule, state.corpus_shape = phase.schedule, shape
+        state.position = Position(epoch=phase.schedule.total_epochs)
+        return results
+
     def _run_phase(self, encoded: EncodedCorpus, callbacks: list[Callback],
                    on_batch_end: Callable[[Position], None] | None, progress_seconds: float) -> list[EpochResult]:
         """Run the installed schedule from the installed position to its end.
@@ -247,19 +289,12 @@ class Word2Vec:
         """
         state = self.state
         part = TrainablePart.of(state.weights, encoded, state.anchor)
-
-        def epoch_done(result: EpochResult, position: Position) -> None:
-            self._sync()
-            state.history.append(result)
-            for cb in callbacks:
-                cb(self, result.epoch, result.loss)
-
         weights, corpus, anchor = (state.weights, encoded, state.anchor) if part is None else (
             part.weights, part.corpus, part.anchor)
         self._training = part
         try:
             return run_epochs(weights, state.tables, corpus, state.config, state.schedule, state.position,
-                              anchor=anchor, on_epoch_end=epoch_done, on_batch_end=on_batch_end,
+                              anchor=anchor, on_epoch_end=self._epoch_done(callbacks), on_batch_end=on_batch_end,
                               progress_seconds=progress_seconds)
         finally:
             self._sync()
@@ -269,6 +304,16 @@ class Word2Vec:
         """Bring ``weights.w_in`` up to date with the part being trained, if any."""
         if self._training is not None:
             self._training.scatter(self.state.weights)
+
+    def _epoch_done(self, callbacks: list[Callback]) -> Callable[[EpochResult, Position], None]:
+        """What runs after each epoch: the result joins the history, then the callbacks."""
+        def epoch_done(result: EpochResult, position: Position) -> None:
+            self._sync()  # the full input matrix is what callbacks and checkpoints read
+            self.state.history.append(result)
+            for cb in callbacks:
+                cb(self, result.epoch, result.loss)
+
+        return epoch_done
 
     # -- results -----------------------------------------------------------------------------------------
     @property

@@ -14,8 +14,8 @@ is a phrase and token ``i`` was not already taken by pair ``i - 1``. Within a ru
 consecutive phrase pairs that takes every other pair, which is how :func:`_greedy_pairs`
 computes it without a Python loop.
 
-Counting runs over int32 token ids: one dict lookup per token, then unigram counts by
-``bincount`` and bigram keys ``(a << 31) | b`` counted with ``np.unique`` per chunk and merged.
+Counting runs over int32 token ids (text read by a jitted tokenizer and hash table): unigram
+counts by ``bincount``, bigram keys ``(a << 31) | b`` counted in a jitted hash table.
 When unigrams plus bigrams exceed ``max_vocab_size`` after a chunk, entries seen fewer than
 ``min_reduce`` times are dropped and ``min_reduce`` grows by one, as gensim does after a sentence
 (and word2phrase when its hash fills): the table stays within about ``max_vocab_size`` plus one
@@ -36,7 +36,6 @@ import json
 import logging
 import math
 import os
-import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -45,7 +44,8 @@ import numpy as np
 from .atomic import atomic_file
 from .corpus import CorpusLike, as_sentences
 from .errors import ConfigError, CorpusError, ModelFormatError
-from .idchunks import IdScan, KeyTable, LineWriter, WordIds
+from .idchunks import IdScan, KeyTable, LineWriter, Progress, WordIds
+from .kernels import text as text_kernels
 
 logger = logging.getLogger(__name__)
 
@@ -131,13 +131,18 @@ def _lengths_after(tokens_out: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 class _BigramCounts:
-    """Running unigram and bigram counts with gensim-style pruning past ``max_vocab_size`` entries."""
+    """Running unigram and bigram counts with gensim-style pruning past ``max_vocab_size`` entries.
+
+    Bigram keys are counted in a jitted open-addressing hash table (``kernels.text.count_keys``):
+    a chunk costs one probe per pair instead of sorting its keys.
+    """
 
     def __init__(self, max_vocab_size: int) -> None:
         self.max_vocab_size = max_vocab_size
         self.unigrams = np.zeros(0, dtype=np.int64)
-        self.keys = np.zeros(0, dtype=np.int64)     # sorted bigram keys
-        self.counts = np.zeros(0, dtype=np.int64)
+        self.table_keys = np.full(1 << 16, -1, dtype=np.int64)  # -1: empty slot
+        self.table_counts = np.zeros(1 << 16, dtype=np.int64)
+        self.used = np.zeros(1, dtype=np.int64)
         self.min_reduce = 1
         self.corpus_word_count = 0
 
@@ -147,21 +152,23 @@ class _BigramCounts:
         self.unigrams = unigrams
         self.corpus_word_count += ids.size
         keys, inside = _pair_keys(ids, lengths)
-        keys, counts = np.unique(keys[inside], return_counts=True)
-        # Merge two sorted tables in linear time: add to the bigrams already known, insert the new ones.
-        where = np.searchsorted(self.keys, keys)
-        known = where < self.keys.size
-        known[known] = self.keys[where[known]] == keys[known]
-        self.counts[where[known]] += counts[known]
-        self.keys = np.insert(self.keys, where[~known], keys[~known])
-        self.counts = np.insert(self.counts, where[~known], counts[~known])
+        keys, position = keys[inside], np.zeros(1, dtype=np.int64)
+        while not text_kernels.count_keys(keys, self.table_keys, self.table_counts, self.used, position):
+            self._rebuild(self.table_keys >= 0, 2 * self.table_keys.size)
         if self.n_entries() > self.max_vocab_size:
             self._prune()
 
+    def _rebuild(self, keep: np.ndarray, size: int) -> None:
+        """The table with only the slots ``keep``, in ``size`` slots."""
+        keys, counts = self.table_keys[keep], self.table_counts[keep]
+        self.table_keys = np.full(size, -1, dtype=np.int64)
+        self.table_counts = np.zeros(size, dtype=np.int64)
+        text_kernels.rehash_keys(keys, counts, self.table_keys, self.table_counts)
+        self.used[0] = keys.size
+
     def _prune(self) -> None:
         """Forget every unigram and bigram seen fewer than ``min_reduce`` times (gensim's ``prune_vocab``)."""
-        keep = self.counts >= self.min_reduce
-        self.keys, self.counts = self.keys[keep], self.counts[keep]
+        self._rebuild((self.table_keys >= 0) & (self.table_counts >= self.min_reduce), self.table_keys.size)
         self.unigrams[self.unigrams < self.min_reduce] = 0
         logger.info("phrases: over %d unigrams + bigrams, pruned those seen < %d times (counts are now "
                     "approximate)", self.max_vocab_size, self.min_reduce)
@@ -169,14 +176,15 @@ class _BigramCounts:
 
     def n_entries(self) -> int:
         """Distinct unigrams + bigrams: gensim's ``len(vocab)``."""
-        return int(np.count_nonzero(self.unigrams)) + self.keys.size
+        return int(np.count_nonzero(self.unigrams)) + int(self.used[0])
 
     def phrases(self, min_count: int, threshold: float, scoring: str) -> tuple[np.ndarray, np.ndarray]:
         """Keys and scores of the bigrams scoring above ``threshold``, in key order."""
         # Only bigrams seen at least min_count times can score above a valid threshold (default:
         # a count <= min_count scores <= 0; npmi: -inf below min_count), so only those are scored.
-        frequent = np.flatnonzero(self.counts >= min_count)
-        keys, counts = self.keys[frequent], self.counts[frequent]
+        frequent = np.flatnonzero((self.table_counts >= min_count) & (self.table_keys >= 0))
+        order = np.argsort(self.table_keys[frequent])
+        keys, counts = self.table_keys[frequent][order], self.table_counts[frequent][order]
         score = score_bigrams(self.unigrams[keys >> _SHIFT], self.unigrams[keys & _LOW], counts, self.n_entries(),
                               min_count, self.corpus_word_count, scoring)
         chosen = score > threshold
@@ -351,7 +359,7 @@ class PhraseModel:
         for k in range(passes):
             bound = model.bind(words.__getitem__)
             counts = _BigramCounts(max_vocab_size)
-            progress = _Progress(f"phrases pass {k + 1}/{passes}: counting")
+            progress = Progress(f"phrases pass {k + 1}/{passes}: counting")
             for ids, lengths, _ in scan:
                 counts.add(*bound.apply_ids(ids, lengths))
                 progress.update(int(lengths.sum()), f"{counts.n_entries()} unigrams+bigrams")
@@ -448,7 +456,7 @@ class PhraseModel:
                                                              np.ndarray | None]]:
         """The chunks of ``scan`` with the phrases joined: ids, lengths, canonical text, absorbed positions."""
         bound = self.bind(scan.words.__getitem__)
-        progress = _Progress("phrases: applying")
+        progress = Progress("phrases: applying")
         for ids, lengths, text in scan:
             joined, joined_lengths, absorbed = bound.apply_tracked(ids, lengths)
             yield joined, joined_lengths, text, absorbed
@@ -508,6 +516,19 @@ class PhraseModel:
             passes.append(PhrasePass(tuple(left), tuple(right), scores, int(p["corpus_word_count"]),
                                      int(p["len_vocab"])))
         return cls(passes, delimiter, scoring, int(doc["min_count"]), float(doc["threshold"]), known)
+
+
+#: What ``Word2Vec(phrases=...)`` takes: a model, a saved model's path, a sequence of them, or None.
+PhrasesLike = PhraseModel | str | os.PathLike | Sequence[PhraseModel | str | os.PathLike] | None
+
+
+def phrase_models(phrases: PhrasesLike) -> list[PhraseModel]:
+    """Phrase models to apply while scanning a corpus, in order: each given as a model or a saved model's path."""
+    if phrases is None:
+        return []
+    if isinstance(phrases, (PhraseModel, str, os.PathLike)):
+        phrases = [phrases]
+    return [p if isinstance(p, PhraseModel) else PhraseModel.load(p) for p in phrases]
 
 
 def write_phrased(model: PhraseModel, corpus: CorpusLike, out: str | os.PathLike,
@@ -574,22 +595,3 @@ def _check_delimiter(words: list[str], delimiter: str, sentences: object) -> Non
 def _describe(sentences: object) -> str:
     paths = getattr(sentences, "paths", None)
     return ", ".join(paths) if paths else "corpus"
-
-
-class _Progress:
-    """A progress line every ``interval`` seconds: words done and words/s."""
-
-    interval = 5.0
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self.started = self.last = time.perf_counter()
-        self.done = 0
-
-    def update(self, words: int, detail: str) -> None:
-        self.done += words
-        now = time.perf_counter()
-        if now - self.last >= self.interval:
-            self.last = now
-            logger.info("%s %.1fM words | %.0fk words/s%s", self.what, self.done / 1e6,
-                        self.done / max(now - self.started, 1e-9) / 1e3, f" | {detail}" if detail else "")

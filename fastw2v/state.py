@@ -5,7 +5,8 @@ vocabulary, weights, anchor, learning-rate schedule, position, fine-tuning plan,
 corpus it was trained on and the epoch history. ``storage`` saves and loads it,
 ``finetune`` builds it from pre-trained vectors, ``training`` advances it and
 ``model.Word2Vec`` composes the three. :meth:`TrainingState.next_phase` is the single
-resume decision: which phase (warm-up or main) runs next, with which schedule, from where.
+resume decision: which phase (warm-up, main, or the aligned method's domain-only run and
+combination) runs next, with which schedule, from where.
 """
 from __future__ import annotations
 
@@ -144,9 +145,9 @@ class Tables:
 class Anchor:
     """Original vectors that anchored rows are pulled toward (see ``kernels.anchor_pull``)."""
 
-    vectors: np.ndarray  # float32[n_anchored, dim]
-    index: np.ndarray    # int32[n_words], -1 = not anchored
-    strength: float
+    vectors: np.ndarray   # float32[n_anchored, dim]
+    index: np.ndarray     # int32[n_words], -1 = not anchored
+    strength: np.ndarray  # float64[n_anchored]: per anchored row (uniform: all equal to ``anchor``)
 
 
 @dataclass(frozen=True)
@@ -199,9 +200,23 @@ class FinetunePlan:
     n_pretrained: int
     corpus_counts: np.ndarray  # int64[n_words]: the domain corpus's counts, for the sampling tables and rates
     warmup_done: bool = False
+    #: float64[n_pretrained]: the base corpus's counts of the pre-trained rows (a saved model's real
+    #: counts, or Zipf estimates for a vector file); None when no rate needed them.
+    base_counts: np.ndarray | None = None
+    base_tokens: float | None = None   # N_base: the base corpus's size in tokens
+    base_real: bool = False            # base_counts are a saved model's counts (preserve="auto" -> "high")
+    aligned_done: bool = False         # method="aligned": the domain-only model was trained and combined
+
+    @property
+    def preserve(self) -> str | float:
+        """``settings.preserve`` with "auto" resolved: "high" with real base counts, "low" without."""
+        p = self.settings.preserve
+        if p == "auto":
+            return "high" if self.base_real else "low"
+        return p
 
 
-WARMUP, MAIN = "warmup", "main"
+WARMUP, MAIN, ALIGN = "warmup", "main", "aligned"
 START, RESUME, AGAIN = "start", "resume", "again"
 
 
@@ -211,8 +226,10 @@ class Phase:
 
     Attributes
     ----------
-    name : {"warmup", "main"}
-        The fine-tuning warm-up (output layer and new words only) or the main phase.
+    name : {"warmup", "main", "aligned"}
+        The fine-tuning warm-up (output layer and new words only), the main phase, or
+        ``method="aligned"``'s domain-only training and combination (one step: it is not
+        resumable part-way, a checkpoint taken during it restarts it).
     schedule, start : Schedule, Position
         The learning-rate schedule to run and where in it training starts.
     kind : {"start", "resume", "again"}
@@ -274,7 +291,8 @@ class TrainingState:
     def next_phase(self, epochs: int | None = None, corpus_shape: tuple[int, int] | None = None) -> Phase:
         """Which phase trains next, with which schedule, from where: the one resume decision.
 
-        A schedule stopped part-way (a checkpoint) continues from its position; a
+        A fine-tuning with ``method="aligned"`` that has not combined yet runs that
+        (from the start); a schedule stopped part-way (a checkpoint) continues from its position; a
         fine-tuning warm-up that has not run (or was interrupted) comes before the main
         phase; otherwise a new main schedule of ``epochs`` (default ``config.epochs``).
 
@@ -286,6 +304,10 @@ class TrainingState:
             ``corpus_shape`` (tokens, sentences) differs from the run being resumed.
         """
         plan, schedule, position = self.finetune_plan, self.schedule, self.position
+        if plan is not None and plan.settings.method == "aligned" and not plan.aligned_done:
+            # As many passes as the warm-up plus the main phase of method="continue".
+            main = self.config.epochs if epochs is None else epochs
+            return Phase(ALIGN, Schedule.of(self.config, plan.settings.warmup_epochs + main), Position(), START)
         in_progress = 0 < schedule.total_epochs and position.epoch < schedule.total_epochs and (
             position.epoch > 0 or position.sentence > 0)
         if plan is not None and not plan.warmup_done:

@@ -11,7 +11,9 @@ Layout of ``PATH/`` (format version 2)::
     w_out_ns.npy, out_ns_lr.npy              one row per output row (n_out)
     w_out_hs.npy, out_hs_lr.npy              one row per inner Huffman node (n_out - 1)
     out_rows.npy     int32[n_out]: the word of each output row (only when some words have none)
-    anchor_vectors.npy, anchor_index.npy   (only for anchored fine-tuning)
+    anchor_vectors.npy, anchor_index.npy, anchor_strength.npy   (only for anchored fine-tuning;
+                     models saved before per-row strengths have the header's scalar "strength")
+    finetune_corpus_counts.npy, finetune_base_counts.npy      (fine-tuning; base counts when known)
 
 Versions: format 2 adds ``out_rows.npy``: a fine-tuned model stores output rows only for the
 words that can train (see ``state.Weights.out_rows``), not 3M zero rows for a GoogleNews
@@ -57,11 +59,14 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
     plan = state.finetune_plan
     if plan is not None:
         arrays["finetune_corpus_counts"] = plan.corpus_counts
+        if plan.base_counts is not None:
+            arrays["finetune_base_counts"] = plan.base_counts
     anchor = None
     if state.anchor is not None:
         arrays["anchor_vectors"] = state.anchor.vectors
         arrays["anchor_index"] = state.anchor.index
-        anchor = {"strength": state.anchor.strength}
+        arrays["anchor_strength"] = state.anchor.strength
+        anchor = {"per_row": True}
     header = {
         "format": FORMAT,
         "format_version": COMPACT_OUTPUT_VERSION if "out_rows" in arrays else 1,
@@ -73,7 +78,10 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
         "finetune": None if plan is None else {
             "settings": plan.settings.to_dict(),
             "n_pretrained": plan.n_pretrained,
-            "warmup_done": plan.warmup_done},
+            "warmup_done": plan.warmup_done,
+            "base_tokens": plan.base_tokens,
+            "base_real": plan.base_real,
+            "aligned_done": plan.aligned_done},
         "history": [dataclasses.asdict(r) for r in state.history],
         "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in arrays.items()},
     }
@@ -221,13 +229,32 @@ def load_state(path: str | os.PathLike, mmap: bool | Collection[str] = False) ->
     state.corpus_shape = tuple(corpus["shape"]) if corpus.get("shape") else None
     state.history = [EpochResult(**r) for r in header.get("history", [])]
     if header.get("finetune"):
-        ft = header["finetune"]
-        state.finetune_plan = FinetunePlan(settings=FinetuneConfig(**ft["settings"]),
-                                           n_pretrained=int(ft["n_pretrained"]),
-                                           # Saved before the plan kept corpus counts: its tables used the totals.
-                                           corpus_counts=arrays.get("finetune_corpus_counts", vocab.counts),
-                                           warmup_done=bool(ft["warmup_done"]))
+        state.finetune_plan = _load_plan(header["finetune"], arrays, vocab)
     if header.get("anchor"):
-        state.anchor = Anchor(vectors=arrays["anchor_vectors"], index=arrays["anchor_index"],
-                              strength=float(header["anchor"]["strength"]))
+        vectors = arrays["anchor_vectors"]
+        strength = arrays.get("anchor_strength")
+        if strength is None:  # saved before per-row strengths: one scalar for every row
+            strength = np.full(vectors.shape[0], float(header["anchor"]["strength"]), dtype=np.float64)
+        elif strength.shape != (vectors.shape[0],) or strength.dtype != np.float64:
+            raise ModelFormatError(f"{path}: anchor_strength.npy holds {strength.shape} {strength.dtype}, "
+                                   f"not float64[{vectors.shape[0]}]")
+        state.anchor = Anchor(vectors=vectors, index=arrays["anchor_index"], strength=strength)
     return state
+
+
+def _load_plan(ft: dict[str, Any], arrays: dict[str, np.ndarray], vocab: Vocabulary) -> FinetunePlan:
+    n_pre = int(ft["n_pretrained"])
+    # Saved before the plan kept corpus counts: its tables used the totals.
+    corpus = arrays.get("finetune_corpus_counts", vocab.counts)
+    base = arrays.get("finetune_base_counts")
+    real = ft.get("base_real")
+    if real is None:
+        # Saved before the plan kept base counts: a saved base model's counts were added to the totals.
+        derived = (vocab.counts[:n_pre] - corpus[:n_pre]).astype(np.float64)
+        real = bool(derived.any())
+        if real:
+            base = derived
+    return FinetunePlan(settings=FinetuneConfig.from_dict(ft["settings"]), n_pretrained=n_pre,
+                        corpus_counts=corpus, warmup_done=bool(ft["warmup_done"]), base_counts=base,
+                        base_tokens=ft.get("base_tokens", None if base is None else float(base.sum())),
+                        base_real=bool(real), aligned_done=bool(ft.get("aligned_done", False)))

@@ -1,7 +1,7 @@
 """Recognising word-vector files and explaining what is wrong with them.
 
-This module never parses a whole file and never imports gensim (that is
-:mod:`fastw2v.vectors_io`'s job). It
+This module never parses a whole file (that is :mod:`fastw2v.vector_blocks`'s job) and
+never imports gensim. It
 
 * sniffs the format from the first bytes (:func:`detect_format`, :func:`sniff`) and
   reconciles it with a format asked for by name (:func:`resolve_format`);
@@ -10,15 +10,15 @@ This module never parses a whole file and never imports gensim (that is
   for ``format="keyedvectors"`` by name, because unpickling runs code named in the file;
 * refuses headers the file cannot satisfy before anything allocates an N x D matrix
   (:func:`check_plausible`);
-* re-reads a file gensim failed on, slowly, to say which line or vector is wrong
-  and why (:func:`diagnose`, :func:`check_broadcast_rows`, :func:`check_rows`).
+* parses one text row exactly as gensim would, naming the line and the problem when it
+  is malformed (:func:`parse_text_row`), and words the other problems a reader finds
+  (:func:`truncated`, :func:`check_words`, :func:`check_rows`).
 
 Every problem is a one-line :class:`~fastw2v.errors.VectorFileError` naming the file.
 """
 from __future__ import annotations
 
 import contextlib
-import logging
 import lzma
 import os
 import re
@@ -32,8 +32,6 @@ import smart_open
 
 from .errors import ConfigError, MissingFileError, UntrustedFileError, VectorFileError, describe
 
-logger = logging.getLogger(__name__)
-
 FORMATS: tuple[str, ...] = ("word2vec-bin", "word2vec-text", "glove", "keyedvectors")
 """Names accepted by ``format=`` (and the CLI's ``--format``)."""
 
@@ -41,7 +39,7 @@ FORMATS: tuple[str, ...] = ("word2vec-bin", "word2vec-text", "glove", "keyedvect
 # newline cannot make the sniffer read gigabytes. 4 MiB holds a text row of ~200k dims.
 _MAX_LINE = 4 * 1024 * 1024
 # A word longer than this in a binary file means the header's dimension is wrong.
-_MAX_WORD_BYTES = 1024 * 1024
+MAX_WORD_BYTES = 1024 * 1024
 # Extensions smart_open decompresses transparently.
 COMPRESSED_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".lz4", ".zst"})
 # Deflate cannot expand data by more than ~1032x, so a .gz file of S bytes holds at most
@@ -335,7 +333,7 @@ def row_position(fmt: str, row: int) -> str:
 
 
 def check_plausible(path: Path, s: Sniff, n: int) -> None:
-    """Refuse headers that the file cannot satisfy before gensim pre-allocates an N x D matrix."""
+    """Refuse headers that the file cannot satisfy before the reader allocates an N x D matrix."""
     assert s.header is not None
     n_header, dim = s.header
     if s.fmt == "word2vec-bin":
@@ -349,7 +347,7 @@ def check_plausible(path: Path, s: Sniff, n: int) -> None:
         raise vector_error(path, f"header promises {n_header} vectors of dimension {dim}, which needs at least "
                            f"{min_bytes} bytes, but the file is only {size} bytes "
                            f"(truncated file, or wrong counts in the header)")
-    need = n * dim * 4 + n * 64  # matrix plus, roughly, gensim's per-word bookkeeping
+    need = n * dim * 4 + n * 64  # matrix plus, roughly, each word's str, list slot and dict entry
     try:
         phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
@@ -360,173 +358,73 @@ def check_plausible(path: Path, s: Sniff, n: int) -> None:
                            f"or pass a limit)")
 
 
-class _ByteReader:
-    """Minimal buffered reader for scanning a binary word2vec stream (diagnostics only)."""
-
-    def __init__(self, fin: BinaryIO, chunk: int = 1 << 16) -> None:
-        self._fin, self._chunk = fin, chunk
-        self._buf, self._pos = b"", 0
-
-    def _fill(self) -> bool:
-        data = self._fin.read(self._chunk)
-        if not data:
-            return False
-        self._buf, self._pos = self._buf[self._pos:] + data, 0
-        return True
-
-    def read_word(self) -> bytes | None:
-        """Bytes up to the next space (consumed); None at EOF; raises OverflowError if too long."""
-        while True:
-            i = self._buf.find(b" ", self._pos)
-            if i != -1:
-                out, self._pos = self._buf[self._pos:i], i + 1
-                return out
-            if len(self._buf) - self._pos > _MAX_WORD_BYTES:
-                raise OverflowError
-            if not self._fill():
-                return None
-
-    def read_exact(self, n: int) -> bytes | None:
-        while len(self._buf) - self._pos < n:
-            if not self._fill():
-                return None
-        out, self._pos = self._buf[self._pos:self._pos + n], self._pos + n
-        return out
+def truncated(path: Path, s: Sniff, rows: int) -> VectorFileError:
+    """The error for a file that ends after ``rows`` complete vectors, before the header's count."""
+    if s.header is None:  # GloVe: its rows were counted just before
+        return vector_error(path, f"the file has only {rows} rows now; did it change while being read?")
+    if s.fmt == "word2vec-bin":
+        return vector_error(path, f"header promises {s.header[0]} vectors of dimension {s.header[1]} but the file "
+                            f"ends after {rows} complete ones (truncated file, or wrong counts in the header)")
+    return vector_error(path, f"header promises {s.header[0]} vectors but the file has only {rows} "
+                        f"(truncated file, or wrong counts in the header)")
 
 
-def _count_problem(where: str, word: str, n: int, dim: int) -> str:
-    return f"{where} (word {show(word)}) has {n} number{'' if n == 1 else 's'}, expected {dim}"
+def parse_text_row(path: Path, fmt: str, row: int, raw: bytes, dim: int, out: np.ndarray) -> str:
+    """Parse one text row exactly as gensim does, into ``out`` (float32[dim]); return its word.
 
-
-def _iter_rows(path: Path, s: Sniff, limit: int | None) -> Iterator[tuple[str, np.ndarray]]:
-    """Yield (word, vector) in file order, raising VectorFileError at the first malformed row.
-
-    This is a slow, pure-Python re-reading of the file, used only after gensim has failed
-    or found duplicates, to say exactly where and what the problem is.
+    gensim strips the line's trailing whitespace, decodes it as strict UTF-8, splits it on
+    single spaces and converts each field with ``np.float32(field)``. Where gensim would fail,
+    or silently broadcast a one-number row over all D columns, this raises a
+    VectorFileError naming the line and the problem.
     """
-    fmt = s.fmt
-    assert fmt is not None
-    if fmt == "glove":
-        n_rows, dim = limit, s.glove_dim
-    else:
-        assert s.header is not None
-        n_rows, dim = s.header
-        if limit is not None:
-            n_rows = min(n_rows, limit)
-    assert dim is not None
-    with open_stream(path) as fin:
-        if fmt != "glove":
-            fin.readline()
-        if fmt == "word2vec-bin":
-            reader = _ByteReader(fin)
-            for row in range(n_rows):
-                try:
-                    raw_word = reader.read_word()
-                except OverflowError:
-                    raise vector_error(path, f"vector #{row + 1}: no space-terminated word within {_MAX_WORD_BYTES} "
-                                       f"bytes; is the dimension {dim} in the header right?") from None
-                raw_vec = reader.read_exact(4 * dim) if raw_word is not None else None
-                if raw_vec is None:
-                    raise vector_error(path, f"header promises {s.header[0]} vectors of dimension {dim} but the file "
-                                       f"ends after {row} complete ones (truncated file, or wrong counts in the "
-                                       f"header)")
-                try:
-                    word = raw_word.decode("utf-8").lstrip("\n")  # as gensim: C tool writes "\n" after vectors
-                except UnicodeDecodeError:
-                    raise vector_error(path, f"vector #{row + 1}: the word {show(raw_word)} is not valid UTF-8; "
-                                       f"is the dimension {dim} in the header right?") from None
-                yield word, np.frombuffer(raw_vec, dtype="<f4")
-            return
-        row = 0
-        while n_rows is None or row < n_rows:
-            raw = fin.readline()
-            if not raw:
-                break
-            where = row_position(fmt, row)
-            parts = _text_row_values(raw)
-            if parts is None:
-                raise vector_error(path, f"{where} is not valid UTF-8")
-            if parts == [""]:
-                raise vector_error(path, f"{where} is empty")
-            word, values = parts[0], parts[1:]
-            if "" in values:
-                raise vector_error(path, f"{where} (word {show(word)}) has an empty field: two spaces in a row?")
-            if len(values) != dim:
-                raise vector_error(path, _count_problem(where, word, len(values), dim))
-            try:
-                vec = np.array([np.float32(x) for x in values], dtype=np.float32)
-            except ValueError:
-                bad = next(x for x in values if not _is_float(x))
-                raise vector_error(path, f"{where} (word {show(word)}): {show(bad)} is not a number") from None
-            yield word, vec
-            row += 1
-        if n_rows is not None and row < n_rows:
-            raise vector_error(path, f"header promises {s.header[0] if s.header else n_rows} vectors but the file "
-                               f"has only {row} (truncated file, or wrong counts in the header)")
+    where = row_position(fmt, row)
+    parts = _text_row_values(raw)
+    if parts is None:
+        raise vector_error(path, f"{where} is not valid UTF-8")
+    if parts == [""]:
+        raise vector_error(path, f"{where} is empty")
+    word, values = parts[0], parts[1:]
+    if "" in values:
+        raise vector_error(path, f"{where} (word {show(word)}) has an empty field: two spaces in a row?")
+    if len(values) != dim:
+        plural = "" if len(values) == 1 else "s"
+        raise vector_error(path, f"{where} (word {show(word)}) has {len(values)} number{plural}, expected {dim}")
+    try:
+        out[:] = [np.float32(x) for x in values]
+    except ValueError:
+        bad = next(x for x in values if not _is_float(x))
+        raise vector_error(path, f"{where} (word {show(word)}): {show(bad)} is not a number") from None
+    return word
 
 
-def diagnose(path: Path, s: Sniff, limit: int | None) -> None:
-    """Re-scan the file and raise a precise VectorFileError for its first problem, if one is found."""
-    seen: dict[str, int] = {}
-    with np.errstate(over="ignore"):  # "1e50" -> inf is reported below as non-finite, not warned about
-        for row, (word, vec) in enumerate(_iter_rows(path, s, limit)):
-            where = row_position(s.fmt or "", row)
+def check_words(path: Path, fmt: str, words: list[str]) -> None:
+    """Refuse empty and duplicated words (gensim keeps the first of duplicates silently)."""
+    # Sorting the words' hashes is ~3x faster than building a set of 3M words; Python caches each
+    # str's hash, so the dictionary a caller builds next does not compute them again.
+    hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
+    hashes.sort()
+    if (hashes[1:] == hashes[:-1]).any() and len(set(words)) != len(words):
+        seen: dict[str, int] = {}
+        for row, word in enumerate(words):
             if word in seen:
-                raise vector_error(path, f"duplicate word {show(word)} at {where} (first at {row_position(s.fmt or '', seen[word])})")
-            if not word:
-                raise vector_error(path, f"empty word at {where}")
-            if not np.isfinite(vec).all():
-                raise vector_error(path, f"word {show(word)} at {where} has a NaN or infinite value")
+                raise vector_error(path, f"duplicate word {show(word)} at {row_position(fmt, row)} "
+                                   f"(first at {row_position(fmt, seen[word])})")
             seen[word] = row
+    if "" in words:
+        raise vector_error(path, f"empty word at {row_position(fmt, words.index(''))}")
 
-def check_rows(path: Path, fmt: str, words: list, vectors: np.ndarray) -> None:
-    """Checks on a loaded set that need no re-reading: empty words and non-finite values."""
+
+def check_rows(path: Path, fmt: str, words: list, vectors: np.ndarray, first: int = 0,
+               stop: int | None = None) -> None:
+    """Refuse NaN and infinite values in rows ``first:stop`` (all by default), naming the first such row's word."""
     # Checked in blocks so a 3 GB matrix never needs a 0.75 GB boolean temporary.
     step = max(1, (1 << 22) // max(1, vectors.shape[1]))
-    for start in range(0, vectors.shape[0], step):
-        ok = np.isfinite(vectors[start:start + step]).all(axis=1)
+    end = vectors.shape[0] if stop is None else stop
+    for start in range(first, end, step):
+        ok = np.isfinite(vectors[start:min(start + step, end)]).all(axis=1)
         if not ok.all():
             row = start + int(np.argmin(ok))
-            raise vector_error(path, f"word {show(str(words[row]))} at {row_position(fmt, row)} has a NaN or infinite value "
-                               f"(or one too large for float32)")
-
-
-def _constant_rows(vectors: np.ndarray) -> np.ndarray:
-    """Indices of rows whose values are all equal (NaN counting as equal to NaN)."""
-    if vectors.shape[1] < 2:
-        return np.empty(0, dtype=np.int64)
-    found = []
-    step = max(1, (1 << 22) // vectors.shape[1])
-    for start in range(0, vectors.shape[0], step):
-        block = vectors[start:start + step]
-        first = block[:, :1]
-        same = (block == first) | (np.isnan(block) & np.isnan(first))
-        found.append(np.flatnonzero(same.all(axis=1)) + start)
-    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
-
-
-def check_broadcast_rows(path: Path, s: Sniff, vectors: np.ndarray) -> None:
-    """Catch text rows with a single number, which gensim silently accepts.
-
-    gensim assigns each parsed row with ``vectors[i] = values``, and numpy broadcasts a
-    one-element row over all D columns. Such a row loads as a constant vector, so only
-    constant rows (rare: all-zero padding vectors, say) need their field count checked,
-    by re-reading the file up to the last of them.
-    """
-    rows = _constant_rows(vectors)
-    if rows.size == 0:
-        return
-    dim = vectors.shape[1]
-    targets, last = set(rows.tolist()), int(rows[-1])
-    logger.debug("%s: checking the field count of %d constant rows", path, len(targets))
-    with open_stream(path) as fin:
-        if s.fmt != "glove":
-            fin.readline()
-        for row in range(last + 1):
-            raw = fin.readline()
-            if row in targets:
-                parts = _text_row_values(raw) or [""]
-                if len(parts) - 1 != dim:
-                    raise vector_error(path, _count_problem(row_position(s.fmt or "", row), parts[0], len(parts) - 1, dim))
+            raise vector_error(path, f"word {show(str(words[row]))} at {row_position(fmt, row)} has a NaN or "
+                               f"infinite value (or one too large for float32)")
 
 

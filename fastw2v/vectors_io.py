@@ -16,27 +16,28 @@ Supported formats (see :data:`FORMATS`):
     for by name (``format="keyedvectors"``), never by auto-detection.
 
 Any of them may be compressed (``.gz``, ``.bz2``, ...: smart_open picks the codec from
-the file name). gensim does the actual parsing; :mod:`fastw2v.vector_formats` sniffs the format and
-checks the header beforehand, and explains gensim's terse exceptions afterwards as
-one-line :class:`~fastw2v.errors.VectorFileError` messages naming the file and the
-problem; this module also catches what gensim lets through silently (duplicate
-words, NaN/inf values).
+the file name). :mod:`fastw2v.vector_formats` sniffs the format and checks the header
+beforehand; :mod:`fastw2v.vector_blocks` parses and writes the word2vec and GloVe
+formats block by block, with gensim's semantics (same words, same float32 values, same
+bytes written) but without a Python object per value; gensim reads and writes only
+KeyedVectors pickles and provides :func:`to_keyedvectors`. Every problem is a one-line
+:class:`~fastw2v.errors.VectorFileError` naming the file and the problem, including
+what gensim lets through silently (duplicate words, NaN/inf values, one-number rows).
 """
 from __future__ import annotations
 
-import contextlib
 import logging
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+import smart_open
 
 from .atomic import atomic_file
 from .errors import MissingFileError, describe
-from .vector_formats import (COMPRESSED_SUFFIXES, FORMATS, Sniff, check_broadcast_rows, check_input_path,
-                             check_limit, check_plausible, check_rows, detect_format, diagnose, resolve_format,
-                             row_position, show, vector_error)
+from .vector_blocks import count_lines, read_binary, read_text, write_rows
+from .vector_formats import (COMPRESSED_SUFFIXES, FORMATS, Sniff, check_input_path, check_limit, check_plausible,
+                             check_rows, check_words, detect_format, resolve_format, show, vector_error)
 
 if TYPE_CHECKING:
     import os
@@ -73,54 +74,21 @@ def _as_float32(array: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
-def _close_leaked_handles(exc: BaseException) -> None:
-    """Close the file gensim's no_header path leaves open when it fails.
-
-    The traceback (kept alive by exception chaining) holds gensim's frame and with it the
-    re-opened handle, which would otherwise stay open until the exception is dropped.
-    """
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_name == "_load_word2vec_format":
-            fin = tb.tb_frame.f_locals.get("fin")
-            if fin is not None and hasattr(fin, "close"):
-                with contextlib.suppress(Exception):
-                    fin.close()
-        tb = tb.tb_next
-
-
 def _read_word2vec(path: Path, s: Sniff, limit: int | None) -> tuple[list[str], np.ndarray]:
     fmt = s.fmt
     assert fmt is not None
     if s.header is not None:
-        n_expected = s.header[0] if limit is None else min(s.header[0], limit)
-        check_plausible(path, s, n_expected)
-    try:
-        # float32 overflow ("1e50") becomes inf, reported below by check_rows instead of warned about.
-        with np.errstate(over="ignore"), warnings.catch_warnings():
-            # gensim 4.4's no_header (GloVe) path re-opens the file inside a `with` that only
-            # closes the first handle; refcounting closes the second as gensim returns, with a
-            # ResourceWarning that is gensim's, not the caller's.
-            warnings.simplefilter("ignore", ResourceWarning)
-            kv = _gensim_keyed_vectors().load_word2vec_format(
-                str(path), binary=fmt == "word2vec-bin", no_header=fmt == "glove",
-                limit=limit, unicode_errors="strict")
-    except Exception as exc:  # gensim raises ValueError/EOFError/UnicodeDecodeError/... with no position
-        _close_leaked_handles(exc)
-        diagnose(path, s, limit)
-        raise vector_error(path, f"cannot read as {fmt}: {describe(exc)}") from exc
-    words, vectors = kv.index_to_key, kv.vectors
-    # gensim keeps the first of duplicated words, only logs a warning, and leaves None
-    # placeholders (and zero rows) at the end: a distinct-key count shows it.
-    if len(kv.key_to_index) != len(words):
-        del kv, words, vectors  # drop the matrix before re-scanning a possibly large file
-        diagnose(path, s, limit)
-        raise vector_error(path, "contains duplicate words")
-    if "" in kv.key_to_index:
-        raise vector_error(path, f"empty word at {row_position(fmt, kv.key_to_index[''])}")
-    if fmt != "word2vec-bin":
-        check_broadcast_rows(path, s, vectors)
-    check_rows(path, fmt, words, vectors)
+        n, dim = s.header[0] if limit is None else min(s.header[0], limit), s.header[1]
+        check_plausible(path, s, n)
+    else:
+        assert s.glove_dim is not None
+        # GloVe has no header: count the rows first (gensim does too), so the matrix is allocated once.
+        n, dim = count_lines(path, limit), s.glove_dim
+    if fmt == "word2vec-bin":
+        words, vectors = read_binary(path, s, n)
+    else:
+        words, vectors = read_text(path, s, n, dim)
+    check_words(path, fmt, words)
     return words, vectors
 
 
@@ -187,8 +155,8 @@ def read_vectors(path: str | os.PathLike, format: str | None = None,
     words : list of str
         In file order.
     vectors : numpy.ndarray
-        float32, C-contiguous, shape ``(len(words), dim)``; the array gensim filled,
-        not a copy.
+        float32, C-contiguous, shape ``(len(words), dim)``; allocated once and filled
+        as the file is read (for ``keyedvectors``: the array gensim loaded, not a copy).
 
     Raises
     ------
@@ -274,11 +242,25 @@ def to_keyedvectors(words: Sequence[str], vectors: ArrayLike,
     return kv
 
 
-class _DropGensimOrderWarning(logging.Filter):
-    # save_word2vec_format warns "attribute count not present ... will store in internal
-    # index_to_key order" when there are no counts; that order is exactly what we want.
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("attribute %s not present")
+def _check_writable_words(path: Path, words: list) -> None:
+    """Refuse words that would not read back as written, naming the first one."""
+    # C-level checks first (3M words in well under a second); the loop below only finds the culprit.
+    try:
+        joined = "\n".join(words)
+    except TypeError:
+        joined = None
+    if (joined is not None and " " not in joined and joined.count("\n") == len(words) - 1 and "" not in words
+            and len(set(words)) == len(words)):
+        return
+    seen: set[str] = set()
+    for w in words:
+        # The formats separate words by a space and rows by "\n", and gensim strips a
+        # leading "\n" from binary words: such words would not read back as written.
+        if not isinstance(w, str) or not w or " " in w or "\n" in w or w in seen:
+            problem = ("is not a string" if not isinstance(w, str) else "is empty" if not w
+                       else "is duplicated" if w in seen else "contains a space or newline")
+            raise vector_error(path, f"cannot write: word {show(w) if isinstance(w, str) else repr(w)} {problem}")
+        seen.add(w)
 
 
 def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayLike,
@@ -312,26 +294,14 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
         raise vector_error(p, f"cannot write: {exc}") from None
     if not words or vectors.shape[1] == 0:
         raise vector_error(p, f"cannot write an empty set of vectors (shape {vectors.shape})")
-    seen: set[str] = set()
-    for w in words:
-        # The formats separate words by a space and rows by "\n", and gensim strips a
-        # leading "\n" from binary words: such words would not read back as written.
-        if not isinstance(w, str) or not w or " " in w or "\n" in w or w in seen:
-            problem = ("is not a string" if not isinstance(w, str) else "is empty" if not w
-                       else "is duplicated" if w in seen else "contains a space or newline")
-            raise vector_error(p, f"cannot write: word {show(w) if isinstance(w, str) else repr(w)} {problem}")
-        seen.add(w)
-    del seen
+    _check_writable_words(p, words)
     check_rows(p, "keyedvectors", words, vectors)  # NaN/inf would make a file read_vectors refuses
-    kv = to_keyedvectors(words, vectors)
-    gensim_logger = logging.getLogger("gensim.models.keyedvectors")
-    order_filter = _DropGensimOrderWarning()
-    gensim_logger.addFilter(order_filter)
     try:
         with atomic_file(p) as tmp:
-            # tmp ends with the target's name, so gensim/smart_open compress a .gz target too.
-            kv.save_word2vec_format(str(tmp), binary=binary)
-    finally:
-        gensim_logger.removeFilter(order_filter)
+            # tmp ends with the target's name, so smart_open compresses a .gz/.bz2 target too.
+            with smart_open.open(str(tmp), "wb") as fout:
+                write_rows(fout, p, words, vectors, binary)
+    except UnicodeEncodeError as exc:  # a lone surrogate in a word
+        raise vector_error(p, f"cannot write: a word is not valid Unicode ({describe(exc)})") from None
     logger.info("wrote %d vectors of dimension %d to %s (%s)", len(words), vectors.shape[1], p,
                 "word2vec-bin" if binary else "word2vec-text")

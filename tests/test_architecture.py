@@ -35,6 +35,7 @@ def module_imports(path: Path) -> set[str]:
 
 def import_graph() -> dict[str, set[str]]:
     modules = {p.stem: p for p in PACKAGE.glob("*.py")}
+    modules.update({p.parent.name: p for p in PACKAGE.glob("*/__init__.py")})  # a package counts as its __init__
     return {name: module_imports(path) & set(modules) for name, path in modules.items()}
 
 

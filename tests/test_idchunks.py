@@ -34,7 +34,7 @@ def test_block_reader_gives_textcorpus_tokens(tmp_path, chunk_tokens, compress):
     path.write_bytes(gzip.compress(AWKWARD) if compress else AWKWARD)
     expected = list(TextCorpus(path))
     words = WordIds()
-    chunks = list(id_chunks(TextCorpus(path), words.__getitem__, chunk_tokens))
+    chunks = list(id_chunks(TextCorpus(path), words, chunk_tokens))
     assert all(ids.dtype == np.int32 and lengths.dtype == np.int64 and lengths.min() > 0 for ids, lengths, _ in chunks)
     assert decode(chunks, words.words) == expected
     assert words.words == list(dict.fromkeys(t for s in expected for t in s))  # ids in order of first appearance
@@ -42,10 +42,10 @@ def test_block_reader_gives_textcorpus_tokens(tmp_path, chunk_tokens, compress):
 
 def test_lists_of_tokens_and_str_sentences():
     words = WordIds()
-    chunks = list(id_chunks([["a", "b"], [], ["b", "c", "a"]], words.__getitem__, 2))
+    chunks = list(id_chunks([["a", "b"], [], ["b", "c", "a"]], words, 2))
     assert decode(chunks, words.words) == [["a", "b"], ["b", "c", "a"]]
     with pytest.raises(ValueError, match="got a str"):
-        list(id_chunks(["a b"], words.__getitem__, 2))
+        list(id_chunks(["a b"], words, 2))
 
 
 def test_scan_keeps_the_first_read_unless_too_large(tmp_path):
@@ -82,3 +82,25 @@ def test_key_table_finds_every_key_and_nothing_else():
     expected = np.array([np.searchsorted(keys, q) if q in set(keys.tolist()) else -1 for q in queries.tolist()])
     np.testing.assert_array_equal(table.find(queries), expected)
     assert KeyTable(np.zeros(0, dtype=np.int64)).find(np.arange(3)).tolist() == [-1, -1, -1]
+
+
+def test_jitted_lookup_grows_and_agrees_with_the_dict_across_ascii_and_other_blocks(tmp_path):
+    """Past the table's first capacity (65,536 words, 1 MB of word bytes), words first seen in a
+    UTF-8 block, and ASCII words met again in both kinds of block keep one id each."""
+    rng = np.random.default_rng(7)
+    vocab = [f"w{i}{'x' * int(rng.integers(0, 20))}" for i in range(120_000)] + ["über", "naïve"]
+    lines = []
+    for k in range(3000):
+        line = [vocab[i] for i in rng.integers(0, len(vocab), 60)]
+        if k % 7 == 0:
+            line[3] = "über"  # this block goes the Python way and adds its new words to the dict
+        lines.append("  ".join(line) if k % 11 == 0 else " ".join(line))
+    path = tmp_path / "many.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    words = WordIds()
+    chunks = list(id_chunks(TextCorpus(path), words, 2000))
+    expected = list(TextCorpus(path))
+    assert decode(chunks, words.words) == expected
+    assert words.words == list(dict.fromkeys(t for s in expected for t in s))
+    assert len(words.words) == len(set(words.words)) > 65_536
+    assert all(words[w] == i for i, w in enumerate(words.words))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import logging
 import pickle
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from gensim.models import KeyedVectors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastw2v import vectors_io
+from fastw2v import vector_blocks, vectors_io
 from fastw2v.errors import ConfigError, FastW2VError, MissingFileError, UntrustedFileError, VectorFileError
 from fastw2v.vectors_io import FORMATS, detect_format, read_vectors, to_keyedvectors, write_vectors
 
@@ -142,14 +143,6 @@ def _spy_loaded_vectors(monkeypatch, loader: str) -> list:
     return loaded
 
 
-@pytest.mark.parametrize("maker, name", [(bin_bytes, "v.bin"), (text_bytes, "v.txt")])
-def test_read_returns_gensims_matrix_without_copy(tmp_path, monkeypatch, maker, name):
-    loaded = _spy_loaded_vectors(monkeypatch, "load_word2vec_format")
-    words, vectors = read_vectors(put(tmp_path / name, maker()))
-    assert len(loaded) == 1 and vectors is loaded[0]
-    assert_exact(words, vectors)
-
-
 def test_keyedvectors_read_without_copy(tmp_path, monkeypatch):
     loaded = _spy_loaded_vectors(monkeypatch, "load")
     words, vectors = read_vectors(save_kv(tmp_path / "v.kv"), format="keyedvectors")
@@ -274,14 +267,14 @@ def test_atomic_write_failure_keeps_previous_file(tmp_path, monkeypatch):
     before = path.read_bytes()
     seen_targets = []
 
-    def failing_save(self, fname, *args, **kwargs):
+    def failing_save(fout, *args, **kwargs):
         # Write part of a file, as a crash mid-way would, then fail.
-        seen_targets.append(fname)
-        with open(fname, "wb") as fh:
-            fh.write(b"6 5\nthe \x00\x00")
+        seen_targets.append(fout.name)
+        fout.write(b"6 5\nthe \x00\x00")
+        fout.flush()
         raise OSError("disk full")
 
-    monkeypatch.setattr(KeyedVectors, "save_word2vec_format", failing_save)
+    monkeypatch.setattr(vectors_io, "write_rows", failing_save)
     with pytest.raises(OSError, match="disk full"):
         write_vectors(path, WORDS[:2], VECS[:2] + 1)
     assert seen_targets and Path(seen_targets[0]) != path  # it wrote to a temporary name
@@ -592,3 +585,138 @@ def test_public_api():
     # FORMATS is what the CLI offers as --format choices
     assert set(vectors_io.__all__) == {"FORMATS", "detect_format", "read_vectors", "write_vectors",
                                        "to_keyedvectors"}
+
+
+# ---------------------------------------------------------------------------------------------
+# the block reader and writer against gensim's reader and writer (the reference)
+# ---------------------------------------------------------------------------------------------
+
+def _reference_set(n: int = 300, dim: int = 7) -> tuple[list[str], np.ndarray]:
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(n)]
+    words[:6] = WORDS  # multi-byte UTF-8 words
+    words[10] = "tab\tinside"  # only spaces and newlines separate fields
+    vecs = (rng.standard_normal((n, dim)) * 10.0 ** rng.integers(-8, 8, (n, dim))).astype(np.float32)
+    vecs[3] = 0.0
+    vecs[4, 0] = -0.0
+    return words, vecs
+
+
+REF_WORDS, REF_VECS = _reference_set()
+
+
+def _text_many_digits(words, vecs, header: bool) -> bytes:
+    # float64 reprs of float32 values (17 digits) and some C-style formatting, as other tools write them.
+    rows = [f"{w} " + " ".join(repr(float(x)) if j % 2 else f"{x:.9e}" for j, x in enumerate(v)) + "\n"
+            for w, v in zip(words, vecs)]
+    return ((f"{len(words)} {vecs.shape[1]}\n" if header else "") + "".join(rows)).encode("utf-8")
+
+
+READER_CASES = {
+    "bin": (lambda: bin_bytes(REF_WORDS, REF_VECS), "word2vec-bin"),
+    "bin-c-tool-newlines": (lambda: bin_bytes(REF_WORDS, REF_VECS, newline=True), "word2vec-bin"),
+    "text": (lambda: text_bytes(REF_WORDS, REF_VECS), "word2vec-text"),
+    "text-many-digits": (lambda: _text_many_digits(REF_WORDS, REF_VECS, True), "word2vec-text"),
+    "fasttext-vec": (lambda: text_bytes(REF_WORDS, REF_VECS, trailing_space=True), "word2vec-text"),
+    "text-crlf": (lambda: text_bytes(REF_WORDS, REF_VECS).replace(b"\n", b"\r\n"), "word2vec-text"),
+    "glove": (lambda: text_bytes(REF_WORDS, REF_VECS, header=False), "glove"),
+    "glove-many-digits": (lambda: _text_many_digits(REF_WORDS, REF_VECS, False), "glove"),
+}
+
+
+def _gensim_read(path: Path, fmt: str, limit: int | None) -> tuple[list[str], np.ndarray]:
+    kv = KeyedVectors.load_word2vec_format(str(path), binary=fmt == "word2vec-bin", no_header=fmt == "glove",
+                                           limit=limit)
+    return kv.index_to_key, kv.vectors
+
+
+@pytest.mark.parametrize("block", [None, 97])
+@pytest.mark.parametrize("limit", [None, 1, 150, len(REF_WORDS), len(REF_WORDS) + 50])
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2"])
+@pytest.mark.parametrize("case", sorted(READER_CASES))
+def test_reader_matches_gensim(tmp_path, monkeypatch, case, suffix, limit, block):
+    make, fmt = READER_CASES[case]
+    if block is not None:  # rows straddle blocks: 97 bytes hold less than one binary row (4 * 7 + word)
+        monkeypatch.setattr(vector_blocks, "BINARY_BLOCK", block)
+        monkeypatch.setattr(vector_blocks, "TEXT_BLOCK", block)
+    path = put(tmp_path / f"v{suffix}", make())
+    words, vectors = read_vectors(path, limit=limit)
+    exp_words, exp_vecs = _gensim_read(path, fmt, limit)
+    assert_exact(words, vectors, exp_words, exp_vecs)
+    assert vectors.tobytes() == exp_vecs.tobytes()  # -0.0 stays -0.0
+
+
+def test_reader_matches_gensim_on_fields_only_pythons_float_accepts(tmp_path):
+    # "1_0" and a trailing NBSP parse as Python floats; the fast cast path hands such rows to the exact one.
+    path = put(tmp_path / "v.txt", "2 3\na 1_0 2 3\nb 4 5\u00a0 6\n".encode("utf-8"))
+    exp_words, exp_vecs = _gensim_read(path, "word2vec-text", None)
+    assert_exact(*read_vectors(path), exp_words, exp_vecs)
+
+
+def test_reader_allocates_the_matrix_once(tmp_path, monkeypatch):
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    vecs = rng.standard_normal((40_000, 100)).astype(np.float32)
+    words = [f"word{i}" for i in range(len(vecs))]
+    monkeypatch.setattr(vector_blocks, "BINARY_BLOCK", 1 << 20)
+    monkeypatch.setattr(vector_blocks, "MAX_WORD_BYTES", 1 << 12)  # each binary buffer has room for one such word
+    # A text block's fields are short-lived Python objects, ~10x the block's size.
+    monkeypatch.setattr(vector_blocks, "TEXT_BLOCK", 1 << 18)
+    for binary in (True, False):
+        path = tmp_path / f"v{binary}"
+        write_vectors(path, words, vecs, binary=binary)
+        tracemalloc.start()
+        try:
+            got_words, got = read_vectors(path)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert_exact(got_words, got, words, vecs)
+        # A second matrix would be 2x; one block's buffers and 40k words are a fraction of 16 MB.
+        assert peak < 1.5 * vecs.nbytes, (binary, peak / vecs.nbytes)
+
+
+@pytest.mark.parametrize("block", [None, 50])
+@pytest.mark.parametrize("binary", [True, False])
+def test_writer_bytes_identical_to_gensim(tmp_path, monkeypatch, binary, block):
+    if block is not None:
+        monkeypatch.setattr(vector_blocks, "WRITE_BLOCK", block)
+    ours, theirs = tmp_path / "ours.w2v", tmp_path / "gensim.w2v"
+    write_vectors(ours, REF_WORDS, REF_VECS, binary=binary)
+    kv = KeyedVectors(REF_VECS.shape[1])
+    kv.add_vectors(REF_WORDS, REF_VECS)
+    kv.save_word2vec_format(str(theirs), binary=binary)
+    assert ours.read_bytes() == theirs.read_bytes()
+    write_vectors(tmp_path / "ours.w2v.gz", REF_WORDS, REF_VECS, binary=binary)
+    assert gzip.decompress((tmp_path / "ours.w2v.gz").read_bytes()) == theirs.read_bytes()
+
+
+def test_writer_refuses_unencodable_word(tmp_path):
+    with pytest.raises(VectorFileError, match="not valid Unicode"):
+        write_vectors(tmp_path / "v.bin", ["ok", "bad\ud800"], np.ones((2, 3), np.float32))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_progress_lines(tmp_path, monkeypatch, caplog, binary):
+    path = tmp_path / "v.w2v"
+    monkeypatch.setattr(vector_blocks, "WRITE_BLOCK", 1000)
+    monkeypatch.setattr(vector_blocks, "BINARY_BLOCK", 1000)
+    monkeypatch.setattr(vector_blocks, "TEXT_BLOCK", 1000)
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        write_vectors(path, REF_WORDS, REF_VECS, binary=binary)
+        read_vectors(path)
+    assert not [r for r in caplog.records if "vectors (" in r.getMessage()]  # small and fast: no progress lines
+    caplog.clear()
+    monkeypatch.setattr(vector_blocks.Progress, "interval", 0.0)
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        write_vectors(path, REF_WORDS, REF_VECS, binary=binary)
+        read_vectors(path)
+    lines = [r.getMessage() for r in caplog.records if "vectors (" in r.getMessage()]
+    writing = [m for m in lines if m.startswith(f"writing {path}: ")]
+    reading = [m for m in lines if m.startswith(f"reading {path}: ")]
+    assert len(writing) >= 3 and len(reading) >= 3, lines
+    assert writing[-1].startswith(f"writing {path}: {len(REF_WORDS)}/{len(REF_WORDS)} vectors (100%), ")
+    assert reading[-1].startswith(f"reading {path}: {len(REF_WORDS)}/{len(REF_WORDS)} vectors (100%), ")
+    assert all(" MB/s, ETA " in m for m in lines)

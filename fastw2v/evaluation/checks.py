@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import FastW2VError
 
-MULTIWORD_MODES = ("skip", "mean")
+MULTIWORD_MODES = ("skip", "mean", "phrase")
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
 
 
@@ -18,9 +18,9 @@ class EvaluationFileError(EvaluationError):
 
 
 def check_multiword(multiword: str) -> str:
-    """``multiword`` if it is ``"skip"`` or ``"mean"``, else :class:`EvaluationError`."""
+    """``multiword`` if it is ``"skip"``, ``"mean"`` or ``"phrase"``, else :class:`EvaluationError`."""
     if multiword not in MULTIWORD_MODES:
-        raise EvaluationError(f"multiword must be 'skip' or 'mean', got {multiword!r}")
+        raise EvaluationError(f"multiword must be 'skip', 'mean' or 'phrase', got {multiword!r}")
     return multiword
 
 

@@ -51,7 +51,13 @@ def score_similarity(kv: "KeyedVectors", data: Sequence[tuple[str, str, float]],
         if is_multi and multiword == "skip":
             multi_skipped += 1
             continue
-        r1, r2 = vocab.term(w1), vocab.term(w2)
+        if is_multi and multiword == "phrase":
+            r1, r2 = vocab.phrase(w1), vocab.phrase(w2)
+            if r1 is None or r2 is None:  # no phrase token: fall back to skipping the pair
+                multi_skipped += 1
+                continue
+        else:
+            r1, r2 = vocab.term(w1), vocab.term(w2)
         if r1 is None or r2 is None:
             oov += 1
             logger.debug("%s: out-of-vocabulary pair %r %r", name, w1, w2)
@@ -92,7 +98,8 @@ def log_similarity(result: SimilarityResult, prefix: str = "") -> None:
 
 def evaluate_similarity(kv: "KeyedVectors", path: PathLike, multiword: str = "skip",
                         restrict_vocab: int | None = None, case_insensitive: bool = True,
-                        pairs: Collection[tuple[str, str]] | None = None) -> SimilarityResult:
+                        pairs: Collection[tuple[str, str]] | None = None,
+                        phrase_delimiter: str = "_") -> SimilarityResult:
     """Correlate cosine similarities with human similarity scores.
 
     Parameters
@@ -101,10 +108,12 @@ def evaluate_similarity(kv: "KeyedVectors", path: PathLike, multiword: str = "sk
         The vectors.
     path : str or os.PathLike
         Data set file (see :func:`read_similarity_pairs`).
-    multiword : {"skip", "mean"}
+    multiword : {"skip", "mean", "phrase"}
         Pairs with a multi-word term are skipped and counted in ``multiword_pairs``
         (``"skip"``), or the term is represented by the mean of its words' vectors and is
-        out of vocabulary if any of its words is (``"mean"``).
+        out of vocabulary if any of its words is (``"mean"``), or by its phrase token
+        (words joined by ``phrase_delimiter``: ``heart_attack``), the pair being skipped as
+        with ``"skip"`` when that token is absent (``"phrase"``).
     restrict_vocab : int, optional
         Only the first ``restrict_vocab`` words of ``kv`` count as in vocabulary (gensim's
         ``evaluate_word_pairs`` uses 300000 by default); None: all.
@@ -122,7 +131,7 @@ def evaluate_similarity(kv: "KeyedVectors", path: PathLike, multiword: str = "sk
         ``spearman``, ``pearson`` (float, NaN when fewer than two pairs are usable),
         ``pairs`` (pairs used), ``oov_pairs`` (skipped: a word out of vocabulary),
         ``multiword_pairs`` (skipped multi-word pairs), ``multiword_used`` (multi-word
-        pairs scored with ``"mean"``), ``excluded_pairs`` (not in ``pairs``),
+        pairs scored with ``"mean"`` or ``"phrase"``), ``excluded_pairs`` (not in ``pairs``),
         ``total_pairs`` (pairs in the file), ``coverage`` (``pairs`` over the pairs not
         excluded) and ``name`` (the file's base name).
 
@@ -133,7 +142,7 @@ def evaluate_similarity(kv: "KeyedVectors", path: PathLike, multiword: str = "sk
     """
     check_multiword(multiword)
     data = read_similarity_pairs(path)
-    vocab = Vocab(kv, restrict_vocab, case_insensitive)
+    vocab = Vocab(kv, restrict_vocab, case_insensitive, phrase_delimiter)
     result = score_similarity(kv, data, file_name(path), vocab, multiword, pairs)
     log_similarity(result)
     return result

@@ -43,11 +43,12 @@ class Datasets:
                                   (read_analogy_questions(p) for p in ana_paths)))
 
     def run(self, kv: "KeyedVectors", restrict_vocab: int | None, multiword: str, case_insensitive: bool,
-            method: str, log_prefix: str = "") -> EvaluationReport:
+            method: str, log_prefix: str = "", phrase_delimiter: str = "_") -> EvaluationReport:
         """Score ``kv`` on every file (options as in :func:`evaluate`)."""
         check_multiword(multiword)
         method = check_method(method)
-        vocab = Vocab(kv, restrict_vocab, case_insensitive) if self.similarity or self.analogies else None
+        vocab = (Vocab(kv, restrict_vocab, case_insensitive, phrase_delimiter) if self.similarity or self.analogies
+                 else None)
         report = EvaluationReport()
         for name, pairs in self.similarity.items():
             report.similarity[name] = result = score_similarity(kv, pairs, name, vocab, multiword, None)
@@ -61,7 +62,7 @@ class Datasets:
 def evaluate(kv: "KeyedVectors", similarity: PathLike | Iterable[PathLike] = (),
              analogies: PathLike | Iterable[PathLike] = (), restrict_vocab: int | None = 300000,
              multiword: str = "skip", case_insensitive: bool = True, method: str = "3cosadd",
-             tagging: Iterable[tuple[PathLike, PathLike]] = ()) -> EvaluationReport:
+             tagging: Iterable[tuple[PathLike, PathLike]] = (), phrase_delimiter: str = "_") -> EvaluationReport:
     """Evaluate ``kv`` on several similarity, analogy and tagging data sets.
 
     Parameters
@@ -72,8 +73,8 @@ def evaluate(kv: "KeyedVectors", similarity: PathLike | Iterable[PathLike] = (),
     restrict_vocab : int or None
         Vocabulary restriction for similarity and analogies (gensim's default, 300000);
         the tagger looks words up in the whole vocabulary.
-    multiword : {"skip", "mean"}
-        See :func:`evaluate_similarity`.
+    multiword : {"skip", "mean", "phrase"}
+        See :func:`evaluate_similarity` (also for ``phrase_delimiter``).
     case_insensitive : bool
     method : {"3cosadd", "3cosmul"}
         See :func:`evaluate_analogies`.
@@ -91,7 +92,8 @@ def evaluate(kv: "KeyedVectors", similarity: PathLike | Iterable[PathLike] = (),
     if any(len(pair) != 2 for pair in tagging):
         raise EvaluationError("tagging takes (train, test) pairs of IOB files")
     names = _unique_names([test for _, test in tagging], "tagging test")
-    report = Datasets(similarity, analogies).run(kv, restrict_vocab, multiword, case_insensitive, method)
+    report = Datasets(similarity, analogies).run(kv, restrict_vocab, multiword, case_insensitive, method,
+                                                 phrase_delimiter=phrase_delimiter)
     for name, (train, test) in zip(names, tagging):
         report.tagging[name] = evaluate_tagging(kv, train, test)
     return report

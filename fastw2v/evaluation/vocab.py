@@ -18,8 +18,10 @@ class Vocab:
     its most frequent (first) case variant, exactly as gensim's evaluation does.
     """
 
-    def __init__(self, kv: "KeyedVectors", restrict_vocab: int | None, case_insensitive: bool) -> None:
+    def __init__(self, kv: "KeyedVectors", restrict_vocab: int | None, case_insensitive: bool,
+                 phrase_delimiter: str = "_") -> None:
         keys = kv.index_to_key
+        self.phrase_delimiter = phrase_delimiter  # multi-word terms as phrase tokens (multiword="phrase")
         restrict_vocab = check_restrict_vocab(restrict_vocab)
         self.kv = kv
         self.size = len(keys) if restrict_vocab is None else min(len(keys), restrict_vocab)
@@ -48,6 +50,11 @@ class Vocab:
                 return None
             rows.append(row)
         return rows
+
+    def phrase(self, term: str) -> list[int] | None:
+        """The row of a term's phrase token (``heart attack`` -> ``heart_attack``), or None if absent."""
+        row = self.get(self.phrase_delimiter.join(term.split(" ")))
+        return None if row is None else [row]
 
     @property
     def canon(self) -> np.ndarray:

@@ -1,6 +1,8 @@
-"""Numba kernels: every ``@njit`` of fastw2v lives here.
+"""Numba kernels: every ``@njit`` of fastw2v lives in this package.
 
-The kernels are pure functions over contiguous NumPy arrays and scalars. They
+This module holds the training kernels; :mod:`fastw2v.kernels.text` tokenises and
+counts for phrase detection, :mod:`fastw2v.kernels.vectors` parses and packs vector-file
+rows. The kernels are pure functions over contiguous NumPy arrays and scalars. They
 update the weight matrices in place (Hogwild: several threads may run them at
 once on different sentence ranges of the same matrices) and return plain
 numbers; they never see a model object.
@@ -569,7 +571,7 @@ def anchor_pull(w_in, anchor, anchor_index, token_ids, start, end, lr, strength)
     """Proximal L2 step toward original vectors for every anchored token in ``token_ids[start:end]``.
 
     Each occurrence of an anchored word applies the exact proximal step of the
-    penalty ``strength / 2 * ||w - w0||^2``: ``w <- w0 + (w - w0) / (1 + lr * strength)``.
+    penalty ``strength[a] / 2 * ||w - w0||^2``: ``w <- w0 + (w - w0) / (1 + lr * strength[a])``.
     Unlike a plain gradient step it is stable for any strength, and a huge one
     pins the row to ``w0``.
 
@@ -580,14 +582,17 @@ def anchor_pull(w_in, anchor, anchor_index, token_ids, start, end, lr, strength)
         Original vectors.
     anchor_index : int32[n_words]
         Row of ``anchor`` for each word, -1 for words not anchored.
+    strength : float64[n_anchored]
+        Strength per anchored row (float64, so a uniform strength gives the step a
+        scalar strength gave: ``lr * strength`` is rounded to float32 once).
     """
-    shrink = np.float32(1.0) / (np.float32(1.0) + np.float32(lr * strength))
     dim = w_in.shape[1]
     for k in range(start, end):
         word = token_ids[k]
         a = anchor_index[word]
         if a < 0:
             continue
+        shrink = np.float32(1.0) / (np.float32(1.0) + np.float32(lr * strength[a]))
         for c in range(dim):
             w_in[word, c] = anchor[a, c] + (w_in[word, c] - anchor[a, c]) * shrink
 
