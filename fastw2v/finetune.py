@@ -15,7 +15,11 @@ and no counts. Fine-tuning therefore
 2. initialises **new words** like word2vec (small uniform), optionally rescaled
    to the pre-trained vectors' norms;
 3. starts the **output layer** at zero (word2vec's default) and can **warm it up**
-   for ``warmup_epochs`` with pre-trained input rows frozen;
+   for ``warmup_epochs`` with pre-trained input rows frozen. Output rows exist only
+   for the words that can train: those the corpus uses, and those a saved base model
+   trained before (carried over exactly); a GoogleNews word the corpus never uses
+   lives in the input matrix alone (``state.Weights.out_rows``). Training runs on
+   those words alone (``training.TrainablePart``);
 4. trains with **per-row learning-rate multipliers** (``freeze``,
    ``pretrained_lr``, ``output_lr``) and an optional **anchor**: an L2 pull of
    every pre-trained row toward its original vector, uniform or weighted per word
@@ -36,8 +40,11 @@ and mixed with it per word (:func:`domain_state`, :func:`combine_aligned`).
 """
 from __future__ import annotations
 
+import functools
 import logging
+import mmap
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -50,6 +57,7 @@ from .config import AUTO, FinetuneConfig, Word2VecConfig
 from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError
 from .phrases import PhraseModel
+from .progress import Ticker
 from .state import Anchor, FinetunePlan, TrainingState, Weights, uniform_rows
 from .storage import load_state
 from .vocabulary import Vocabulary
@@ -71,7 +79,8 @@ class Pretrained:
     words: list[str]
     vectors: np.ndarray               # float32[n, dim]; owned, may be resized in place
     counts: np.ndarray | None = None  # int64[n] (saved models only)
-    w_out_ns: np.ndarray | None = None
+    w_out_ns: np.ndarray | None = None  # float32[len(out_rows), dim]: the saved model's trained output rows
+    out_rows: np.ndarray | None = None  # int32: the word of each row of w_out_ns, increasing
     config: Word2VecConfig | None = None
     source: str = "<vectors>"
 
@@ -92,14 +101,38 @@ def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | No
                           source="<KeyedVectors>")
     path = Path(source)
     if path.is_dir():
-        state = load_state(path)
+        # The input matrix is read into memory once (and cut to `limit` in place); the other
+        # arrays are mapped and only the rows kept are copied.
+        state = load_state(path, mmap=set(Weights.ARRAYS) - {"w_in"})
         n = len(state.vocab) if limit is None else min(limit, len(state.vocab))
-        w_out = state.weights.w_out_ns[:n] if state.weights.w_out_ns.shape[0] else None
-        return Pretrained(state.vocab.words[:n], np.ascontiguousarray(state.weights.w_in[:n]),
-                          counts=state.vocab.counts[:n].copy(), w_out_ns=None if w_out is None else w_out.copy(),
-                          config=state.config, source=str(path))
+        w = state.weights
+        out_rows = w_out = None
+        if w.w_out_ns.shape[0]:
+            out_rows = _trained_output_rows(w)
+            out_rows = out_rows[out_rows < n]
+            w_out = w.w_out_ns[w.output_row(out_rows)]
+        vectors = w.w_in
+        if n < vectors.shape[0]:
+            vectors = _grow_rows(vectors, np.arange(n), 0)
+        return Pretrained(state.vocab.words[:n], vectors, counts=np.array(state.vocab.counts[:n]),
+                          w_out_ns=w_out, out_rows=out_rows, config=state.config, source=str(path))
     words, vectors = read_vectors(path, format=format, limit=limit)
     return Pretrained(words, vectors, source=str(path))
+
+
+def _trained_output_rows(weights: Weights) -> np.ndarray:
+    """Words with an output row worth keeping, increasing.
+
+    A model saved before output rows were compact (format 1) has one per word, zero for
+    the words its corpus never used: a zero row is what a new one starts as, so only
+    the others are carried.
+    """
+    if weights.out_rows is not None:
+        return np.asarray(weights.out_rows, dtype=np.int32)
+    w_out = weights.w_out_ns
+    step = 65536
+    used = np.concatenate([w_out[a:a + step].any(axis=1) for a in range(0, w_out.shape[0], step)])
+    return np.flatnonzero(used).astype(np.int32)
 
 
 def config_for(pre: Pretrained, settings: dict[str, Any]) -> Word2VecConfig:
@@ -121,23 +154,66 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
     """``concat(array[keep], zeros(n_extra))`` reusing ``array``'s memory.
 
     Rows are compacted in place (``keep`` is increasing, so a row only ever moves
-    up) and the buffer is then resized, which glibc does with mremap for large
-    blocks: a 3.6 GB GoogleNews matrix never exists twice.
+    up); the buffer is then shrunk in place, or, to grow, moved into the larger
+    matrix block by block with each block's pages handed back to the system as it
+    goes (NumPy's ``resize`` copies when it grows): a 3.6 GB GoogleNews matrix never
+    exists twice.
     """
     n_keep = keep.shape[0]
-    if n_keep != array.shape[0] or not np.array_equal(keep, np.arange(n_keep)):
+    if not np.array_equal(keep, np.arange(n_keep)):  # (a prefix, as a `limit` cut, needs no moves)
         step = 65536
+        ticker = Ticker("vocabulary union: compacting the pre-trained rows", n_keep, "rows")
         for start in range(0, n_keep, step):
             chunk = keep[start:start + step]
             array[start:start + chunk.shape[0]] = array[chunk]
+            ticker.advance(chunk.shape[0])
     new_shape = (n_keep + n_extra,) + array.shape[1:]
-    if array.flags.owndata and array.flags.c_contiguous:
+    owned = array.flags.owndata and array.flags.c_contiguous
+    if owned and n_extra == 0:
         array.resize(new_shape, refcheck=False)
-        array[n_keep:] = 0
         return array
-    out = np.zeros(new_shape, dtype=array.dtype)
-    out[:n_keep] = array[:n_keep]
+    out = np.empty(new_shape, dtype=array.dtype)
+    step = max(1, (8 << 20) // max(array[:1].nbytes, 1))  # 8 MB in flight: both copies of a block
+    ticker = Ticker("vocabulary union: moving the pre-trained rows", n_keep, "rows")
+    for start in range(0, n_keep, step):
+        end = min(start + step, n_keep)
+        out[start:end] = array[start:end]
+        if owned:
+            _release(array[start:end])
+        ticker.advance(end - start)
+    out[n_keep:] = 0
     return out
+
+
+_MADV_DONTNEED = 4  # Linux
+
+
+@functools.cache
+def _madvise():
+    """libc's ``madvise`` on Linux, else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    return madvise
+
+
+def _release(block: np.ndarray) -> None:
+    """Give the whole memory pages under ``block`` (of an array about to be freed) back to the system.
+
+    Its contents are lost (Linux refills such pages with zeros); elsewhere this does nothing.
+    """
+    madvise = _madvise()
+    page = mmap.PAGESIZE
+    start = -(-block.ctypes.data // page) * page
+    end = (block.ctypes.data + block.nbytes) // page * page
+    if madvise is not None and end > start:
+        madvise(start, end - start, _MADV_DONTNEED)
 
 
 def union_vocabulary(pre: Pretrained, corpus_counts: dict[str, int], min_count: int,
@@ -224,28 +300,38 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
     if counts.sum() == 0:
         raise CorpusError(f"no word of the corpus is in the vocabulary (min_count={config.min_count})")
     n = len(vocab)
+    # Output rows: the words the corpus uses, and those a saved base model trained before.
+    carried = np.full(n, -1, dtype=np.int64)  # row of pre.w_out_ns of each word, -1 for none
+    if pre.out_rows is not None:
+        row_of_pre = np.full(len(pre.words), -1, dtype=np.int64)
+        row_of_pre[pre.out_rows] = np.arange(pre.out_rows.shape[0])
+        carried[:n_pre] = row_of_pre[kept]
+    trainable = (counts > 0) | (carried >= 0)
+    out_rows = None if trainable.all() else np.flatnonzero(trainable).astype(np.int32)
     base_counts, base_tokens, base_real = base_evidence(pre, settings, kept)
     plan = FinetunePlan(settings=settings, n_pretrained=n_pre, corpus_counts=counts,
                         warmup_done=settings.warmup_epochs == 0 or settings.method == "aligned",
                         base_counts=base_counts, base_tokens=base_tokens, base_real=base_real)
     anchor = None
     if settings.anchor > 0:
-        # The one extra copy anchoring needs: the original rows.
+        # The one extra copy anchoring needs: the original rows of the words that can move (the corpus's).
+        used = np.flatnonzero(counts[:n_pre] > 0)
         index = np.full(n, -1, dtype=np.int32)
-        index[:n_pre] = np.arange(n_pre, dtype=np.int32)
+        index[used] = np.arange(used.shape[0], dtype=np.int32)
         if settings.anchor_weights == "frequency":
             if plan.preserve in ("low", 0, 0.0):
                 logger.warning("anchor_weights='frequency' with preserve=%r (rate 1 for every word) anchors no "
                                "row: set preserve to balanced, high or a number > 0", settings.preserve)
-            strength = anchor_weights(settings.anchor, preserve_rates(plan))
+            strength = anchor_weights(settings.anchor, preserve_rates(plan))[used]
         else:
-            strength = np.full(n_pre, settings.anchor, dtype=np.float64)
-        anchor = Anchor(vectors=np.ascontiguousarray(pre.vectors[kept]), index=index, strength=strength)
+            strength = np.full(used.shape[0], settings.anchor, dtype=np.float64)
+        anchor = Anchor(vectors=np.ascontiguousarray(pre.vectors[kept[used]]), index=index, strength=strength)
     w_in = _grow_rows(pre.vectors, kept, n - n_pre)
     w_in[n_pre:] = new_word_rows(n - n_pre, w_in[:n_pre], settings.new_word_init, config.seed)
-    weights = Weights.initial(n, config, w_in=w_in)
+    weights = Weights.initial(n, config, w_in=w_in, out_rows=out_rows)
     if pre.w_out_ns is not None and weights.w_out_ns.shape[0]:
-        weights.w_out_ns[:n_pre] = pre.w_out_ns[kept]
+        has = np.flatnonzero(carried >= 0)
+        weights.w_out_ns[weights.output_row(has)] = pre.w_out_ns[carried[has]]
     state = TrainingState(config=config, anchor=anchor)
     state.set_vocabulary(vocab, weights)
     state.finetune_plan = plan
@@ -340,7 +426,9 @@ def combine_aligned(state: TrainingState, domain: TrainingState) -> None:
     weights.w_in[rows] = vectors[n_pre:]
     if weights.w_out_ns.shape[0] and domain.weights.w_out_ns.shape[0]:
         d_rows = np.fromiter((vocab.index[w] for w in d_words), dtype=np.int64, count=len(d_words))
-        weights.w_out_ns[d_rows] = (domain.weights.w_out_ns.astype(np.float64) @ rotation).astype(np.float32)
+        # Every domain word is used by the corpus, so it has an output row in the union.
+        weights.w_out_ns[weights.output_row(d_rows)] = (
+            domain.weights.w_out_ns.astype(np.float64) @ rotation).astype(np.float32)
     plan.aligned_done = True
     set_phase_rates(state, warmup=False)
 

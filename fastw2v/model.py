@@ -20,7 +20,7 @@ from .finetune import Pretrained
 from .phrases import PhrasesLike, phrase_models
 from .state import ALIGN, WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights
 from .storage import load_state, save_state
-from .training import run_epochs
+from .training import TrainablePart, run_epochs
 from .vocabulary import Vocabulary, count_words
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ class Word2Vec:
         self.phrases = phrase_models(phrases)
         self._pending_finetune: tuple[Pretrained, FinetuneConfig] | None = None
         self._scanned: tuple[tuple, ScannedCorpus] | None = None  # (file fingerprint, scan) kept for train()
+        self._training: TrainablePart | None = None  # while a compact part trains (see _run_phase)
         if sentences is not None and corpus_file is not None:
             raise TypeError("pass sentences or corpus_file, not both")
         source = sentences if sentences is not None else corpus_file
@@ -281,15 +282,33 @@ class Word2Vec:
 
     def _run_phase(self, encoded: EncodedCorpus, callbacks: list[Callback],
                    on_batch_end: Callable[[Position], None] | None, progress_seconds: float) -> list[EpochResult]:
-        """Run the installed schedule from the installed position to its end."""
+        """Run the installed schedule from the installed position to its end.
+
+        When only some words have output rows (a fine-tuning), their compact part trains
+        and is written back at every epoch's end, before a save and at the end.
+        """
         state = self.state
-        return run_epochs(state.weights, state.tables, encoded, state.config, state.schedule, state.position,
-                          anchor=state.anchor, on_epoch_end=self._epoch_done(callbacks), on_batch_end=on_batch_end,
-                          progress_seconds=progress_seconds)
+        part = TrainablePart.of(state.weights, encoded, state.anchor)
+        weights, corpus, anchor = (state.weights, encoded, state.anchor) if part is None else (
+            part.weights, part.corpus, part.anchor)
+        self._training = part
+        try:
+            return run_epochs(weights, state.tables, corpus, state.config, state.schedule, state.position,
+                              anchor=anchor, on_epoch_end=self._epoch_done(callbacks), on_batch_end=on_batch_end,
+                              progress_seconds=progress_seconds)
+        finally:
+            self._sync()
+            self._training = None
+
+    def _sync(self) -> None:
+        """Bring ``weights.w_in`` up to date with the part being trained, if any."""
+        if self._training is not None:
+            self._training.scatter(self.state.weights)
 
     def _epoch_done(self, callbacks: list[Callback]) -> Callable[[EpochResult, Position], None]:
         """What runs after each epoch: the result joins the history, then the callbacks."""
         def epoch_done(result: EpochResult, position: Position) -> None:
+            self._sync()  # the full input matrix is what callbacks and checkpoints read
             self.state.history.append(result)
             for cb in callbacks:
                 cb(self, result.epoch, result.loss)
@@ -303,6 +322,7 @@ class Word2Vec:
         from .vectors_io import to_keyedvectors
 
         self._require_vocab()
+        self._sync()
         return to_keyedvectors(self.vocab.words, self.weights.w_in, self.vocab.counts)
 
     def export(self, path: str | os.PathLike, binary: bool = True) -> None:
@@ -310,11 +330,13 @@ class Word2Vec:
         from .vectors_io import write_vectors
 
         self._require_vocab()
+        self._sync()
         write_vectors(path, self.vocab.words, self.weights.w_in, binary=binary)
 
     def save(self, path: str | os.PathLike) -> None:
         """Save the complete training state (see :mod:`fastw2v.storage` for the format)."""
         self._require_vocab()
+        self._sync()
         save_state(self.state, path)
 
     @classmethod

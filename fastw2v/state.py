@@ -32,12 +32,18 @@ class Weights:
     ----------
     w_in : float32[n_words, dim]
         Input (word) vectors.
-    w_out_ns : float32[n_words, dim]
+    w_out_ns : float32[n_out, dim]
         Negative-sampling output rows (``[0, dim]`` when negative sampling is off).
-    w_out_hs : float32[n_words - 1, dim]
+    w_out_hs : float32[n_out - 1, dim]
         Hierarchical-softmax inner-node rows (``[0, dim]`` when HS is off).
     in_lr, out_ns_lr, out_hs_lr : float32, one per row of the matrix above
         Learning-rate multipliers: 1 trains, 0 freezes (bit-identical), between is slower.
+    out_rows : int32[n_out] or None
+        The word of each output row, increasing; None: every word has one (row ``i`` is word
+        ``i``, ``n_out = n_words``). A fine-tuning gives output rows only to the words that
+        can train (those its corpus uses, and those an earlier fine-tuning trained):
+        pre-trained words no corpus used live in ``w_in`` alone. Training runs on the
+        words with output rows, renumbered ``0..n_out-1`` (see ``training.TrainablePart``).
     """
 
     w_in: np.ndarray
@@ -46,35 +52,65 @@ class Weights:
     in_lr: np.ndarray
     out_ns_lr: np.ndarray
     out_hs_lr: np.ndarray
+    out_rows: np.ndarray | None = None
 
     ARRAYS = ("w_in", "w_out_ns", "w_out_hs", "in_lr", "out_ns_lr", "out_hs_lr")
 
     @classmethod
-    def initial(cls, n_words: int, config: Word2VecConfig, w_in: np.ndarray | None = None) -> "Weights":
+    def initial(cls, n_words: int, config: Word2VecConfig, w_in: np.ndarray | None = None,
+                out_rows: np.ndarray | None = None) -> "Weights":
         """The weights a run starts from: inputs ``w_in`` (default word2vec's :func:`uniform_rows`
-        seeded by ``config.seed``), output rows zero, every multiplier 1."""
+        seeded by ``config.seed``), output rows (for ``out_rows``, default every word) zero,
+        every multiplier 1."""
         dim = config.vector_size
         if w_in is None:
             w_in = uniform_rows(n_words, dim, np.random.default_rng(config.seed))
-        n_ns = n_words if config.negative > 0 else 0
-        n_hs = max(n_words - 1, 0) if config.hs else 0
+        n_out = n_words if out_rows is None else out_rows.shape[0]
+        n_ns = n_out if config.negative > 0 else 0
+        n_hs = max(n_out - 1, 0) if config.hs else 0
         return cls(w_in=w_in,
                    w_out_ns=np.zeros((n_ns, dim), dtype=np.float32),
                    w_out_hs=np.zeros((n_hs, dim), dtype=np.float32),
                    in_lr=np.ones(n_words, dtype=np.float32),
                    out_ns_lr=np.ones(n_ns, dtype=np.float32),
-                   out_hs_lr=np.ones(n_hs, dtype=np.float32))
+                   out_hs_lr=np.ones(n_hs, dtype=np.float32),
+                   out_rows=out_rows)
+
+    @property
+    def n_out(self) -> int:
+        """Words with output rows."""
+        return self.w_in.shape[0] if self.out_rows is None else int(self.out_rows.shape[0])
+
+    def output_row(self, word_ids: np.ndarray) -> np.ndarray:
+        """Row of ``w_out_ns`` (and leaf of the Huffman tree) of each word, -1 for words without one."""
+        word_ids = np.asarray(word_ids, dtype=np.int64)
+        if self.out_rows is None:
+            return word_ids
+        rows = np.searchsorted(self.out_rows, word_ids)
+        found = rows < self.out_rows.shape[0]
+        found[found] = self.out_rows[rows[found]] == word_ids[found]
+        return np.where(found, rows, -1)
 
     def check_rows(self, n_words: int) -> None:
-        """Raise ValueError unless every array has 0, ``n_words`` or ``n_words - 1`` rows."""
-        for name in self.ARRAYS:
-            if getattr(self, name).shape[0] not in (0, n_words, n_words - 1):
+        """Raise ValueError unless the inputs have ``n_words`` rows and the outputs 0, ``n_out`` or ``n_out - 1``."""
+        if self.out_rows is not None:
+            rows = self.out_rows
+            if rows.ndim != 1 or (rows.size and (rows[0] < 0 or rows[-1] >= n_words or (np.diff(rows) <= 0).any())):
+                raise ValueError(f"out_rows is not an increasing list of word ids below {n_words}")
+        n_out = self.n_out
+        for name in ("w_in", "in_lr"):
+            if getattr(self, name).shape[0] != n_words:
                 raise ValueError(f"{name} has {getattr(self, name).shape[0]} rows for {n_words} words")
+        for name in ("w_out_ns", "w_out_hs", "out_ns_lr", "out_hs_lr"):
+            if getattr(self, name).shape[0] not in (0, n_out, n_out - 1):
+                raise ValueError(f"{name} has {getattr(self, name).shape[0]} rows for {n_out} output rows")
 
     def check_finite(self) -> str | None:
         """Name of the first matrix holding NaN/inf, or None."""
+        step = 65536  # in blocks of rows: a whole-matrix mask of a 3M x 300 model would be 900 MB
         for name in ("w_in", "w_out_ns", "w_out_hs"):
-            if not np.isfinite(getattr(self, name)).all():
+            matrix = getattr(self, name)
+            if not all(np.isfinite(matrix[a:a + step]).all() for a in range(0, matrix.shape[0], step)):
                 return name
         return None
 
@@ -241,10 +277,14 @@ class TrainingState:
         """Subsampling, noise and Huffman tables, rebuilt from the counts when needed.
 
         Fine-tuning samples by the domain corpus's counts (see :mod:`fastw2v.finetune`).
+        Indexed by output row (``weights.out_rows``), which is the word id unless a
+        fine-tuning left words without output rows.
         """
         if self._tables is None:
             plan = self.finetune_plan
             counts = self.vocab.counts if plan is None else plan.corpus_counts
+            if self.weights.out_rows is not None:  # tables of the trainable words, by output row
+                counts = counts[self.weights.out_rows]
             self._tables = Tables.build(counts, self.config)
         return self._tables
 

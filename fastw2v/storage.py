@@ -1,16 +1,24 @@
 """Saving and loading a complete training state: a directory of ``.npy`` arrays plus a JSON header.
 
-Layout of ``PATH/`` (format version 1)::
+Layout of ``PATH/`` (format version 2)::
 
-    header.json      {"format": "fastw2v-model", "format_version": 1, "config": {...},
+    header.json      {"format": "fastw2v-model", "format_version": 2, "config": {...},
                       "schedule": {...}, "position": {...}, "corpus": {...}, "history": [...],
                       "arrays": {name: {"shape": [...], "dtype": "..."}}}
     vocab.json       list of words, index order (descending count)
     counts.npy       int64[n_words]
-    w_in.npy, w_out_ns.npy, w_out_hs.npy, in_lr.npy, out_ns_lr.npy, out_hs_lr.npy
+    w_in.npy, in_lr.npy                      one row per word
+    w_out_ns.npy, out_ns_lr.npy              one row per output row (n_out)
+    w_out_hs.npy, out_hs_lr.npy              one row per inner Huffman node (n_out - 1)
+    out_rows.npy     int32[n_out]: the word of each output row (only when some words have none)
     anchor_vectors.npy, anchor_index.npy, anchor_strength.npy   (only for anchored fine-tuning;
                      models saved before per-row strengths have the header's scalar "strength")
     finetune_corpus_counts.npy, finetune_base_counts.npy      (fine-tuning; base counts when known)
+
+Versions: format 2 adds ``out_rows.npy``: a fine-tuned model stores output rows only for the
+words that can train (see ``state.Weights.out_rows``), not 3M zero rows for a GoogleNews
+base. A model without ``out_rows`` (every word has an output row) is written as format 1,
+the same layout, so older fastw2v reads it; format 1 models load unchanged.
 
 Everything needed to resume or fine-tune again is there: the tables (subsampling,
 noise, Huffman) are rebuilt from the counts. The directory is written under a
@@ -23,6 +31,7 @@ import json
 import os
 import struct
 import zipfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +40,13 @@ import numpy as np
 from .atomic import atomic_directory
 from .config import FinetuneConfig, Word2VecConfig
 from .errors import ConfigError, MissingFileError, ModelFormatError, describe
+from .progress import Ticker
 from .state import Anchor, EpochResult, FinetunePlan, Position, Schedule, TrainingState, Weights
 from .vocabulary import Vocabulary
 
 FORMAT = "fastw2v-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+COMPACT_OUTPUT_VERSION = 2  # the first version with out_rows.npy
 HEADER = "header.json"
 
 
@@ -43,6 +54,8 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
     """Write ``state`` (which must have a vocabulary) to the directory ``path`` atomically."""
     arrays: dict[str, np.ndarray] = {"counts": state.vocab.counts}
     arrays.update({name: getattr(state.weights, name) for name in Weights.ARRAYS})
+    if state.weights.out_rows is not None:
+        arrays["out_rows"] = state.weights.out_rows
     plan = state.finetune_plan
     if plan is not None:
         arrays["finetune_corpus_counts"] = plan.corpus_counts
@@ -56,7 +69,7 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
         anchor = {"per_row": True}
     header = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": COMPACT_OUTPUT_VERSION if "out_rows" in arrays else 1,
         "config": state.config.to_dict(),
         "schedule": dataclasses.asdict(state.schedule),
         "position": dataclasses.asdict(state.position),
@@ -72,13 +85,28 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
         "history": [dataclasses.asdict(r) for r in state.history],
         "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in arrays.items()},
     }
+    ticker = Ticker(f"saving {path}", sum(a.nbytes for a in arrays.values()) >> 20, "MB")
     with atomic_directory(path) as tmp:
         for name, array in arrays.items():
-            np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+            _write_npy(tmp / f"{name}.npy", array, ticker)
         with open(tmp / "vocab.json", "w", encoding="utf-8") as fh:
             json.dump(state.vocab.words, fh, ensure_ascii=False)
         with open(tmp / HEADER, "w", encoding="utf-8") as fh:
             json.dump(header, fh, indent=1)
+
+
+def _write_npy(path: Path, array: np.ndarray, ticker: Ticker) -> None:
+    """What ``np.save`` writes, in blocks of rows: a multi-GB matrix reports progress and is never copied."""
+    array = np.ascontiguousarray(array)
+    fmt = np.lib.format
+    with open(path, "wb") as fh:
+        fmt.write_array_header_1_0(fh, fmt.header_data_from_array_1_0(array))
+        flat = array.reshape(array.shape[0], int(np.prod(array.shape[1:])))
+        step = max(1, (64 << 20) // max(flat[:1].nbytes, 1))
+        for start in range(0, flat.shape[0], step):
+            block = flat[start:start + step]
+            fh.write(memoryview(block).cast("B"))
+            ticker.advance(block.nbytes >> 20)
 
 
 def read_header(path: str | os.PathLike) -> dict[str, Any]:
@@ -120,7 +148,9 @@ def _load_array(path: Path, name: str, spec: dict[str, Any], mmap: bool) -> np.n
         raise ModelFormatError(f"{path}: damaged header (array entry {name!r} is {spec!r})")
     try:
         # allow_pickle=False: an object array (a pickle) is refused, never loaded.
-        array = np.load(file, mmap_mode="r" if mmap else None, allow_pickle=False)
+        array = None if mmap else _read_owned(file)
+        if array is None:
+            array = np.load(file, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
         raise ModelFormatError(f"{path}: missing {file.name}") from None
     # Truncated or damaged .npy files raise any of these; a MemoryError comes from a header
@@ -136,11 +166,37 @@ def _load_array(path: Path, name: str, spec: dict[str, Any], mmap: bool) -> np.n
     return array
 
 
-def load_state(path: str | os.PathLike, mmap: bool = False) -> TrainingState:
+def _read_owned(file: Path) -> np.ndarray | None:
+    """A plain C-order ``.npy`` read straight into an array that owns its memory, else None.
+
+    ``np.load`` returns an array that does not own its buffer, which ``finetune``
+    could then not resize in place: a GoogleNews-sized base would be copied. Anything
+    else (Fortran order, objects, not a ``.npy``) is left to ``np.load`` and its checks.
+    """
+    fmt = np.lib.format
+    with open(file, "rb") as fh:
+        if fh.read(6) != fmt.MAGIC_PREFIX:
+            return None
+        fh.seek(0)
+        version = fmt.read_magic(fh)
+        if version not in ((1, 0), (2, 0)):
+            return None
+        read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, fortran, dtype = read_header(fh)
+        if fortran or dtype.hasobject:
+            return None
+        array = np.empty(shape, dtype=dtype)
+        if array.nbytes and fh.readinto(array.reshape(-1).view(np.uint8)) != array.nbytes:
+            raise ValueError(f"file ends before its {array.nbytes} bytes of data")
+    return array
+
+
+def load_state(path: str | os.PathLike, mmap: bool | Collection[str] = False) -> TrainingState:
     """Load a state written by :func:`save_state`.
 
     ``mmap=True`` memory-maps the matrices read-only: fast and light for querying,
-    but such a state cannot be trained further.
+    but such a state cannot be trained further. A collection of array names maps those
+    only (``finetune.load_pretrained`` reads ``w_in`` and maps the rest).
     """
     header = read_header(path)
     path = Path(path)
@@ -149,7 +205,8 @@ def load_state(path: str | os.PathLike, mmap: bool = False) -> TrainingState:
     except (ConfigError, TypeError, KeyError) as exc:
         raise ModelFormatError(f"{path}: invalid configuration in header ({exc})") from None
     specs = header.get("arrays", {})
-    arrays = {name: _load_array(path, name, spec, mmap) for name, spec in specs.items()}
+    mapped = (lambda name: mmap) if isinstance(mmap, bool) else (lambda name: name in mmap)
+    arrays = {name: _load_array(path, name, spec, mapped(name)) for name, spec in specs.items()}
     try:
         with open(path / "vocab.json", encoding="utf-8") as fh:
             words = json.load(fh)
@@ -158,7 +215,8 @@ def load_state(path: str | os.PathLike, mmap: bool = False) -> TrainingState:
     state = TrainingState(config=config)
     try:
         vocab = Vocabulary(words, np.asarray(arrays["counts"]))
-        state.set_vocabulary(vocab, Weights(**{name: arrays[name] for name in Weights.ARRAYS}))
+        state.set_vocabulary(vocab, Weights(**{name: arrays[name] for name in Weights.ARRAYS},
+                                            out_rows=arrays.get("out_rows")))
     except (KeyError, ValueError) as exc:
         raise ModelFormatError(f"{path}: inconsistent model files ({exc})") from None
     try:

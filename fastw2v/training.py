@@ -10,15 +10,16 @@ import logging
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numba
+import numpy as np
 
 from . import kernels
 from .config import Word2VecConfig
 from .corpus import EncodedCorpus
-from .errors import ConfigError, TrainingDivergedError
+from .errors import ConfigError, CorpusError, TrainingDivergedError
 from .state import Anchor, EpochResult, Position, Schedule, Tables, Weights
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,57 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+@dataclass
+class TrainablePart:
+    """The words with output rows as a sub-problem of their own, renumbered ``0..n_out-1``.
+
+    A fine-tuning of a GoogleNews-sized model trains ~50k of its 3M words: the kernels
+    index every matrix by word id, so the part that trains gets compact ids (those of
+    ``weights.out_rows``) and its own input matrix, gathered from the full one and
+    scattered back by :meth:`scatter` (a copy of ~50k rows, no kernel change). The
+    output matrices and their rates are already by output row and are shared.
+
+    Attributes
+    ----------
+    rows : int32[n_out]
+        Word id of each compact id.
+    weights : Weights
+        Gathered ``w_in`` and ``in_lr``; ``w_out_*`` and their rates are the full state's arrays.
+    corpus : EncodedCorpus
+        The corpus in compact ids.
+    anchor : Anchor or None
+        The anchor with its index by compact id (its vectors are shared).
+    """
+
+    rows: np.ndarray
+    weights: Weights
+    corpus: EncodedCorpus
+    anchor: Anchor | None
+
+    @classmethod
+    def of(cls, weights: Weights, corpus: EncodedCorpus, anchor: Anchor | None) -> "TrainablePart | None":
+        """The trainable part of ``weights`` for ``corpus``, or None when every word has an output row."""
+        rows = weights.out_rows
+        if rows is None:
+            return None
+        compact_of = np.full(weights.w_in.shape[0], -1, dtype=np.int32)  # int32 lookup: 4 bytes a token
+        compact_of[rows] = np.arange(rows.shape[0], dtype=np.int32)
+        compact = compact_of[corpus.token_ids]
+        if (compact < 0).any():
+            missing = np.unique(corpus.token_ids[compact < 0])
+            raise CorpusError(f"{missing.size} word(s) of this corpus have no output row: this model was "
+                              f"fine-tuned on another corpus; fine-tune it on this one "
+                              f"(Word2Vec.from_pretrained(model_dir) / fastw2v finetune MODEL_DIR ...)")
+        part = replace(weights, w_in=np.ascontiguousarray(weights.w_in[rows]), in_lr=weights.in_lr[rows],
+                       out_rows=None)
+        return cls(rows=rows, weights=part, corpus=replace(corpus, token_ids=compact),
+                   anchor=None if anchor is None else replace(anchor, index=anchor.index[rows]))
+
+    def scatter(self, weights: Weights) -> None:
+        """Write the trained input rows back into the full ``weights.w_in``."""
+        weights.w_in[self.rows] = self.weights.w_in
 
 
 def _ordered_map(pool: ThreadPoolExecutor, fn, items: list, ahead: int):

@@ -294,9 +294,14 @@ def test_counts_and_unseen_rows_after_training(pre, lee_counts, mode):
     np.testing.assert_array_equal(model.vocab.counts, counts)
     unseen = rows_of(model, pre["unseen"])
     np.testing.assert_array_equal(model.weights.w_in[unseen], pre["vectors"][pre_rows(pre, pre["unseen"])])
-    # Never drawn as negatives: their output rows never left zero.
+    # Never sampled, never a target: they have no output row at all (and no Huffman leaf).
+    assert (model.weights.output_row(unseen) == -1).all()
+    used = np.flatnonzero(model.finetune_plan.corpus_counts > 0)
+    np.testing.assert_array_equal(model.weights.out_rows, used)
     if model.config.negative:
-        assert not model.weights.w_out_ns[unseen].any()
+        assert model.weights.w_out_ns.shape == (used.size, DIM)
+    if model.config.hs:
+        assert model.weights.w_out_hs.shape == (used.size - 1, DIM)
     # Frequent pre-trained words did train.
     frequent = [w for w in pre["seen"] if lee_counts[w] >= 5]
     moved = model.weights.w_in[rows_of(model, frequent)] != pre["vectors"][pre_rows(pre, frequent)]
@@ -313,11 +318,12 @@ def pre_rows(pre, words) -> np.ndarray:
 @pytest.mark.parametrize("name", ["bin", "glove", "kv-object"])
 def test_output_layer_starts_at_zero(pre, name):
     model = finetuned(source(pre, name))
-    n = len(model.vocab)
+    n = int((model.finetune_plan.corpus_counts > 0).sum())  # output rows: the words the corpus uses
+    assert n < len(model.vocab)
     assert model.weights.w_out_ns.shape == (n, DIM)
     assert not model.weights.w_out_ns.any()
     hs = finetuned(source(pre, name), hs=True, negative=0)
-    assert hs.weights.w_out_hs.shape == (len(hs.vocab) - 1, DIM)
+    assert hs.weights.w_out_hs.shape == (n - 1, DIM)
     assert not hs.weights.w_out_hs.any()
     assert hs.weights.w_out_ns.shape[0] == 0
 
@@ -493,12 +499,16 @@ def test_finetune_saved_model_keeps_output_layer_and_counts(base_model_dir, lee_
     np.testing.assert_array_equal(model.vocab.counts[:nb], base.vocab.counts + np.array(
         [second.get(w, 0) for w in base.vocab.words]))
     np.testing.assert_array_equal(model.weights.w_in[:nb], base.weights.w_in)
-    np.testing.assert_array_equal(model.weights.w_out_ns[:nb], base.weights.w_out_ns)
+    # Every base word keeps its output row (a plain model has one per word); new words get zero rows.
+    base_rows = model.weights.output_row(np.arange(nb))
+    assert (base_rows >= 0).all()
+    np.testing.assert_array_equal(model.weights.w_out_ns[base_rows], base.weights.w_out_ns)
     assert base.weights.w_out_ns.any()
-    assert not model.weights.w_out_ns[nb:].any()
+    new_rows = model.weights.output_row(np.arange(nb, len(model.vocab)))
+    assert (new_rows >= 0).all() and not model.weights.w_out_ns[new_rows].any()
     model.train(str(lee_halves[1]))
     assert np.isfinite(model.weights.w_in).all()
-    assert (model.weights.w_out_ns[:nb] != base.weights.w_out_ns).any()
+    assert (model.weights.w_out_ns[base_rows] != base.weights.w_out_ns).any()
 
 
 def test_auto_rates_weigh_base_and_corpus_occurrences_alike(base_model_dir, lee_halves):
@@ -512,7 +522,8 @@ def test_auto_rates_weigh_base_and_corpus_occurrences_alike(base_model_dir, lee_
     np.testing.assert_array_equal(model.finetune_plan.corpus_counts[:nb], corpus)
     # Sampling tables come from the domain corpus alone: a base word the corpus never uses is no negative.
     unused = np.flatnonzero(corpus == 0)
-    assert unused.size > 0 and (model.tables.noise_threshold[unused] == 0).all()
+    rows = model.weights.output_row(unused)
+    assert unused.size > 0 and (rows >= 0).all() and (model.tables.noise_threshold[rows] == 0).all()
     model.train(str(lee_halves[1]))
     expected = np.where(corpus > 0, corpus / (corpus + base.vocab.counts), 1.0)
     np.testing.assert_allclose(model.weights.in_lr[:nb], expected, rtol=1e-6)
