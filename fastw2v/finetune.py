@@ -57,7 +57,7 @@ from .config import AUTO, FinetuneConfig, Word2VecConfig
 from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError
 from .phrases import PhraseModel
-from .progress import Ticker
+from .progress import Progress
 from .state import Anchor, FinetunePlan, TrainingState, Weights, uniform_rows
 from .storage import load_state
 from .vocabulary import Vocabulary
@@ -162,7 +162,7 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
     n_keep = keep.shape[0]
     if not np.array_equal(keep, np.arange(n_keep)):  # (a prefix, as a `limit` cut, needs no moves)
         step = 65536
-        ticker = Ticker("vocabulary union: compacting the pre-trained rows", n_keep, "rows")
+        ticker = Progress("vocabulary union: compacting the pre-trained rows", "rows", n_keep)
         for start in range(0, n_keep, step):
             chunk = keep[start:start + step]
             array[start:start + chunk.shape[0]] = array[chunk]
@@ -174,7 +174,7 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
         return array
     out = np.empty(new_shape, dtype=array.dtype)
     step = max(1, (8 << 20) // max(array[:1].nbytes, 1))  # 8 MB in flight: both copies of a block
-    ticker = Ticker("vocabulary union: moving the pre-trained rows", n_keep, "rows")
+    ticker = Progress("vocabulary union: moving the pre-trained rows", "rows", n_keep)
     for start in range(0, n_keep, step):
         end = min(start + step, n_keep)
         out[start:end] = array[start:end]

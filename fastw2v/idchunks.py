@@ -16,7 +16,6 @@ below agree on what whitespace is.
 from __future__ import annotations
 
 import logging
-import time
 from typing import BinaryIO, Iterable, Iterator
 
 import numpy as np
@@ -267,22 +266,3 @@ class KeyTable:
             go_on = occupied & ~match
             todo, pos = todo[go_on], (pos[go_on] + 1) & self.mask
         return result
-
-
-class Progress:
-    """A progress line every ``interval`` seconds: words done and words/s."""
-
-    interval = 5.0
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self.started = self.last = time.perf_counter()
-        self.done = 0
-
-    def update(self, words: int, detail: str) -> None:
-        self.done += words
-        now = time.perf_counter()
-        if now - self.last >= self.interval:
-            self.last = now
-            logger.info("%s %.1fM words | %.0fk words/s%s", self.what, self.done / 1e6,
-                        self.done / max(now - self.started, 1e-9) / 1e3, f" | {detail}" if detail else "")

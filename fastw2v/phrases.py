@@ -44,8 +44,9 @@ import numpy as np
 from .atomic import atomic_file
 from .corpus import CorpusLike, as_sentences
 from .errors import ConfigError, CorpusError, ModelFormatError
-from .idchunks import IdScan, KeyTable, LineWriter, Progress, WordIds
+from .idchunks import IdScan, KeyTable, LineWriter, WordIds
 from .kernels import text as text_kernels
+from .progress import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -359,10 +360,10 @@ class PhraseModel:
         for k in range(passes):
             bound = model.bind(words.__getitem__)
             counts = _BigramCounts(max_vocab_size)
-            progress = Progress(f"phrases pass {k + 1}/{passes}: counting")
+            progress = Progress(f"phrases pass {k + 1}/{passes}: counting", "words")
             for ids, lengths, _ in scan:
                 counts.add(*bound.apply_ids(ids, lengths))
-                progress.update(int(lengths.sum()), f"{counts.n_entries()} unigrams+bigrams")
+                progress.advance(int(lengths.sum()), f"{counts.n_entries()} unigrams+bigrams")
             if counts.corpus_word_count == 0:
                 raise CorpusError(f"{_describe(scan.sentences)}: the corpus is empty (no tokens)")
             if k == 0:
@@ -456,11 +457,11 @@ class PhraseModel:
                                                              np.ndarray | None]]:
         """The chunks of ``scan`` with the phrases joined: ids, lengths, canonical text, absorbed positions."""
         bound = self.bind(scan.words.__getitem__)
-        progress = Progress("phrases: applying")
+        progress = Progress("phrases: applying", "words")
         for ids, lengths, text in scan:
             joined, joined_lengths, absorbed = bound.apply_tracked(ids, lengths)
             yield joined, joined_lengths, text, absorbed
-            progress.update(int(lengths.sum()), "")
+            progress.advance(int(lengths.sum()))
 
     def phrasegrams(self) -> dict[str, float]:
         """Every phrase token of every pass -> score (gensim's ``FrozenPhrases.phrasegrams`` for one pass)."""

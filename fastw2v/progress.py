@@ -1,4 +1,4 @@
-"""Progress lines for long steps that are not training (vocabulary union, saving)."""
+"""Progress lines for long steps other than the epoch loop: reading, writing, counting, moving rows."""
 from __future__ import annotations
 
 import logging
@@ -7,22 +7,44 @@ import time
 logger = logging.getLogger(__name__)
 
 
-class Ticker:
-    """Logs ``what: 42% (n of total unit)`` at INFO at most every ``interval`` seconds.
+def _count(n: float) -> str:
+    """``950``, ``12.3k``, ``4.1M``: short enough for a progress line."""
+    if n < 10_000:
+        return f"{n:.0f}"
+    return f"{n / 1e3:.1f}k" if n < 1e6 else f"{n / 1e6:.1f}M"
 
-    Nothing is logged for a step that ends within the first interval, so small
-    models stay quiet.
+
+class Progress:
+    """Logs ``what: done/total unit (%), rate, ETA`` at INFO at most every :attr:`interval` seconds.
+
+    Without a ``total`` the line gives the count and the rate. A step that ends within
+    the first interval logs nothing, so small inputs stay quiet.
     """
 
-    def __init__(self, what: str, total: int, unit: str, interval: float = 5.0) -> None:
-        self.what, self.total, self.unit, self.interval = what, max(int(total), 1), unit, interval
-        self.done = 0
-        self.last = time.monotonic()
+    interval = 5.0
 
-    def advance(self, n: int) -> None:
-        self.done += int(n)
+    def __init__(self, what: str, unit: str, total: int | None = None) -> None:
+        self.what, self.unit, self.total = what, unit, total
+        self.done = 0
+        self.started = self.last = time.monotonic()
+
+    def advance(self, n: int, detail: str = "") -> None:
+        """``n`` more units are done."""
+        self.update(self.done + int(n), detail)
+
+    def update(self, done: int, detail: str = "") -> None:
+        """``done`` units are done so far."""
+        self.done = int(done)
         now = time.monotonic()
-        if now - self.last >= self.interval:
-            self.last = now
-            logger.info("%s: %3.0f%% (%d of %d %s)", self.what, 100.0 * self.done / self.total, self.done,
-                        self.total, self.unit)
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        rate = self.done / max(now - self.started, 1e-9)
+        line = f"{self.what}: {_count(self.done)}"
+        if self.total:
+            eta = (self.total - self.done) / max(rate, 1e-9)
+            line += (f"/{_count(self.total)} {self.unit} ({100.0 * self.done / self.total:.0f}%), "
+                     f"{_count(rate)} {self.unit}/s, ETA {eta:.0f} s")
+        else:
+            line += f" {self.unit}, {_count(rate)} {self.unit}/s"
+        logger.info("%s%s", line, f" | {detail}" if detail else "")

@@ -40,7 +40,7 @@ import numpy as np
 from .atomic import atomic_directory
 from .config import FinetuneConfig, Word2VecConfig
 from .errors import ConfigError, MissingFileError, ModelFormatError, describe
-from .progress import Ticker
+from .progress import Progress
 from .state import Anchor, EpochResult, FinetunePlan, Position, Schedule, TrainingState, Weights
 from .vocabulary import Vocabulary
 
@@ -85,7 +85,7 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
         "history": [dataclasses.asdict(r) for r in state.history],
         "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in arrays.items()},
     }
-    ticker = Ticker(f"saving {path}", sum(a.nbytes for a in arrays.values()) >> 20, "MB")
+    ticker = Progress(f"saving {path}", "MB", sum(a.nbytes for a in arrays.values()) >> 20)
     with atomic_directory(path) as tmp:
         for name, array in arrays.items():
             _write_npy(tmp / f"{name}.npy", array, ticker)
@@ -95,7 +95,7 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
             json.dump(header, fh, indent=1)
 
 
-def _write_npy(path: Path, array: np.ndarray, ticker: Ticker) -> None:
+def _write_npy(path: Path, array: np.ndarray, ticker: Progress) -> None:
     """What ``np.save`` writes, in blocks of rows: a multi-GB matrix reports progress and is never copied."""
     array = np.ascontiguousarray(array)
     fmt = np.lib.format

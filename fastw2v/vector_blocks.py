@@ -18,12 +18,11 @@ Writing mirrors gensim's ``save_word2vec_format`` byte for byte: a ``"N D\\n"`` 
 ``word b" " <float32 bytes>`` (binary, no newline) or ``word x1 ... xD\\n`` with each value
 as ``str(np.float32)`` (text), assembled per block by :func:`~fastw2v.kernels.vectors.pack_rows`.
 
-Long reads and writes log a progress line (:class:`Progress`).
+Long reads and writes log a progress line (:class:`fastw2v.progress.Progress`).
 """
 from __future__ import annotations
 
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .kernels.vectors import pack_rows, scan_word2vec_binary
+from .progress import Progress
 from .vector_formats import (MAX_WORD_BYTES, Sniff, check_rows, open_stream, parse_text_row, row_position, show,
                              truncated, vector_error)
 
@@ -43,30 +43,6 @@ BINARY_BLOCK = 16 << 20
 TEXT_BLOCK = 4 << 20
 #: Bytes assembled per block when writing.
 WRITE_BLOCK = 16 << 20
-
-
-class Progress:
-    """A progress line for a long read or write, logged at most every :attr:`interval` seconds.
-
-    Small files finish before the first line is due, so they log nothing.
-    """
-
-    interval = 5.0
-
-    def __init__(self, verb: str, path: Path, total_rows: int) -> None:
-        self.verb, self.path, self.total = verb, path, max(1, total_rows)
-        self.start = self.last = time.monotonic()
-
-    def update(self, rows: int, nbytes: int) -> None:
-        """Report ``rows`` of :attr:`total` done, ``nbytes`` (decompressed) bytes read or written so far."""
-        now = time.monotonic()
-        if now - self.last < self.interval:
-            return
-        self.last = now
-        elapsed = max(now - self.start, 1e-9)
-        eta = elapsed * (self.total - rows) / max(rows, 1)
-        logger.info("%s %s: %d/%d vectors (%.0f%%), %.0f MB/s, ETA %.0f s", self.verb, self.path, rows, self.total,
-                    100.0 * rows / self.total, nbytes / elapsed / 1e6, eta)
 
 
 def _fill(fin: BinaryIO, view: memoryview) -> int:
@@ -108,7 +84,7 @@ def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
     bufs = [np.empty(head + BINARY_BLOCK, dtype=np.uint8) for _ in range(2)]
     word_buf = np.empty(head + BINARY_BLOCK, dtype=np.uint8)
     words: list[str] = []
-    progress = Progress("reading", path, n)
+    progress = Progress(f"reading {path}", "vectors", n)
     with open_stream(path) as fin, ThreadPoolExecutor(max_workers=1) as reader:
         def fill(buf: np.ndarray) -> int:
             return _fill(fin, memoryview(buf)[head:])
@@ -128,7 +104,7 @@ def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
             if status == 1:
                 raise vector_error(path, f"vector #{row + 1}: no space-terminated word within {MAX_WORD_BYTES} "
                                    f"bytes; is the dimension {dim} in the header right?")
-            progress.update(row, total)
+            progress.update(row, f"{total >> 20} MB")
             if ahead is None:  # no more data: parse on in this buffer
                 if not done and row < n:
                     raise truncated(path, s, row)
@@ -196,7 +172,7 @@ def read_text(path: Path, s: Sniff, n: int, dim: int) -> tuple[list[str], np.nda
     words: list[str] = []
     # A longer "line" means the file is not text (or its rows are damaged); never buffer it whole.
     max_line = MAX_WORD_BYTES + 64 * dim
-    progress = Progress("reading", path, n)
+    progress = Progress(f"reading {path}", "vectors", n)
     row, total, carry = 0, 0, b""
     with open_stream(path) as fin:
         if s.header is not None:
@@ -223,7 +199,7 @@ def read_text(path: Path, s: Sniff, n: int, dim: int) -> tuple[list[str], np.nda
                 _parse_text_block(path, fmt, lines, row, dim, vectors, words)
             check_rows(path, fmt, words, vectors, row, row + len(lines))
             row += len(lines)
-            progress.update(row, total)
+            progress.update(row, f"{total >> 20} MB")
     return words, vectors
 
 
@@ -254,7 +230,7 @@ def write_rows(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray
     fout.write(f"{n} {dim}\n".encode())
     payload = _binary_payload if binary else _text_payload
     step = max(1, WRITE_BLOCK // ((4 if binary else 16) * dim + 16))
-    progress = Progress("writing", path, n)
+    progress = Progress(f"writing {path}", "vectors", n)
     total = 0
     for start in range(0, n, step):
         row_bytes, row_ends = payload(vectors[start:start + step])
@@ -263,4 +239,4 @@ def write_rows(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray
         written = pack_rows(word_bytes, row_bytes, row_ends, out)
         fout.write(memoryview(out)[:written])
         total += written
-        progress.update(min(start + step, n), total)
+        progress.update(min(start + step, n), f"{total >> 20} MB")

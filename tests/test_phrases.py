@@ -335,10 +335,10 @@ def test_cli_refuses_to_overwrite_its_input_and_reports_empty_or_missing_files(t
 
 
 def test_progress_lines_go_through_the_fastw2v_logger(caplog, lee_corpus, monkeypatch):
-    monkeypatch.setattr("fastw2v.idchunks.Progress.interval", 0.0)
+    monkeypatch.setattr("fastw2v.progress.Progress.interval", 0.0)
     with caplog.at_level("INFO", logger="fastw2v"):
         list(PhraseModel.learn(lee_corpus, chunk_tokens=5000).transform(lee_corpus))
-    lines = [r.getMessage() for r in caplog.records if r.name == "fastw2v.idchunks"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "fastw2v.progress"]
     assert any("counting" in m and "words/s" in m for m in lines)
     assert any("applying" in m and "words/s" in m for m in lines)
 

@@ -719,4 +719,4 @@ def test_progress_lines(tmp_path, monkeypatch, caplog, binary):
     assert len(writing) >= 3 and len(reading) >= 3, lines
     assert writing[-1].startswith(f"writing {path}: {len(REF_WORDS)}/{len(REF_WORDS)} vectors (100%), ")
     assert reading[-1].startswith(f"reading {path}: {len(REF_WORDS)}/{len(REF_WORDS)} vectors (100%), ")
-    assert all(" MB/s, ETA " in m for m in lines)
+    assert all(" vectors/s, ETA " in m and m.endswith(" MB") for m in lines)
