@@ -52,25 +52,20 @@ class KnownFile:
     vocab_size: int         # words in the published file
     dims: tuple[int, ...]
     tokens: float           # N_base: tokens of the corpus it was trained on
-    source: str             # where the token count is stated
 
 
-#: The well-known files. Token counts are the ones their authors publish.
+#: The well-known files, with the corpus sizes their authors publish: the word2vec project page (Google
+#: News, about 100 billion words), the GloVe page (Wikipedia 2014 + Gigaword 5: 6B tokens, 400K vocab;
+#: Common Crawl: 42B tokens, 1.9M vocab and 840B tokens, 2.2M vocab; Twitter: 27B tokens, 1.2M vocab) and
+#: fastText's English vectors (Wikipedia 2017 + UMBC + statmt.org news: 16B tokens; Common Crawl: 600B).
 KNOWN_FILES: tuple[KnownFile, ...] = (
-    KnownFile("GoogleNews-vectors-negative300", r"^GoogleNews-vectors-negative300", 3_000_000, (300,), 100e9,
-              "word2vec project page: Google News, about 100 billion words"),
-    KnownFile("glove.6B", r"^glove\.6B\.", 400_000, (50, 100, 200, 300), 6e9,
-              "GloVe page: Wikipedia 2014 + Gigaword 5, 6B tokens, 400K vocab"),
-    KnownFile("glove.42B.300d", r"^glove\.42B\.300d", 1_917_494, (300,), 42e9,
-              "GloVe page: Common Crawl, 42B tokens, 1.9M vocab"),
-    KnownFile("glove.840B.300d", r"^glove\.840B\.300d", 2_196_017, (300,), 840e9,
-              "GloVe page: Common Crawl, 840B tokens, 2.2M vocab"),
-    KnownFile("glove.twitter.27B", r"^glove\.twitter\.27B\.", 1_193_514, (25, 50, 100, 200), 27e9,
-              "GloVe page: Twitter, 27B tokens, 1.2M vocab"),
-    KnownFile("wiki-news-300d-1M", r"^wiki-news-300d-1M(-subword)?\.", 999_994, (300,), 16e9,
-              "fastText English vectors: Wikipedia 2017 + UMBC + statmt.org news, 16B tokens"),
-    KnownFile("crawl-300d-2M", r"^crawl-300d-2M(-subword)?\.", 2_000_000, (300,), 600e9,
-              "fastText English vectors: Common Crawl, 600B tokens"),
+    KnownFile("GoogleNews-vectors-negative300", r"^GoogleNews-vectors-negative300", 3_000_000, (300,), 100e9),
+    KnownFile("glove.6B", r"^glove\.6B\.", 400_000, (50, 100, 200, 300), 6e9),
+    KnownFile("glove.42B.300d", r"^glove\.42B\.300d", 1_917_494, (300,), 42e9),
+    KnownFile("glove.840B.300d", r"^glove\.840B\.300d", 2_196_017, (300,), 840e9),
+    KnownFile("glove.twitter.27B", r"^glove\.twitter\.27B\.", 1_193_514, (25, 50, 100, 200), 27e9),
+    KnownFile("wiki-news-300d-1M", r"^wiki-news-300d-1M(-subword)?\.", 999_994, (300,), 16e9),
+    KnownFile("crawl-300d-2M", r"^crawl-300d-2M(-subword)?\.", 2_000_000, (300,), 600e9),
 )
 
 

@@ -122,35 +122,30 @@ ANCHOR_WEIGHTS = ("uniform", "frequency")
 METHODS = ("continue", "aligned")
 
 
-def parse_keep(text: str) -> str | int:
-    """Parse a ``keep_pretrained`` value given as text: "all", "seen" or a count."""
-    if text in ("all", "seen"):
+def _word_or_number(name: str, text: str, words: tuple[str, ...], number: type, expected: str) -> str | int | float:
+    """``text`` if it is one of ``words``, else ``number(text)``; a ConfigError naming ``name`` otherwise."""
+    if text in words:
         return text
     try:
-        return int(text)
+        return number(text)
     except ValueError:
-        raise ConfigError(f"keep_pretrained={text!r} is invalid: use 'all', 'seen' or a count") from None
+        raise ConfigError(f"{name}={text!r} is invalid: use {expected}") from None
+
+
+def parse_keep(text: str) -> str | int:
+    """Parse a ``keep_pretrained`` value given as text: "all", "seen" or a count."""
+    return _word_or_number("keep_pretrained", text, ("all", "seen"), int, "'all', 'seen' or a count")
 
 
 def parse_rate(text: str) -> str | float:
     """Parse a ``pretrained_lr`` value given as text: "auto" or a number."""
-    if text == AUTO:
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        raise ConfigError(f"pretrained_lr={text!r} is invalid: use 'auto' or a number") from None
+    return _word_or_number("pretrained_lr", text, (AUTO,), float, "'auto' or a number")
 
 
 def parse_preserve(text: str) -> str | float:
     """``--preserve``: ``auto``, a preset (``low``, ``balanced``, ``high``) or a number tau >= 0."""
-    if text in (AUTO, *PRESERVE_PRESETS):
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        raise ConfigError(f"preserve={text!r} is invalid: use auto, {', '.join(PRESERVE_PRESETS)} "
-                          f"or a number >= 0") from None
+    return _word_or_number("preserve", text, (AUTO, *PRESERVE_PRESETS), float,
+                           f"auto, {', '.join(PRESERVE_PRESETS)} or a number >= 0")
 
 
 @dataclass(frozen=True)
