@@ -37,12 +37,13 @@ def run_demo(workers: int | None = None, epochs: int | None = None) -> str:
     vectors_path = data_file("glove-sample-50d.bin.gz")
     corpus_path = data_file("biomed.sample.txt.gz")
     words, vectors = read_vectors(vectors_path)
-    before = to_keyedvectors(words, vectors.copy())
+    before = to_keyedvectors(words, vectors)
     settings: dict[str, Any] = {} if workers is None else {"workers": workers}
     if epochs is not None:
         settings["epochs"] = epochs
     started = time.perf_counter()
-    model = Word2Vec.from_pretrained(vectors_path, corpus_path, **settings)
+    # From the vectors already read (from_pretrained copies them, so ``before`` stays the base).
+    model = Word2Vec.from_pretrained(before, corpus_path, **settings)
     seconds = time.perf_counter() - started
     after = model.wv
     sets = {"UMNSRS-sim": data_file("umnsrs-sim.txt"), "UMNSRS-rel": data_file("umnsrs-rel.txt"),
