@@ -40,6 +40,7 @@ import stats
 from common import CACHE, DATA, EVAL, RESULTS, line_corpus, markdown_table, require_data
 
 from fastw2v import Word2Vec, load
+from fastw2v.config import Word2VecConfig
 from fastw2v.evaluation import common_pairs, common_questions
 from fastw2v.evaluation.items import analogy_items, similarity_items, tagging_items
 from fastw2v.vectors_io import read_vectors, to_keyedvectors, write_vectors
@@ -207,12 +208,22 @@ def model_items(kv, tagger: bool) -> dict[str, Any]:
     return out
 
 
-def cache_path(base: str, recipe: Recipe, seed: int, epochs: int, tagger: bool) -> Path:
-    key = json.dumps([base, DOMAIN.name, recipe.kind, recipe.options, TRAIN, WARMUP, epochs, RESTRICT, tagger],
+def effective_options(recipe: Recipe, has_counts: bool) -> dict[str, Any]:
+    """A fine-tuning row's options with the defaults it runs with filled in, so rows that are the same
+    recipe (today's default, ``alpha 0.025`` and ``preserve low`` on a vector file) train once per seed."""
+    if recipe.kind not in ("finetune", "aligned"):
+        return recipe.options
+    auto = "high" if has_counts else "low"  # what preserve="auto" resolves to (fastw2v.finetune)
+    options = {"alpha": Word2VecConfig.alpha, "preserve": auto} | recipe.options
+    return options | {"preserve": auto} if options["preserve"] == "auto" else options
+
+
+def cache_path(base: str, recipe: Recipe, seed: int, epochs: int, tagger: bool, has_counts: bool) -> Path:
+    options = effective_options(recipe, has_counts)
+    key = json.dumps([base, DOMAIN.name, recipe.kind, options, TRAIN, WARMUP, epochs, RESTRICT, tagger],
                      sort_keys=True, default=str)
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-    slug = "".join(c if c.isalnum() else "-" for c in recipe.name)
-    return CACHE / "study" / f"{base}-{slug}-s{seed}-{digest}.json"
+    return CACHE / "study" / f"{base}-{recipe.kind}-s{seed}-{digest}.json"
 
 
 def row_vectors(base: Base, r: Recipe, seed: int, epochs: int, domain, encoded, tmp: Path):
@@ -255,7 +266,7 @@ def run_base(base: Base, seeds: list[int], epochs: int, tagger: bool) -> dict[st
         for r in rows:
             if r.kind == "base" and seed != seeds[0]:
                 continue
-            path = cache_path(base.name, r, seed, epochs, tagger)
+            path = cache_path(base.name, r, seed, epochs, tagger, base.has_counts)
             if path.exists():
                 cached = json.loads(path.read_text())
             else:

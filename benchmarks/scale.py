@@ -1,18 +1,20 @@
-"""A GoogleNews-sized vector file (3,000,000 x 300, word2vec binary, 3.6 GB): read and write, fastw2v vs gensim.
+"""A GoogleNews-sized vector file (3,000,000 x 300, word2vec binary, 3.6 GB): read, write, fine-tune.
 
-    python benchmarks/scale.py [--rows 3000000] [--dim 300] [--runs 1] [--tmp DIR]
+    python benchmarks/scale.py [--rows 3000000] [--dim 300] [--runs 1] [--steps read write finetune] [--tmp DIR]
 
 Builds the file in a temporary directory with a fixed seed: the 400,000 GloVe words of
 ``glove.6B.50d.w2v.bin.gz`` first, then distinct synthetic phrase tokens ``word_word`` made of
 GloVe words up to ``--rows`` rows, every vector drawn from N(0, 0.1) in float32, uncompressed
 word2vec binary (GoogleNews's format). Then each step runs in a fresh child process, which
-reports its wall time and its own peak RSS (``ru_maxrss``):
+reports its wall time and its own peak RSS (VmHWM):
 
 * read: ``fastw2v.vectors_io.read_vectors`` vs gensim's ``KeyedVectors.load_word2vec_format``;
   both children hash the words and the matrix, and the parent checks they are identical;
 * write: ``write_vectors`` (atomic: temporary name, fsync, rename) and its block writer alone
   vs gensim's ``save_word2vec_format`` of the same matrix (loaded with fastw2v's reader first,
-  untimed; the child's peak RSS includes it); the parent checks the files are byte-identical.
+  untimed; the child's peak RSS includes it); the parent checks the files are byte-identical;
+* finetune: the default recipe on ``biomed.txt.gz`` with 2 workers, timed step by step (read,
+  scan, union, encode, warm-up, epochs, save, export) with each step's peak RSS.
 
 The file is read once before the first step so every read starts from the page cache. Prints a
 markdown table and writes benchmarks/results/scale.md; the temporary directory is deleted.
@@ -20,6 +22,7 @@ markdown table and writes benchmarks/results/scale.md; the temporary directory i
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -37,6 +40,7 @@ import numpy as np
 from common import DATA, REPO, RESULTS, markdown_table, require_data
 
 GLOVE = "glove.6B.50d.w2v.bin.gz"
+CORPUS = DATA / "biomed.txt.gz"
 SEED = 15
 
 
@@ -121,12 +125,90 @@ def _gensim_write(words: list[str], vectors: np.ndarray, out: Path) -> None:
 
 READERS = {"fastw2v": _fastw2v_read, "gensim": _gensim_read}
 WRITERS = {"fastw2v": _fastw2v_write, "fastw2v-unsynced": _fastw2v_write_unsynced, "gensim": _gensim_write}
-# The fine-tune half of issue 15 (union, scan, warm-up, epochs, save, export on the same file)
-# adds its steps here: a name -> child function taking (path, out) and returning extra fields.
 STEPS = ("read", "write")
+FINETUNE_STEPS = ("read", "scan", "union", "encode", "warm-up", "epochs", "save", "export")
 
 
-def child(step: str, tool: str, path: Path, out: Path) -> dict:
+class _HighWater:
+    """This process's peak RSS since the last :meth:`reset` (Linux: VmHWM, reset through clear_refs).
+
+    Not ``ru_maxrss``: Linux carries it over ``exec`` from the parent's memory at ``fork``.
+    """
+
+    def reset(self) -> None:
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:  # not Linux, or not allowed: the peak then runs from the process start
+            pass
+
+    def read(self) -> int:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def finetune_child(path: Path, out: Path, corpus: Path) -> dict:
+    """The default recipe of ``fastw2v finetune PATH CORPUS --out --vectors --workers 2``, step by step.
+
+    The steps are the library's public calls; only ``scan`` and ``union`` share one
+    (``build_vocab``), split by timing ``finetune.prepare`` (the union) inside it.
+    Training's encode is ``train``'s time outside its epochs.
+    """
+    import fastw2v.finetune as ft
+    from fastw2v import Word2Vec
+
+    hw, steps = _HighWater(), {}
+    prepare, union_seconds = ft.prepare, []
+
+    def timed_prepare(*args, **kwargs):
+        t = time.perf_counter()
+        state = prepare(*args, **kwargs)
+        union_seconds.append(time.perf_counter() - t)
+        return state
+
+    ft.prepare = timed_prepare
+
+    def step(name: str, seconds: float) -> None:
+        steps[name] = {"seconds": seconds, "peak_rss_bytes": hw.read()}
+        print(f"    {name:8s} {seconds:7.1f} s  peak RSS {steps[name]['peak_rss_bytes'] / 2**30:.2f} GiB",
+              file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    hw.reset()
+    model = Word2Vec.from_pretrained(path, workers=2)
+    step("read", time.perf_counter() - start)
+    hw.reset()
+    t = time.perf_counter()
+    model.build_vocab(str(corpus))
+    build = time.perf_counter() - t
+    step("scan", build - union_seconds[0])
+    steps["union"] = {"seconds": union_seconds[0], "peak_rss_bytes": steps["scan"]["peak_rss_bytes"]}
+    hw.reset()
+    t = time.perf_counter()
+    results = model.train(str(corpus))
+    trained = time.perf_counter() - t
+    warm = model.state.finetune_plan.settings.warmup_epochs
+    epoch_seconds = [r.seconds for r in results]
+    step("encode", trained - sum(epoch_seconds))
+    steps["warm-up"] = {"seconds": sum(epoch_seconds[:warm]), "peak_rss_bytes": steps["encode"]["peak_rss_bytes"]}
+    steps["epochs"] = {"seconds": sum(epoch_seconds[warm:]), "peak_rss_bytes": steps["encode"]["peak_rss_bytes"]}
+    hw.reset()
+    t = time.perf_counter()
+    model.save(out.with_suffix(".fw2v"))
+    step("save", time.perf_counter() - t)
+    hw.reset()
+    t = time.perf_counter()
+    model.export(out)
+    step("export", time.perf_counter() - t)
+    saved = sum(f.stat().st_size for f in out.with_suffix(".fw2v").rglob("*") if f.is_file())
+    return {"step": "finetune", "tool": "fastw2v", "seconds": time.perf_counter() - start, "steps": steps,
+            "matrix_bytes": int(model.weights.w_in[:model.state.finetune_plan.n_pretrained].nbytes),
+            "w_out_rows": int(model.weights.w_out_ns.shape[0]), "vocab": len(model.vocab), "saved_bytes": saved,
+            "peak_rss_bytes": max(s["peak_rss_bytes"] for s in steps.values())}
+
+
+def child(step: str, tool: str, path: Path, out: Path, corpus: Path) -> dict:
     # Imports happen before the clock: import time is not I/O. fastw2v imports gensim only for
     # KeyedVectors files, so its children never load it.
     import fastw2v.vectors_io  # noqa: F401
@@ -134,6 +216,8 @@ def child(step: str, tool: str, path: Path, out: Path) -> dict:
         import gensim.models  # noqa: F401
 
     result: dict = {"step": step, "tool": tool}
+    if step == "finetune":
+        return finetune_child(path, out, corpus)
     if step == "read":
         t0 = time.perf_counter()
         words, vectors = READERS[tool](path)
@@ -147,14 +231,14 @@ def child(step: str, tool: str, path: Path, out: Path) -> dict:
     else:
         raise SystemExit(f"unknown step {step!r}")
     result["matrix_bytes"] = int(vectors.nbytes)
-    result["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    result["peak_rss_bytes"] = _HighWater().read()
     return result
 
 
 # ---------------------------------------------------------------- parent side
 
-def run_child(step: str, tool: str, path: Path, out: Path) -> dict:
-    cmd = [sys.executable, __file__, "--child", step, tool, str(path), str(out)]
+def run_child(step: str, tool: str, path: Path, out: Path, corpus: Path = CORPUS) -> dict:
+    cmd = [sys.executable, __file__, "--child", step, tool, str(path), str(out), str(corpus)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     if proc.returncode != 0:
@@ -180,12 +264,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=3_000_000)
     parser.add_argument("--dim", type=int, default=300)
     parser.add_argument("--runs", type=int, default=1, help="runs of each step (alternating order); medians reported")
+    parser.add_argument("--steps", nargs="+", default=["read", "write", "finetune"],
+                        choices=["read", "write", "finetune"], help="which steps to measure")
     parser.add_argument("--tmp", type=Path, default=None, help="directory for the temporary files (default: $TMPDIR)")
-    parser.add_argument("--child", nargs=4, metavar=("STEP", "TOOL", "PATH", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=5, metavar=("STEP", "TOOL", "PATH", "OUT", "CORPUS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        step, tool, path, out = args.child
-        print(json.dumps(child(step, tool, Path(path), Path(out))))
+        step, tool, path, out, corpus = args.child
+        print(json.dumps(child(step, tool, Path(path), Path(out), Path(corpus))))
         return
     require_data(GLOVE)
     work = Path(tempfile.mkdtemp(prefix="fastw2v-scale-", dir=args.tmp))
@@ -200,22 +286,50 @@ def main() -> None:
             while fh.read(1 << 24):
                 pass
         runs: dict[tuple[str, str], list[dict]] = {}
-        for r in range(args.runs):
+        io_steps = [s for s in STEPS if s in args.steps]
+        for r in range(args.runs if io_steps else 0):
             # Alternate which tool goes first: the first process to touch a few GB of fresh memory
             # can pay more for it (page zeroing, a VM's host allocating backing memory).
             tools = ("fastw2v", "gensim") if r % 2 == 0 else ("gensim", "fastw2v")
-            for step in STEPS:
+            for step in io_steps:
                 for tool in (tools if step == "read" else (*tools, "fastw2v-unsynced")):
                     runs.setdefault((step, tool), []).append(run_child(step, tool, path, work / f"out-{tool}.bin"))
         results = {key: {"seconds": statistics.median(x["seconds"] for x in rs),
                          "peak_rss_bytes": max(x["peak_rss_bytes"] for x in rs),
                          "matrix_bytes": rs[0]["matrix_bytes"], "digest": rs[0].get("digest")}
                    for key, rs in runs.items()}
-        identical_read = results["read", "fastw2v"]["digest"] == results["read", "gensim"]["digest"]
-        identical_write = all(_same_bytes(work / f"out-{tool}.bin", work / "out-gensim.bin")
-                              for tool in ("fastw2v", "fastw2v-unsynced"))
+        identical_read = ("read", "fastw2v") in results and (
+            results["read", "fastw2v"]["digest"] == results["read", "gensim"]["digest"])
+        identical_write = ("write", "fastw2v") in results and all(
+            _same_bytes(work / f"out-{tool}.bin", work / "out-gensim.bin") for tool in ("fastw2v", "fastw2v-unsynced"))
+        finetunes = []
+        if "finetune" in args.steps:
+            # Untimed first: a small fine-tune of the same dimension fills Numba's on-disk cache.
+            small, small_corpus = work / "small.bin", work / "small.txt"
+            make_file(small, 20_000, args.dim)
+            with gzip.open(CORPUS, "rt", encoding="utf-8") as src:
+                small_corpus.write_text("".join(line for _, line in zip(range(2000), src)), encoding="utf-8")
+            run_child("finetune", "fastw2v", small, work / "small-out.bin", small_corpus)
+            for _ in range(args.runs):
+                finetunes.append(run_child("finetune", "fastw2v", path, work / "ft-out.bin"))
+                shutil.rmtree(work / "ft-out.fw2v", ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    text = (f"# Scale: a GoogleNews-sized word2vec binary file\n\n"
+            f"`python benchmarks/scale.py --rows {args.rows} --dim {args.dim} --runs {args.runs} --steps "
+            f"{' '.join(args.steps)}`: {args.rows:,} x {args.dim} float32 ({size / 1e9:.2f} GB; the {GLOVE} words, "
+            f"then `word_word` phrase tokens, N(0, 0.1) vectors, seed {SEED}), read from the page cache, 2 cores; "
+            f"each step in a fresh process, median seconds of {args.runs} run(s).\n\n")
+    if results:
+        text += io_table(results, identical_read, identical_write)
+    if finetunes:
+        text += finetune_table(finetunes)
+    print("\n" + text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "scale.md").write_text(text, encoding="utf-8")
+
+
+def io_table(results: dict, identical_read: bool, identical_write: bool) -> str:
     rows = []
     for step, tool in results:
         r, theirs = results[step, tool], results[step, "gensim"]
@@ -224,21 +338,36 @@ def main() -> None:
                      f"{theirs['seconds'] / r['seconds']:.1f}x" if tool != "gensim" else ""])
     table = markdown_table(["step", "tool", "seconds", "peak RSS GiB", "peak RSS / matrix", "speed-up vs gensim"],
                            rows)
-    text = (f"# Scale: a GoogleNews-sized word2vec binary file\n\n"
-            f"`python benchmarks/scale.py --rows {args.rows} --dim {args.dim} --runs {args.runs}`: "
-            f"{args.rows:,} x {args.dim} float32 ({size / 1e9:.2f} GB; the {GLOVE} words, then `word_word` "
-            f"phrase tokens, N(0, 0.1) "
-            f"vectors, seed {SEED}), read from the page cache, 2 cores shared with other work; each step in a "
-            f"fresh process, median seconds of {args.runs} run(s) in alternating order, highest peak RSS of "
-            f"that process (the write steps' includes reading the file with fastw2v first, untimed). "
-            f"fastw2v's write (`write_vectors`) includes its checks and the fsync of its atomic rename; gensim's "
-            f"does not sync; fastw2v-unsynced is the block writer alone into an open file, like gensim.\n\n"
-            f"{table}\n\n"
+    return ("## Reading and writing, fastw2v vs gensim\n\n"
+            "Alternating order; highest peak RSS of the step's process (the write steps' includes reading "
+            "the file with fastw2v first, untimed). fastw2v's write (`write_vectors`) includes its checks and "
+            "the fsync of its atomic rename; gensim's does not sync; fastw2v-unsynced is the block writer alone "
+            f"into an open file, like gensim.\n\n{table}\n\n"
             f"Words and vectors read identical to gensim's: {'yes' if identical_read else 'NO'}. "
-            f"Files written byte-identical to gensim's: {'yes' if identical_write else 'NO'}.\n")
-    print("\n" + text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "scale.md").write_text(text, encoding="utf-8")
+            f"Files written byte-identical to gensim's: {'yes' if identical_write else 'NO'}.\n\n")
+
+
+def finetune_table(runs: list[dict]) -> str:
+    matrix = runs[0]["matrix_bytes"]
+    rows = []
+    for name in FINETUNE_STEPS:
+        seconds = statistics.median(r["steps"][name]["seconds"] for r in runs)
+        peak = max(r["steps"][name]["peak_rss_bytes"] for r in runs)
+        rows.append([name, f"{seconds:.1f}", f"{peak / 2**30:.2f}", f"{peak / matrix:.2f}"])
+    total = statistics.median(r["seconds"] for r in runs)
+    peak = max(r["peak_rss_bytes"] for r in runs)
+    rows.append(["**whole fine-tune**", f"{total:.1f}", f"{peak / 2**30:.2f}", f"{peak / matrix:.2f}"])
+    table = markdown_table(["step", "seconds", "peak RSS GiB", "peak RSS / matrix"], rows)
+    r = runs[0]
+    return ("## Fine-tuning the file on biomed.txt.gz (default recipe, 2 workers)\n\n"
+            "`Word2Vec.from_pretrained(FILE, workers=2)`, `build_vocab(biomed)`, `train(biomed)` (1 warm-up epoch + "
+            "5 epochs), `save`, `export` (word2vec binary): what `fastw2v finetune FILE biomed.txt.gz --out "
+            "M.fw2v --vectors V.bin --workers 2` runs, one fresh process, the Numba cache warm. Peak RSS per step "
+            "is the process's high-water mark during that step (scan and union share `build_vocab`'s; "
+            f"encode, warm-up and epochs share `train`'s).\n\n{table}\n\n"
+            f"Vocabulary {r['vocab']:,} words, output rows {r['w_out_rows']:,}; saved model "
+            f"{r['saved_bytes'] / 2**30:.2f} GiB = {r['saved_bytes'] / matrix:.2f}x the pre-trained matrix "
+            f"({matrix / 2**30:.2f} GiB).\n")
 
 
 if __name__ == "__main__":

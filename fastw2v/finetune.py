@@ -239,16 +239,21 @@ def union_vocabulary(pre: Pretrained, corpus_counts: dict[str, int], min_count: 
         if isinstance(keep, int):
             mask[:keep] = True
     kept = np.flatnonzero(mask)
-    kept_words = [pre.words[i] for i in kept]
-    in_pre = set(pre.words)
-    new = sorted(((w, c) for w, c in corpus_counts.items() if c >= min_count and w not in in_pre),
+    words = list(pre.words) if kept.shape[0] == len(pre.words) else [pre.words[i] for i in kept]
+    # The vocabulary's own index doubles as the membership test for new words (no 3M-word set):
+    # every corpus word that is pre-trained is seen, hence kept, hence in ``index``.
+    index = {w: i for i, w in enumerate(words)}
+    new = sorted(((w, c) for w, c in corpus_counts.items() if c >= min_count and w not in index),
                  key=lambda wc: -wc[1])
-    counts = np.fromiter((corpus_counts.get(w, 0) for w in kept_words), dtype=np.int64, count=len(kept_words))
+    counts = np.fromiter((corpus_counts.get(w, 0) for w in words), dtype=np.int64, count=len(words))
     corpus = np.concatenate([counts, np.array([c for _, c in new], dtype=np.int64)])
     totals = corpus.copy()
     if pre.counts is not None:
         totals[:len(kept)] += pre.counts[kept]
-    vocab = Vocabulary(kept_words + [w for w, _ in new], totals)
+    for w, _ in new:
+        index[w] = len(words)
+        words.append(w)
+    vocab = Vocabulary(words, totals, index)
     logger.info("vocabulary union: %d pre-trained words kept (%d seen in the corpus) + %d new corpus words",
                 len(kept), int(seen[kept].sum()), len(new))
     return vocab, corpus, kept, len(kept)

@@ -256,6 +256,22 @@ def test_write_refuses_unreadable_content(tmp_path, words, vectors, fragment):
     assert [p.name for p in tmp_path.iterdir()] == ["v.bin"]
 
 
+def test_distinct_compares_words_whose_hashes_collide():
+    # CPython's hash(-1) == hash(-2): equal hashes must fall back to comparing the items.
+    from fastw2v.vectors_io import _distinct
+
+    assert hash(-1) == hash(-2)
+    assert _distinct([-1, -2, 3]) and not _distinct([-1, -2, -1])
+    words = [f"w{i}" for i in range(70_000)]  # more than one block of the separator check
+    assert _distinct(words) and not _distinct(words + ["w5"])
+
+
+def test_write_refuses_a_bad_word_past_the_first_block(tmp_path):
+    words = [f"w{i}" for i in range(70_000)] + ["a b"]
+    with pytest.raises(VectorFileError, match="'a b' contains a space"):
+        write_vectors(tmp_path / "v.bin", words, np.ones((len(words), 2), np.float32))
+
+
 def test_write_to_directory_refused(tmp_path):
     with pytest.raises(VectorFileError, match="directory"):
         write_vectors(tmp_path, WORDS, VECS)
