@@ -40,17 +40,15 @@ and mixed with it per word (:func:`domain_state`, :func:`combine_aligned`).
 """
 from __future__ import annotations
 
-import functools
 import logging
-import mmap
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from . import memory
 from .alignment import anchor_pairs, combine, procrustes
 from .base_counts import anchor_weights, estimate_base_counts, evidence_rates, frequency_rates
 from .config import AUTO, FinetuneConfig, Word2VecConfig
@@ -172,48 +170,17 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
     if owned and n_extra == 0:
         array.resize(new_shape, refcheck=False)
         return array
-    out = np.empty(new_shape, dtype=array.dtype)
+    out = memory.empty(new_shape, dtype=array.dtype)
     step = max(1, (8 << 20) // max(array[:1].nbytes, 1))  # 8 MB in flight: both copies of a block
     ticker = Progress("vocabulary union: moving the pre-trained rows", "rows", n_keep)
     for start in range(0, n_keep, step):
         end = min(start + step, n_keep)
         out[start:end] = array[start:end]
         if owned:
-            _release(array[start:end])
+            memory.release(array[start:end])
         ticker.advance(end - start)
     out[n_keep:] = 0
     return out
-
-
-_MADV_DONTNEED = 4  # Linux
-
-
-@functools.cache
-def _madvise():
-    """libc's ``madvise`` on Linux, else None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        madvise = ctypes.CDLL(None, use_errno=True).madvise
-    except (OSError, AttributeError):
-        return None
-    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    return madvise
-
-
-def _release(block: np.ndarray) -> None:
-    """Give the whole memory pages under ``block`` (of an array about to be freed) back to the system.
-
-    Its contents are lost (Linux refills such pages with zeros); elsewhere this does nothing.
-    """
-    madvise = _madvise()
-    page = mmap.PAGESIZE
-    start = -(-block.ctypes.data // page) * page
-    end = (block.ctypes.data + block.nbytes) // page * page
-    if madvise is not None and end > start:
-        madvise(start, end - start, _MADV_DONTNEED)
 
 
 def union_vocabulary(pre: Pretrained, corpus_counts: dict[str, int], min_count: int,

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from . import memory
 from .atomic import atomic_directory
 from .config import FinetuneConfig, Word2VecConfig
 from .errors import ConfigError, MissingFileError, ModelFormatError, describe
@@ -185,7 +186,7 @@ def _read_owned(file: Path) -> np.ndarray | None:
         shape, fortran, dtype = read_header(fh)
         if fortran or dtype.hasobject:
             return None
-        array = np.empty(shape, dtype=dtype)
+        array = memory.empty(shape, dtype=dtype)
         if array.nbytes and fh.readinto(array.reshape(-1).view(np.uint8)) != array.nbytes:
             raise ValueError(f"file ends before its {array.nbytes} bytes of data")
     return array

@@ -30,6 +30,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from . import memory
 from .kernels.vectors import pack_rows, scan_word2vec_binary
 from .progress import Progress
 from .vector_formats import (MAX_WORD_BYTES, Sniff, check_rows, open_stream, parse_text_row, row_position, show,
@@ -78,7 +79,7 @@ def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
     """
     assert s.header is not None
     dim = s.header[1]
-    vectors = np.empty((n, dim), dtype=np.float32)
+    vectors = memory.empty((n, dim), dtype=np.float32)
     out = vectors.view(np.uint8).reshape(n, 4 * dim)
     head = MAX_WORD_BYTES + 1 + 4 * dim  # room before each block for the partial row carried over
     bufs = [np.empty(head + BINARY_BLOCK, dtype=np.uint8) for _ in range(2)]
@@ -168,7 +169,7 @@ def read_text(path: Path, s: Sniff, n: int, dim: int) -> tuple[list[str], np.nda
     """The first ``n`` rows of a word2vec text (``s.header`` set) or GloVe file."""
     fmt = s.fmt
     assert fmt is not None
-    vectors = np.empty((n, dim), dtype=np.float32)
+    vectors = memory.empty((n, dim), dtype=np.float32)
     words: list[str] = []
     # A longer "line" means the file is not text (or its rows are damaged); never buffer it whole.
     max_line = MAX_WORD_BYTES + 64 * dim
