@@ -6,7 +6,8 @@ second copy of the matrix, the whole (decompressed) file, or a Python float per 
 
 * binary rows are split and their floats copied by a Numba loop
   (:func:`~fastw2v.kernels.vectors.scan_word2vec_binary`); the block's words come back as one
-  space-separated byte string, decoded and split at once;
+  space-separated byte string, decoded and split at once. An uncompressed binary file is
+  memory-mapped instead and each vector copied once, from the page cache into the matrix;
 * text rows are split with ``bytes`` methods and their numbers converted by one NumPy
   string-to-float32 cast per block, which parses exactly as ``np.float32(str)`` (gensim's
   conversion). Any block that the fast path cannot vouch for (invalid UTF-8, NUL bytes, a
@@ -23,6 +24,7 @@ Long reads and writes log a progress line (:class:`fastw2v.progress.Progress`).
 from __future__ import annotations
 
 import logging
+import mmap
 from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 from pathlib import Path
@@ -31,15 +33,17 @@ from typing import BinaryIO
 import numpy as np
 
 from . import memory
-from .kernels.vectors import pack_rows, scan_word2vec_binary
+from .kernels.vectors import gather_rows, gather_words, index_word2vec_binary, pack_rows, scan_word2vec_binary
 from .progress import Progress
-from .vector_formats import (MAX_WORD_BYTES, Sniff, check_rows, open_stream, parse_text_row, row_position, show,
-                             truncated, vector_error)
+from .vector_formats import (COMPRESSED_SUFFIXES, MAX_WORD_BYTES, Sniff, check_rows, open_stream, parse_text_row,
+                             row_position, show, truncated, vector_error)
 
 logger = logging.getLogger(__name__)
 
 #: Bytes read per block from a binary file (two such buffers, each also holding one partial row).
 BINARY_BLOCK = 16 << 20
+#: Bytes of an uncompressed binary file located and copied per window while it is mapped.
+MAPPED_WINDOW = 64 << 20
 #: Bytes read per block from a text file: its fields become short-lived Python bytes objects.
 TEXT_BLOCK = 4 << 20
 #: Bytes assembled per block when writing.
@@ -74,10 +78,16 @@ def _decode_words(path: Path, raw: bytes, first_row: int, dim: int) -> list[str]
 def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
     """The first ``n`` rows of a word2vec binary file (``s`` from :func:`~fastw2v.vector_formats.sniff`).
 
-    Two buffers alternate: a thread reads (or decompresses) the next block into one while the
+    An uncompressed file is memory-mapped (:func:`_read_binary_mapped`). Otherwise two
+    buffers alternate: a thread reads (or decompresses) the next block into one while the
     kernel parses the other; both release the GIL, so reading and parsing overlap.
     """
     assert s.header is not None
+    if path.suffix.lower() not in COMPRESSED_SUFFIXES:
+        try:
+            return _read_binary_mapped(path, s, n)
+        except _NotMappable:
+            pass
     dim = s.header[1]
     vectors = memory.empty((n, dim), dtype=np.float32)
     out = vectors.view(np.uint8).reshape(n, 4 * dim)
@@ -115,6 +125,73 @@ def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
             carry = end - start - used
             bufs[1 - k][head - carry:head] = bufs[k][start + used:end]
             k, start, end, eof, total = 1 - k, head - carry, head + got, got < BINARY_BLOCK, total + got
+    return words, vectors
+
+
+class _NotMappable(Exception):
+    """The file cannot be memory-mapped (a pipe, a special file): read it as a stream."""
+
+
+def _read_binary_mapped(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
+    """:func:`read_binary` of an uncompressed file: mapped, each vector copied once into the matrix.
+
+    A window of rows at a time is located (:func:`~fastw2v.kernels.vectors.index_word2vec_binary`),
+    its vectors copied by two threads (halves of the window, GIL released) while this one
+    decodes the words, and the window's file pages unmapped again, so the mapping adds at
+    most one window to the process's memory.
+    """
+    assert s.header is not None
+    dim = s.header[1]
+    vec_bytes = 4 * dim
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise _NotMappable from exc
+    with fh:
+        try:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as exc:
+            raise _NotMappable from exc
+    vectors = memory.empty((n, dim), dtype=np.float32)
+    out = vectors.view(np.uint8).reshape(n, vec_bytes)
+    window = max(1, min(n, MAPPED_WINDOW // (vec_bytes + 16)))
+    word_start, word_end = np.empty(window, dtype=np.int64), np.empty(window, dtype=np.int64)
+    words: list[str] = []
+    progress = Progress(f"reading {path}", "vectors", n)
+    data = np.frombuffer(mapped, dtype=np.uint8)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as helper:
+            pos, row, page = s.header_bytes, 0, mmap.ALLOCATIONGRANULARITY
+            while row < n:
+                want = min(window, n - row)
+                done, end, status = index_word2vec_binary(data, pos, vec_bytes, MAX_WORD_BYTES,
+                                                          word_start[:want], word_end[:want])
+                half = done // 2
+                copying = helper.submit(gather_rows, data, word_end[half:done], out, row + half)
+                gather_rows(data, word_end[:half], out, row)
+                word_buf = np.empty(int((word_end[:done] - word_start[:done]).sum()) + done, dtype=np.uint8)
+                used = gather_words(data, word_start[:done], word_end[:done], word_buf)
+                words += _decode_words(path, word_buf[:used - 1].tobytes(), row, dim) if done else []
+                copying.result()
+                check_rows(path, "word2vec-bin", words, vectors, row, row + done)
+                row += done
+                if status == 1:
+                    raise vector_error(path, f"vector #{row + 1}: no space-terminated word within "
+                                       f"{MAX_WORD_BYTES} bytes; is the dimension {dim} in the header right?")
+                if done < want:
+                    raise truncated(path, s, row)
+                # The window's pages leave this process (they stay in the page cache).
+                lo, hi = pos // page * page, end // page * page
+                if hi > lo:
+                    mapped.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+                pos = end
+                progress.update(row, f"{pos >> 20} MB")
+    finally:
+        del data
+        try:
+            mapped.close()
+        except BufferError:  # a helper thread's frame still holds a view: unmapped when it goes
+            pass
     return words, vectors
 
 

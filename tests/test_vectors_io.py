@@ -654,6 +654,7 @@ def test_reader_matches_gensim(tmp_path, monkeypatch, case, suffix, limit, block
     make, fmt = READER_CASES[case]
     if block is not None:  # rows straddle blocks: 97 bytes hold less than one binary row (4 * 7 + word)
         monkeypatch.setattr(vector_blocks, "BINARY_BLOCK", block)
+        monkeypatch.setattr(vector_blocks, "MAPPED_WINDOW", block)
         monkeypatch.setattr(vector_blocks, "TEXT_BLOCK", block)
     path = put(tmp_path / f"v{suffix}", make())
     words, vectors = read_vectors(path, limit=limit)
@@ -719,6 +720,7 @@ def test_progress_lines(tmp_path, monkeypatch, caplog, binary):
     path = tmp_path / "v.w2v"
     monkeypatch.setattr(vector_blocks, "WRITE_BLOCK", 1000)
     monkeypatch.setattr(vector_blocks, "BINARY_BLOCK", 1000)
+    monkeypatch.setattr(vector_blocks, "MAPPED_WINDOW", 1000)
     monkeypatch.setattr(vector_blocks, "TEXT_BLOCK", 1000)
     with caplog.at_level(logging.INFO, logger="fastw2v"):
         write_vectors(path, REF_WORDS, REF_VECS, binary=binary)

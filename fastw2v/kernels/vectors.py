@@ -9,11 +9,31 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
+def _next_row(buf, pos, end, vec_bytes, max_word):
+    """The word2vec binary row starting at ``buf[pos]``: ``(word start, word end, status)``.
+
+    The word is ``buf[start:end]`` and its vector the ``vec_bytes`` after the space at
+    ``end``. The C tool writes ``"\\n"`` after each vector, so leading ``"\\n"`` bytes of a
+    word are dropped, as gensim's reader does. Status 0: a complete row; 1: no space within
+    ``max_word`` bytes (malformed); 2: the row is not complete before ``end``.
+    """
+    stop = min(end, pos + max_word + 1)
+    i = pos
+    while i < stop and buf[i] != 32:
+        i += 1
+    if i == stop:
+        return pos, pos, 1 if stop - pos > max_word else 2
+    if i + 1 + vec_bytes > end:
+        return pos, pos, 2
+    s = pos
+    while s < i and buf[s] == 10:
+        s += 1
+    return s, i, 0
+
+
+@njit(cache=True, nogil=True)
 def scan_word2vec_binary(buf, end, out, row, words, max_word):
     """Parse the complete word2vec binary rows ``word b" " <4*dim bytes>`` at the start of ``buf[:end]``.
-
-    The C tool writes ``"\\n"`` after each vector, so leading ``"\\n"`` bytes of a word are dropped,
-    as gensim's reader does.
 
     Parameters
     ----------
@@ -37,17 +57,9 @@ def scan_word2vec_binary(buf, end, out, row, words, max_word):
     w = 0
     done = 0
     while row + done < out.shape[0]:
-        stop = min(end, pos + max_word + 1)
-        i = pos
-        while i < stop and buf[i] != 32:
-            i += 1
-        if i == stop:
-            return done, pos, w, 1 if stop - pos > max_word else 0
-        if i + 1 + vec_bytes > end:
-            return done, pos, w, 0
-        s = pos
-        while s < i and buf[s] == 10:
-            s += 1
+        s, i, status = _next_row(buf, pos, end, vec_bytes, max_word)
+        if status:
+            return done, pos, w, 1 if status == 1 else 0
         for k in range(s, i):
             words[w] = buf[k]
             w += 1
@@ -57,6 +69,47 @@ def scan_word2vec_binary(buf, end, out, row, words, max_word):
         done += 1
         pos = i + 1 + vec_bytes
     return done, pos, w, 0
+
+
+@njit(cache=True, nogil=True)
+def index_word2vec_binary(data, pos, vec_bytes, max_word, word_start, word_end):
+    """Locate up to ``len(word_start)`` rows of a word2vec binary file mapped as ``data``, from ``data[pos]``.
+
+    Row ``r``'s word is ``data[word_start[r]:word_end[r]]`` and its vector starts at
+    ``word_end[r] + 1``. Returns ``(rows found, position after them, status)``, status as
+    :func:`scan_word2vec_binary`'s.
+    """
+    end = data.shape[0]
+    for done in range(word_start.shape[0]):
+        s, i, status = _next_row(data, pos, end, vec_bytes, max_word)
+        if status:
+            return done, pos, 1 if status == 1 else 0
+        word_start[done] = s
+        word_end[done] = i
+        pos = i + 1 + vec_bytes
+    return word_start.shape[0], pos, 0
+
+
+@njit(cache=True, nogil=True)
+def gather_rows(data, word_end, out, row):
+    """Copy the vectors located by :func:`index_word2vec_binary` into ``out[row:]`` (uint8 view)."""
+    vec_bytes = out.shape[1]
+    for r in range(word_end.shape[0]):
+        at = word_end[r] + 1
+        out[row + r, :] = data[at:at + vec_bytes]
+
+
+@njit(cache=True, nogil=True)
+def gather_words(data, word_start, word_end, words):
+    """The located words into ``words``, each followed by one ``b" "``; bytes written."""
+    w = 0
+    for r in range(word_start.shape[0]):
+        for k in range(word_start[r], word_end[r]):
+            words[w] = data[k]
+            w += 1
+        words[w] = 32
+        w += 1
+    return w
 
 
 @njit(cache=True, nogil=True)
