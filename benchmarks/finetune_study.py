@@ -57,7 +57,11 @@ TRAIN = dict(sg=True, negative=5, window=5, sample=1e-3, min_count=5, workers=2)
 WARMUP = 1  # from_pretrained's default warmup_epochs
 ALPHAS = (0.0025, 0.005, 0.01, 0.025)
 GENSIM = "gensim intersect_word2vec_format"
-DEFAULT = "today's default"
+V1_DEFAULT = "v1 default"
+#: The recipe options every row starts from: the defaults before study v2 (so a row stays the
+#: recipe it was measured as when the library's defaults change; the cache keys assume them).
+BEFORE_V2 = {"pretrained_lr": "auto", "preserve": "auto", "anchor": 0.0, "anchor_weights": "uniform",
+             "method": "continue"}
 #: Bootstrap seeds per data set: every row resamples the same items (paired comparisons).
 SET_SEEDS = {"UMNSRS-sim": 11, "UMNSRS-rel": 12, "WS353": 13, "SimLex": 14, "analogy": 15, "BC5CDR": 16}
 
@@ -104,11 +108,11 @@ def recipes(has_counts: bool) -> list[Recipe]:
         Recipe("base", "base", {}, "the pre-trained vectors as they are", candidate=False),
         Recipe("domain only", "domain", {"epochs": "warmup + epochs"},
                "a fresh model on the domain corpus, same passes", candidate=False),
-        Recipe(DEFAULT, "finetune", {}, "from_pretrained defaults: warm-up 1, pretrained_lr auto, preserve auto "
+        Recipe(V1_DEFAULT, "finetune", {}, "the defaults before study v2: warm-up 1, pretrained_lr auto, preserve auto "
                "(high with real counts, low without)"),
     ]
     rows += [Recipe(f"alpha {a:g}", "finetune", {"alpha": a},
-                    "today's default with the main phase's initial learning rate set") for a in ALPHAS]
+                    "the v1 default with the main phase's initial learning rate set") for a in ALPHAS]
     rows += [
         Recipe("preserve low", "finetune", {"preserve": "low"},
                "tau = 0: rate 1, plain continued training after the warm-up"),
@@ -238,7 +242,7 @@ def row_vectors(base: Base, r: Recipe, seed: int, epochs: int, domain, encoded, 
         return domain().wv, encoded
     if r.kind == "gensim":
         return gensim_workaround(base, seed, WARMUP + epochs, tmp), encoded
-    model = Word2Vec.from_pretrained(base.path, seed=seed, epochs=epochs, **TRAIN, **r.options)
+    model = Word2Vec.from_pretrained(base.path, seed=seed, epochs=epochs, **TRAIN, **(BEFORE_V2 | r.options))
     model.build_vocab(str(DOMAIN))
     if encoded is None:  # every row of a base has the same union vocabulary, hence the same token ids
         encoded = model.encode(str(DOMAIN))
@@ -414,13 +418,13 @@ def apply_rule(everything: dict[str, Any]) -> tuple[str | None, list[str]]:
     return choice, lines
 
 
-def key_comparison(base: str, data: dict[str, Any]) -> str:
-    """Today's default minus gensim's workaround, per score, with the paired bootstrap interval."""
-    row = data["rows"].get(DEFAULT, {})
+def key_comparison(base: str, data: dict[str, Any], name: str) -> str:
+    """Recipe ``name`` minus gensim's workaround, per score, with the paired bootstrap interval."""
+    row = data["rows"].get(name, {})
     if "vs_gensim" not in row:
-        return f"- {base}: default vs gensim: not available"
+        return f"- {base}: {name} vs gensim: not available"
     diffs = ", ".join(f"{m} {d['mean']:+.3f} [{d['lo']:+.3f}, {d['hi']:+.3f}]" for m, d in row["vs_gensim"].items())
-    return f"- {base}: {DEFAULT} minus gensim's workaround (paired bootstrap): {diffs}"
+    return f"- {base}: {name} minus gensim's workaround (paired bootstrap): {diffs}"
 
 
 def fmt(s: dict[str, float]) -> str:
@@ -470,11 +474,13 @@ def plot(everything: dict[str, Any], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def write_results(everything: dict[str, Any], out_dir: Path, tagger: bool, rule_lines: list[str]) -> None:
+def write_results(everything: dict[str, Any], out_dir: Path, tagger: bool, choice: str | None,
+                  rule_lines: list[str]) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     runs = "\n".join(f"- {b}: `python benchmarks/finetune_study.py {d['command']}`; {d['passes']} passes per row; "
                      "fixed subsets " + ", ".join(f"{k} {v}" for k, v in d["coverage"].items())
                      for b, d in everything.items())
+    compared = [n for n in dict.fromkeys([choice, V1_DEFAULT]) if n]  # the rule's pick, and the old default
     principles = "\n".join(f"- **{n}** (`{json.dumps(r['options'])}`): {r['principle']}"
                            for n, r in next(iter(everything.values()))["rows"].items())
     text = (f"# Fine-tuning study v2\n\n## Selection rule (fixed before the runs)\n\n{RULE}\n\n## Runs\n\n"
@@ -482,7 +488,8 @@ def write_results(everything: dict[str, Any], out_dir: Path, tagger: bool, rule_
             f"mean over seeds [95% bootstrap interval over items, pooled over seeds]; domain gain: paired "
             f"bootstrap against gensim's workaround.\n\n{runs}\n\n## Recipes\n\n{principles}\n\n## Results\n\n"
             + "\n\n".join(table(b, d, tagger) for b, d in everything.items())
-            + "\n\n## Key comparison\n\n" + "\n".join(key_comparison(b, d) for b, d in everything.items())
+            + "\n\n## Key comparison\n\n" + "\n".join(key_comparison(b, d, n) for n in compared
+                                                        for b, d in everything.items())
             + "\n\n## Rule outcome\n\n" + "\n".join(rule_lines) + "\n")
     (out_dir / "finetune_study.md").write_text(text)
     (out_dir / "finetune_study.json").write_text(json.dumps(everything, indent=1, default=float))
@@ -516,10 +523,10 @@ def main() -> None:
         everything[name] = run_base(base, seeds, args.epochs, tagger)
         print(table(name, everything[name], tagger), flush=True)
         print("coverage:", everything[name]["coverage"], flush=True)
-        print(key_comparison(name, everything[name]), flush=True)
+        print(key_comparison(name, everything[name], V1_DEFAULT), flush=True)
     choice, lines = apply_rule(everything)
     print("\n".join(lines))
-    write_results(everything, out_dir, tagger, lines)
+    write_results(everything, out_dir, tagger, choice, lines)
     print(f"results written to {out_dir}")
 
 

@@ -22,6 +22,7 @@ in domain order)::
 with ``rho`` the domain's share of the evidence (:mod:`fastw2v.base_counts` rates).
 Words only in the base keep their base vector; words only in the domain get
 ``unit(domain @ R)`` at the base's median norm, so exported vectors look like the base's.
+The union matrix is updated in place, row by row of the domain's words.
 """
 from __future__ import annotations
 
@@ -65,61 +66,64 @@ def procrustes(x_domain: np.ndarray, x_base: np.ndarray, center: bool = False) -
     return u @ vt
 
 
-def anchor_pairs(base_words: list[str], domain_words: list[str],
-                 limit: int = ANCHOR_WORDS) -> tuple[np.ndarray, np.ndarray]:
+def anchor_pairs(rows: np.ndarray, n_base: int, limit: int = ANCHOR_WORDS) -> tuple[np.ndarray, np.ndarray]:
     """Rows ``(in base, in domain)`` of up to ``limit`` shared words, most frequent in both first.
 
-    Both lists are in descending frequency; a word ranks by ``max(base rank, domain rank)``.
+    ``rows[j]`` is domain word ``j``'s row in the union (base words first, in base order:
+    a row below ``n_base`` is a shared word's base rank). Both sides are in descending
+    frequency; a word ranks by ``max(base rank, domain rank)``, ties by base then domain rank.
     """
-    domain_index = {w: i for i, w in enumerate(domain_words)}
-    pairs = [(max(i, domain_index[w]), i, domain_index[w]) for i, w in enumerate(base_words) if w in domain_index]
-    pairs.sort()
-    chosen = np.array(pairs[:limit], dtype=np.int64).reshape(-1, 3)
-    return chosen[:, 1].copy(), chosen[:, 2].copy()
+    domain = np.flatnonzero(rows < n_base)
+    base = rows[domain].astype(np.int64)
+    order = np.lexsort((domain, base, np.maximum(base, domain)))[:limit]
+    return base[order], domain[order]
 
 
-def combine(base_words: list[str], base_vectors: np.ndarray, domain_words: list[str], domain_vectors: np.ndarray,
-            rho: np.ndarray, rotation: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Union vocabulary and vectors mixing the base and the rotated domain vectors per word.
+def combine(vectors: np.ndarray, n_base: int, rows: np.ndarray, domain_vectors: np.ndarray, rho: np.ndarray,
+            rotation: np.ndarray) -> None:
+    """Mix the rotated domain vectors into the union matrix ``vectors``, in place.
+
+    Only the rows of domain words are written, so a 3M-word base costs no second matrix.
 
     Parameters
     ----------
-    base_words, base_vectors : list of str, float[n_base, dim]
-    domain_words, domain_vectors : list of str, float[n_domain, dim]
+    vectors : float32[n_words, dim], modified in place
+        The union: the ``n_base`` base rows first, then rows for words only the domain has.
+    n_base : int
+    rows : int64[n_domain]
+        The row of each domain word in ``vectors`` (< ``n_base``: a base word).
+    domain_vectors : float[n_domain, dim]
     rho : float[n_base]
-        Domain share of the evidence of each base word, in [0, 1] (ignored for words the
-        domain does not have).
+        Domain share of the evidence of each base word, in [0, 1] (used for the shared ones).
     rotation : float[dim, dim]
         From :func:`procrustes` (domain -> base).
-
-    Returns
-    -------
-    words : list of str
-        Base words in base order, then the domain-only words in domain order.
-    vectors : float32[n_words, dim]
     """
     rho = np.asarray(rho, dtype=np.float64)
-    if rho.shape != (len(base_words),) or np.any((rho < 0) | (rho > 1)):
-        raise ConfigError(f"rho must be {len(base_words)} values in [0, 1]")
-    dim = base_vectors.shape[1]
-    if domain_vectors.shape[1] != dim or rotation.shape != (dim, dim):
-        raise ConfigError(f"dimensions differ: base {dim}, domain {domain_vectors.shape[1]}, "
+    if rho.shape != (n_base,) or np.any((rho < 0) | (rho > 1)):
+        raise ConfigError(f"rho must be {n_base} values in [0, 1]")
+    dim = vectors.shape[1]
+    if domain_vectors.shape[1] != dim or rotation.shape != (dim, dim) or rows.shape != (len(domain_vectors),):
+        raise ConfigError(f"shapes differ: union {vectors.shape}, domain {domain_vectors.shape}, rows {rows.shape}, "
                           f"rotation {rotation.shape}")
-    base_index = {w: i for i, w in enumerate(base_words)}
-    in_base = np.fromiter((w in base_index for w in domain_words), dtype=bool, count=len(domain_words))
-    d_shared = np.flatnonzero(in_base)
-    b_shared = np.fromiter((base_index[domain_words[j]] for j in d_shared), dtype=np.int64, count=len(d_shared))
-    d_new = np.flatnonzero(~in_base)
+    shared = rows < n_base
+    b_shared, d_shared = rows[shared], np.flatnonzero(shared)
     rotated = _unit(np.asarray(domain_vectors, dtype=np.float64) @ rotation)
-
-    out = np.array(base_vectors, dtype=np.float32)
-    base_norms = np.linalg.norm(out.astype(np.float64), axis=1)
+    base = vectors[b_shared].astype(np.float64)
+    norms = np.linalg.norm(base, axis=1, keepdims=True)
     r = rho[b_shared, None]
-    mixed = _unit(_unit(out[b_shared]) * (1.0 - r) + rotated[d_shared] * r) * base_norms[b_shared, None]
+    mixed = _unit(_unit(base) * (1.0 - r) + rotated[d_shared] * r) * norms
     # exactly opposite directions at rho 1/2 cancel: such a word keeps its base vector
     cancelled = ~np.any(mixed != 0, axis=1)
-    mixed[cancelled] = out[b_shared[cancelled]]
-    out[b_shared] = mixed
-    target = float(np.median(base_norms)) if len(base_norms) else 1.0
-    new = (rotated[d_new] * target).astype(np.float32)
-    return list(base_words) + [domain_words[j] for j in d_new], np.concatenate([out, new])
+    mixed[cancelled] = base[cancelled]
+    vectors[b_shared] = mixed
+    vectors[rows[~shared]] = rotated[~shared] * _median_norm(vectors[:n_base])
+
+
+def _median_norm(vectors: np.ndarray) -> float:
+    """Median row norm, 8 MB of rows at a time (no float64 copy of a large matrix); 1 when empty."""
+    if not len(vectors):
+        return 1.0
+    step = max(1, (8 << 20) // (8 * max(1, vectors.shape[1])))
+    norms = np.concatenate([np.linalg.norm(vectors[i:i + step].astype(np.float64), axis=1)
+                            for i in range(0, len(vectors), step)])
+    return float(np.median(norms))

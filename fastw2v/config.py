@@ -165,14 +165,14 @@ class FinetuneConfig(_Settings):
         Learning-rate multiplier of pre-trained input rows in the main phase. A number
         is used for every pre-trained row (``preserve`` then only weighs the anchor and
         the aligned combination); "auto": the per-word rates of ``preserve``.
-    preserve : "auto", "low", "balanced", "high" or float
+    preserve : "high", "balanced", "low", "auto" or float
         How far pre-trained rows may move, by how over-represented a word is in the
         domain: ``rate = p_d / (p_d + tau * p_b)``, ``p = count / corpus tokens``
-        (:func:`fastw2v.base_counts.frequency_rates`). "low": tau 0 (rate 1);
-        "balanced": tau 1; "high": tau ``N_b / N_d``, i.e. ``n_d / (n_d + n_b)``; a
-        number: that tau. "auto" (the default until the study picks one) is "high"
+        (:func:`fastw2v.base_counts.frequency_rates`). "high" (default): tau ``N_b / N_d``,
+        i.e. ``n_d / (n_d + n_b)``, every raw occurrence counts alike; "balanced": tau 1;
+        "low": tau 0 (rate 1); a number: that tau. "auto" (the v1 default) is "high"
         where the base has real counts (a saved fastw2v model) and "low" where it has
-        none (vector files): fine-tuning as before these options existed.
+        none (vector files).
     base_tokens : float or None
         Vector files only: tokens of the corpus the vectors were trained on, for the
         Zipf counts estimated from rank; None: a well-known file's published size, else
@@ -180,11 +180,12 @@ class FinetuneConfig(_Settings):
     anchor_weights : {"uniform", "frequency"}
         Anchor every pre-trained row at ``anchor``, or at ``anchor * (1 - rate)`` with
         the ``preserve`` rates (the base's share of the evidence about the word).
-    method : {"continue", "aligned"}
-        Continue training the pre-trained rows (warm-up, then main phase), or train a
-        domain-only model (``warmup_epochs + epochs`` epochs), rotate it onto the base
-        (orthogonal Procrustes over shared frequent words) and mix it per word with the
-        base by the ``preserve`` rates (:mod:`fastw2v.alignment`).
+    method : {"aligned", "continue"}
+        "aligned" (default, chosen by the fine-tuning study's rule): train a domain-only
+        model (``warmup_epochs + epochs`` epochs), rotate it onto the base (orthogonal
+        Procrustes over shared frequent words) and mix it per word with the base by the
+        ``preserve`` rates (:mod:`fastw2v.alignment`); "continue": continue training the
+        pre-trained rows (warm-up, then main phase).
     output_lr : float
         Learning-rate multiplier of every output row.
     anchor : float
@@ -204,10 +205,11 @@ class FinetuneConfig(_Settings):
               "per-word rates of --preserve.",
         parse=parse_rate, metavar="auto|FLOAT")
     preserve: str | float = _option(
-        AUTO, "How far pre-trained words may move: rate p_d / (p_d + tau p_b) by domain vs base frequency; "
-              "low: tau 0 (rate 1), balanced: tau 1, high: tau N_base/N_domain (n_d / (n_d + n_b)), or tau; "
-              "auto: high for a saved fastw2v model (real counts), low for vector files.",
-        parse=parse_preserve, metavar="auto|low|balanced|high|TAU")
+        "high", "How much of the base a word keeps, by domain vs base frequency: the domain's share "
+                "p_d / (p_d + tau p_b); high: tau N_base/N_domain (n_d / (n_d + n_b): every occurrence counts "
+                "alike), balanced: tau 1, low: tau 0 (the domain decides), or tau; auto: high for a saved "
+                "fastw2v model, low for vector files (the v1 default).",
+        parse=parse_preserve, metavar="low|balanced|high|auto|TAU")
     base_tokens: float | None = _option(
         None, "Vector files: tokens of their training corpus, for counts estimated from rank (Zipf); "
               "default: the published size of a well-known file, else the smallest corpus consistent with it.")
@@ -218,8 +220,8 @@ class FinetuneConfig(_Settings):
         "uniform", "Anchor strength per word: uniform, or frequency: anchor * (1 - rate) with the --preserve "
                    "rates.", choices=ANCHOR_WEIGHTS)
     method: str = _option(
-        "continue", "continue: train the pre-trained rows on the corpus; aligned: a domain-only model rotated "
-                    "onto the base (Procrustes) and mixed per word by the --preserve rates.", choices=METHODS)
+        "aligned", "aligned: a domain-only model rotated onto the base (Procrustes) and mixed per word by the "
+                   "--preserve rates; continue: train the pre-trained rows on the corpus.", choices=METHODS)
 
     def __post_init__(self) -> None:
         kp = self.keep_pretrained
@@ -250,3 +252,6 @@ class FinetuneConfig(_Settings):
         for name, allowed in (("anchor_weights", ANCHOR_WEIGHTS), ("method", METHODS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is invalid: use {' or '.join(allowed)}")
+        if self.method == "aligned" and (self.anchor > 0 or self.anchor_weights != "uniform"):
+            raise ConfigError("anchor has no effect with method='aligned' (nothing trains the pre-trained rows); "
+                              "use method='continue' (--method continue) to anchor them")

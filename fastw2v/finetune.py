@@ -31,12 +31,14 @@ The per-word **rates** come from ``preserve`` (:func:`preserve_rates`):
 file Zipf counts estimated from rank and ``base_tokens``. One rule decides a
 pre-trained row's main-phase learning-rate multiplier: a numeric ``pretrained_lr``
 is used as it is; ``pretrained_lr="auto"`` (the default) uses the rates. The default
-``preserve="auto"`` keeps fine-tuning as it was before these options: "high" (each
-raw occurrence counts alike, ``n_d / (n_d + n_b)``) for a saved model, "low" (rate 1)
-for a vector file, which has no counts.
+``preserve="high"`` counts every raw occurrence alike, ``n_d / (n_d + n_b)``;
+``preserve="auto"`` is the v1 default ("high" for a saved model, "low", rate 1, for a
+vector file).
 
-``method="aligned"`` replaces steps 3-4 by a domain-only model rotated onto the base
-and mixed with it per word (:func:`domain_state`, :func:`combine_aligned`).
+The default ``method="aligned"`` (chosen by the fine-tuning study's pre-registered rule,
+``benchmarks/results/finetune_rule.md``) replaces steps 3-4 by a domain-only model rotated
+onto the base and mixed with it per word (:func:`domain_state`, :func:`combine_aligned`);
+``method="continue"`` runs them.
 """
 from __future__ import annotations
 
@@ -265,9 +267,6 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
 
     ``pre.vectors`` becomes the input matrix (resized in place, not copied).
     """
-    if settings.method == "aligned" and settings.anchor > 0:
-        raise ConfigError("anchor has no effect with method='aligned' (nothing trains the pre-trained rows); "
-                          "leave anchor at 0")
     vocab, counts, kept, n_pre = union_vocabulary(pre, corpus_counts, config.min_count, settings.keep_pretrained)
     if counts.sum() == 0:
         raise CorpusError(f"no word of the corpus is in the vocabulary (min_count={config.min_count})")
@@ -386,20 +385,17 @@ def combine_aligned(state: TrainingState, domain: TrainingState) -> None:
     """
     plan, weights, vocab = state.finetune_plan, state.weights, state.vocab
     n_pre = plan.n_pretrained
-    base_words = vocab.words[:n_pre]
     d_words, d_in = domain.vocab.words, domain.weights.w_in
-    in_base, in_domain = anchor_pairs(base_words, d_words)
+    # Every domain word is in the union (base words first, then the corpus's new words).
+    rows = np.fromiter((vocab.index[w] for w in d_words), dtype=np.int64, count=len(d_words))
+    in_base, in_domain = anchor_pairs(rows, n_pre)
     if in_base.shape[0] == 0:
         raise CorpusError("method='aligned' needs words shared by the base and the domain corpus; there are none")
     rotation = procrustes(d_in[in_domain], weights.w_in[in_base])
-    words, vectors = combine(base_words, weights.w_in[:n_pre], d_words, d_in, preserve_rates(plan), rotation)
-    rows = np.fromiter((vocab.index[w] for w in words[n_pre:]), dtype=np.int64, count=len(words) - n_pre)
-    weights.w_in[:n_pre] = vectors[:n_pre]
-    weights.w_in[rows] = vectors[n_pre:]
+    combine(weights.w_in, n_pre, rows, d_in, preserve_rates(plan), rotation)
     if weights.w_out_ns.shape[0] and domain.weights.w_out_ns.shape[0]:
-        d_rows = np.fromiter((vocab.index[w] for w in d_words), dtype=np.int64, count=len(d_words))
         # Every domain word is used by the corpus, so it has an output row in the union.
-        weights.w_out_ns[weights.output_row(d_rows)] = (
+        weights.w_out_ns[weights.output_row(rows)] = (
             domain.weights.w_out_ns.astype(np.float64) @ rotation).astype(np.float32)
     plan.aligned_done = True
     set_phase_rates(state, warmup=False)

@@ -46,7 +46,8 @@ def test_procrustes_rejects_mismatched_inputs():
 def test_anchor_pairs_rank_by_the_worse_rank():
     base = ["the", "a", "cat", "dog", "gene"]
     domain = ["gene", "the", "cell", "dog", "a"]
-    ib, id_ = anchor_pairs(base, domain, limit=3)
+    union = base + [w for w in domain if w not in base]
+    ib, id_ = anchor_pairs(np.array([union.index(w) for w in domain]), len(base), limit=3)
     # the: max(0, 1) = 1; dog: 3; a: max(1, 4) = 4 and gene: max(4, 0) = 4 tie, the base's order decides
     assert [base[i] for i in ib] == ["the", "dog", "a"]
     assert [domain[j] for j in id_] == [base[i] for i in ib]
@@ -62,16 +63,25 @@ def _setup():
     return base_words, base, domain_words, domain, q
 
 
+def combined(base_words, base, domain_words, domain, rho, rotation):
+    """The union (base words, then the domain-only ones) after :func:`combine` mixed it in place."""
+    words = list(base_words) + [w for w in domain_words if w not in base_words]
+    vectors = np.concatenate([base, np.full((len(words) - len(base_words), base.shape[1]), np.nan, np.float32)])
+    rows = np.array([words.index(w) for w in domain_words], dtype=np.int64)
+    combine(vectors, len(base_words), rows, domain, rho, rotation)
+    return words, vectors
+
+
 def test_rho_zero_gives_the_base():
     base_words, base, domain_words, domain, q = _setup()
-    words, vectors = combine(base_words, base, domain_words, domain, np.zeros(4), q)
+    words, vectors = combined(base_words, base, domain_words, domain, np.zeros(4), q)
     assert words == base_words + ["new"]
     np.testing.assert_allclose(vectors[:4], base, rtol=1e-6)
 
 
 def test_rho_one_gives_the_aligned_domain_vector_at_the_base_norm():
     base_words, base, domain_words, domain, q = _setup()
-    words, vectors = combine(base_words, base, domain_words, domain, np.ones(4), q)
+    words, vectors = combined(base_words, base, domain_words, domain, np.ones(4), q)
     for word, j in (("w0", 2), ("w1", 0), ("w2", 3)):
         i = words.index(word)
         np.testing.assert_allclose(unit(vectors[i]), unit(domain[j] @ q), atol=1e-6)
@@ -81,7 +91,7 @@ def test_rho_one_gives_the_aligned_domain_vector_at_the_base_norm():
 
 def test_words_absent_from_one_side():
     base_words, base, domain_words, domain, q = _setup()
-    words, vectors = combine(base_words, base, domain_words, domain, np.full(4, 0.3), q)
+    words, vectors = combined(base_words, base, domain_words, domain, np.full(4, 0.3), q)
     new = vectors[words.index("new")]
     np.testing.assert_allclose(unit(new), unit(domain[1] @ q), atol=1e-6)
     assert np.linalg.norm(new) == pytest.approx(np.median(np.linalg.norm(base, axis=1)), rel=1e-6)
@@ -90,18 +100,18 @@ def test_words_absent_from_one_side():
 
 def test_mixture_is_the_weighted_direction():
     base_words, base, domain_words, domain, q = _setup()
-    _, vectors = combine(base_words, base, domain_words, domain, np.full(4, 0.25), q)
+    _, vectors = combined(base_words, base, domain_words, domain, np.full(4, 0.25), q)
     expected = unit(0.75 * unit(base[0]) + 0.25 * unit(domain[2] @ q)) * np.linalg.norm(base[0])
     np.testing.assert_allclose(vectors[0], expected, rtol=1e-5)
 
 
 def test_opposite_directions_at_half_keep_the_base():
     base = np.array([[1.0, 0.0]], dtype=np.float32)
-    _, vectors = combine(["a"], base, ["a"], np.array([[-2.0, 0.0]]), np.array([0.5]), np.eye(2))
+    _, vectors = combined(["a"], base, ["a"], np.array([[-2.0, 0.0]]), np.array([0.5]), np.eye(2))
     np.testing.assert_array_equal(vectors, base)
 
 
 def test_bad_rho_is_rejected():
     base_words, base, domain_words, domain, q = _setup()
     with pytest.raises(ConfigError):
-        combine(base_words, base, domain_words, domain, np.full(4, 1.5), q)
+        combined(base_words, base, domain_words, domain, np.full(4, 1.5), q)

@@ -291,6 +291,7 @@ def test_finetune_every_recipe_option(pretrained, tmp_path):
     ok(run("finetune", pretrained["path"], LEE, "--out", out, "--vectors", vectors, "--format", "word2vec-bin",
            "--limit", "600", "--keep-pretrained", "all", "--warmup-epochs", "1", "--freeze", "pretrained",
            "--pretrained-lr", "0.5", "--output-lr", "0.9", "--anchor", "0.25", "--new-word-init", "scaled",
+           "--method", "continue",
            "--checkpoint-every", "1", "--checkpoint", ck,
            "--sg", "--window", "3", "--min-count", "3", "--epochs", "1", "--workers", "1", "--seed", "4", "-q"))
     model = load(out)

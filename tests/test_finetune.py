@@ -15,6 +15,7 @@ import pytest
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
+from conftest import CONTINUE
 from reference import corpus_counts
 
 from fastw2v import Word2Vec, load
@@ -129,7 +130,7 @@ def named_format(name):
 
 
 def finetuned(pretrained, corpus=LEE, **kwargs) -> Word2Vec:
-    settings = dict(min_count=MIN_COUNT, epochs=1, workers=1)
+    settings = dict(min_count=MIN_COUNT, epochs=1, workers=1, **CONTINUE)
     settings.update(kwargs)
     model = Word2Vec.from_pretrained(pretrained, **settings)
     model.build_vocab(str(corpus))
@@ -473,7 +474,7 @@ def test_keyedvectors_object_is_not_modified(pre):
 
 
 def test_from_pretrained_with_sentences_trains_at_once(pre):
-    model = Word2Vec.from_pretrained(pre["files"]["bin"], LEE, min_count=MIN_COUNT, epochs=1, workers=1)
+    model = Word2Vec.from_pretrained(pre["files"]["bin"], LEE, min_count=MIN_COUNT, epochs=1, workers=1, **CONTINUE)
     assert model.finetune_plan.warmup_done
     assert len(model.history) == 2
     assert model.corpus_sources == [LEE]
@@ -487,7 +488,7 @@ def test_finetune_saved_model_keeps_output_layer_and_counts(base_model_dir, lee_
     base = load(base_model_dir)
     nb = len(base.vocab)
     second = corpus_counts(lee_halves[1])
-    model = Word2Vec.from_pretrained(base_model_dir, workers=1, epochs=1)
+    model = Word2Vec.from_pretrained(base_model_dir, workers=1, epochs=1, **CONTINUE)
     # Settings come from the saved model unless overridden.
     assert model.config.vector_size == 16 and model.config.min_count == 2 and model.config.seed == 3
     model.build_vocab(str(lee_halves[1]))
@@ -515,7 +516,7 @@ def test_auto_rates_weigh_base_and_corpus_occurrences_alike(base_model_dir, lee_
     base = load(base_model_dir)
     nb = len(base.vocab)
     second = corpus_counts(lee_halves[1])
-    model = Word2Vec.from_pretrained(base_model_dir, workers=1, epochs=1)
+    model = Word2Vec.from_pretrained(base_model_dir, workers=1, epochs=1, **CONTINUE)
     assert model._pending_finetune[1].pretrained_lr == "auto"
     model.build_vocab(str(lee_halves[1]))
     corpus = np.array([second.get(w, 0) for w in base.vocab.words], dtype=np.float64)
@@ -540,7 +541,7 @@ def test_auto_rates_on_vector_files_are_one(pre):
 
 
 def test_finetune_saved_model_settings_can_be_overridden(base_model_dir, lee_halves):
-    model = Word2Vec.from_pretrained(base_model_dir, sg=True, min_count=4, workers=1, epochs=1)
+    model = Word2Vec.from_pretrained(base_model_dir, sg=True, min_count=4, workers=1, epochs=1, **CONTINUE)
     assert model.config.sg and model.config.min_count == 4 and model.config.vector_size == 16
     model.build_vocab(str(lee_halves[1]))
     n = model.finetune_plan.n_pretrained
@@ -620,7 +621,8 @@ def test_finetune_errors_are_fastw2v_errors(pre, tmp_path):
 
 def test_from_pretrained_takes_a_finetune_config(pre):
     """``finetune=FinetuneConfig(...)`` and the same fields as keywords build the same model."""
-    recipe = FinetuneConfig(warmup_epochs=2, freeze="new", pretrained_lr=0.25, anchor=0.5, keep_pretrained="seen")
+    recipe = FinetuneConfig(warmup_epochs=2, freeze="new", pretrained_lr=0.25, anchor=0.5, keep_pretrained="seen",
+                            **CONTINUE)
     a = finetuned(pre["files"]["bin"], finetune=recipe, seed=3)
     b = finetuned(pre["files"]["bin"], seed=3, **recipe.to_dict())
     assert a.finetune_plan.settings == b.finetune_plan.settings == recipe

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from gensim.test.utils import datapath
 
+from conftest import CONTINUE
 from reference import corpus_counts
 from test_cli import assert_clean_error
 from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in two files)
@@ -28,6 +29,7 @@ LEE = datapath("lee_background.cor")
 DIM = 12
 MIN_COUNT = 3
 TRAIN = dict(min_count=MIN_COUNT, workers=1, vector_size=DIM, negative=5, seed=5)
+FINETUNE = {**TRAIN, **CONTINUE}
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def vector_file(tmp_path_factory):
 
 def prepared(pretrained, corpus=LEE, **kwargs) -> Word2Vec:
     """A fine-tuning model after build_vocab; ``warmup_epochs=0`` so the main-phase rates are set."""
-    settings = {**TRAIN, "epochs": 1, "warmup_epochs": 0, **kwargs}
+    settings = {**FINETUNE, "epochs": 1, "warmup_epochs": 0, **kwargs}
     model = Word2Vec.from_pretrained(pretrained, **settings)
     model.build_vocab(str(corpus))
     return model
@@ -261,21 +263,22 @@ def test_aligned_with_an_anchor_is_refused(vector_file):
 
 def test_cli_options_are_shown_and_parsed(vector_file, tmp_path):
     text = " ".join(CliRunner().invoke(main, ["finetune", "--help"], terminal_width=200).stdout.split())
-    for option in ("--preserve auto|low|balanced|high|TAU", "--base-tokens FLOAT",
+    for option in ("--preserve low|balanced|high|auto|TAU", "--base-tokens FLOAT",
                    "--anchor-weights [uniform|frequency]", "--method [continue|aligned]"):
         assert option in text, option
     out = tmp_path / "ft"
     result = CliRunner().invoke(main, ["finetune", str(vector_file[0]), LEE, "--out", str(out), "--quiet",
                                        "--workers", "1", "--epochs", "1", "--min-count", str(MIN_COUNT),
                                        "--preserve", "0.5", "--base-tokens", "2e6", "--anchor", "0.2",
-                                       "--anchor-weights", "frequency"])
+                                       "--anchor-weights", "frequency", "--method", "continue"])
     assert result.exit_code == 0, result.output
     settings = load(out).finetune_plan.settings
     assert (settings.preserve, settings.base_tokens, settings.anchor_weights) == (0.5, 2e6, "frequency")
 
 
 @pytest.mark.parametrize("args, fragment", [(["--preserve", "most"], "preserve"),
-                                            (["--base-tokens", "-3"], "base_tokens")])
+                                            (["--base-tokens", "-3"], "base_tokens"),
+                                            (["--anchor", "0.2"], "--method continue")])  # the aligned default
 def test_cli_bad_values_give_one_error_line(vector_file, tmp_path, args, fragment):
     result = CliRunner().invoke(main, ["finetune", str(vector_file[0]), LEE, "--out", str(tmp_path / "x"),
                                        *args])

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fastw2v
-from conftest import ok
+from conftest import CONTINUE, ok
 from fastw2v import Word2Vec
 from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
@@ -265,7 +265,7 @@ def test_finetune_resume_is_bit_identical(tmp_path, where):
     words = ["the", "of", "government", "police", "Australia", "zzunseen1", "zzunseen2"]
     pre = tmp_path / "pre.bin"
     write_vectors(pre, words, rng.normal(0, 0.3, (len(words), 16)).astype(np.float32))
-    settings = dict(SETTINGS, batch_words=3000, anchor=0.5, pretrained_lr=0.5)
+    settings = dict(SETTINGS, batch_words=3000, anchor=0.5, pretrained_lr=0.5, **CONTINUE)
 
     reference = Word2Vec.from_pretrained(pre, **settings)
     reference.build_vocab(LEE)
