@@ -14,7 +14,7 @@ reports its wall time and its own peak RSS (VmHWM):
   vs gensim's ``save_word2vec_format`` of the same matrix (loaded with fastw2v's reader first,
   untimed; the child's peak RSS includes it); the parent checks the files are byte-identical;
 * finetune: the default recipe on ``biomed.txt.gz`` with 2 workers, timed step by step (read,
-  scan, union, encode, warm-up, epochs, save, export) with each step's peak RSS.
+  scan, union, encode, epochs, the rest of training, save, export) with each step's peak RSS.
 
 The file is read once before the first step so every read starts from the page cache. Prints a
 markdown table and writes benchmarks/results/scale.md; the temporary directory is deleted.
@@ -126,7 +126,7 @@ def _gensim_write(words: list[str], vectors: np.ndarray, out: Path) -> None:
 READERS = {"fastw2v": _fastw2v_read, "gensim": _gensim_read}
 WRITERS = {"fastw2v": _fastw2v_write, "fastw2v-unsynced": _fastw2v_write_unsynced, "gensim": _gensim_write}
 STEPS = ("read", "write")
-FINETUNE_STEPS = ("read", "scan", "union", "encode", "warm-up", "epochs", "save", "export")
+FINETUNE_STEPS = ("read", "scan", "union", "encode", "epochs", "other", "save", "export")
 
 
 class _HighWater:
@@ -153,7 +153,9 @@ def finetune_child(path: Path, out: Path, corpus: Path) -> dict:
 
     The steps are the library's public calls; only ``scan`` and ``union`` share one
     (``build_vocab``), split by timing ``finetune.prepare`` (the union) inside it.
-    Training's encode is ``train``'s time outside its epochs.
+    ``epochs`` are every training epoch (the default aligned recipe: its domain-only model's
+    warm-up + main epochs; ``method="continue"``: the warm-up and main phases), ``other`` the
+    rest of ``train`` (for the aligned recipe: the rotation and combination).
     """
     import fastw2v.finetune as ft
     from fastw2v import Word2Vec
@@ -186,13 +188,15 @@ def finetune_child(path: Path, out: Path, corpus: Path) -> dict:
     steps["union"] = {"seconds": union_seconds[0], "peak_rss_bytes": steps["scan"]["peak_rss_bytes"]}
     hw.reset()
     t = time.perf_counter()
-    results = model.train(str(corpus))
+    encoded = model.encode(str(corpus))
+    step("encode", time.perf_counter() - t)
+    hw.reset()
+    t = time.perf_counter()
+    results = model.train(encoded)
     trained = time.perf_counter() - t
-    warm = model.state.finetune_plan.settings.warmup_epochs
-    epoch_seconds = [r.seconds for r in results]
-    step("encode", trained - sum(epoch_seconds))
-    steps["warm-up"] = {"seconds": sum(epoch_seconds[:warm]), "peak_rss_bytes": steps["encode"]["peak_rss_bytes"]}
-    steps["epochs"] = {"seconds": sum(epoch_seconds[warm:]), "peak_rss_bytes": steps["encode"]["peak_rss_bytes"]}
+    epoch_seconds = sum(r.seconds for r in results)
+    step("epochs", epoch_seconds)
+    steps["other"] = {"seconds": trained - epoch_seconds, "peak_rss_bytes": steps["epochs"]["peak_rss_bytes"]}
     hw.reset()
     t = time.perf_counter()
     model.save(out.with_suffix(".fw2v"))
@@ -205,6 +209,7 @@ def finetune_child(path: Path, out: Path, corpus: Path) -> dict:
     return {"step": "finetune", "tool": "fastw2v", "seconds": time.perf_counter() - start, "steps": steps,
             "matrix_bytes": int(model.weights.w_in[:model.state.finetune_plan.n_pretrained].nbytes),
             "w_out_rows": int(model.weights.w_out_ns.shape[0]), "vocab": len(model.vocab), "saved_bytes": saved,
+            "method": model.finetune_plan.settings.method, "epochs": len(model.history),
             "peak_rss_bytes": max(s["peak_rss_bytes"] for s in steps.values())}
 
 
@@ -364,11 +369,11 @@ def finetune_table(runs: list[dict]) -> str:
     table = markdown_table(["step", "seconds", "peak RSS GiB", "peak RSS / matrix"], rows)
     r = runs[0]
     return ("## Fine-tuning the file on biomed.txt.gz (default recipe, 2 workers)\n\n"
-            "`Word2Vec.from_pretrained(FILE, workers=2)`, `build_vocab(biomed)`, `train(biomed)` (1 warm-up epoch + "
-            "5 epochs), `save`, `export` (word2vec binary): what `fastw2v finetune FILE biomed.txt.gz --out "
-            "M.fw2v --vectors V.bin --workers 2` runs, one fresh process, the Numba cache warm. Peak RSS per step "
-            "is the process's high-water mark during that step (scan and union share `build_vocab`'s; "
-            f"encode, warm-up and epochs share `train`'s).\n\n{table}\n\n"
+            "`Word2Vec.from_pretrained(FILE, workers=2)`, `build_vocab(biomed)`, `encode(biomed)`, `train` "
+            f"({r['method']}: {r['epochs']} epochs), `save`, `export` (word2vec binary): what `fastw2v finetune FILE "
+            "biomed.txt.gz --out M.fw2v --vectors V.bin --workers 2` runs, one fresh process, the Numba cache "
+            "warm. Peak RSS per step is the process's high-water mark during that step (scan and union share "
+            f"`build_vocab`'s; epochs and other share `train`'s).\n\n{table}\n\n"
             f"Vocabulary {r['vocab']:,} words, output rows {r['w_out_rows']:,}; saved model "
             f"{r['saved_bytes'] / 2**30:.2f} GiB = {r['saved_bytes'] / matrix:.2f}x the pre-trained matrix "
             f"({matrix / 2**30:.2f} GiB).\n")
