@@ -32,6 +32,8 @@ from .errors import ConfigError
 
 #: Default number of anchor words for the rotation.
 ANCHOR_WORDS = 10_000
+#: float64 bytes of domain rows combined per block.
+BLOCK_BYTES = 8 << 20
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -105,18 +107,29 @@ def combine(vectors: np.ndarray, n_base: int, rows: np.ndarray, domain_vectors: 
     if domain_vectors.shape[1] != dim or rotation.shape != (dim, dim) or rows.shape != (len(domain_vectors),):
         raise ConfigError(f"shapes differ: union {vectors.shape}, domain {domain_vectors.shape}, rows {rows.shape}, "
                           f"rotation {rotation.shape}")
-    shared = rows < n_base
-    b_shared, d_shared = rows[shared], np.flatnonzero(shared)
-    rotated = _unit(np.asarray(domain_vectors, dtype=np.float64) @ rotation)
-    base = vectors[b_shared].astype(np.float64)
-    norms = np.linalg.norm(base, axis=1, keepdims=True)
-    r = rho[b_shared, None]
-    mixed = _unit(_unit(base) * (1.0 - r) + rotated[d_shared] * r) * norms
-    # exactly opposite directions at rho 1/2 cancel: such a word keeps its base vector
-    cancelled = ~np.any(mixed != 0, axis=1)
-    mixed[cancelled] = base[cancelled]
-    vectors[b_shared] = mixed
-    vectors[rows[~shared]] = rotated[~shared] * _median_norm(vectors[:n_base])
+    target = _median_norm(vectors[:n_base])  # the norm given to words only the domain has
+    # A block of domain words at a time: the float64 temporaries stay small next to a 3M-row base.
+    step = max(1, BLOCK_BYTES // (8 * dim))
+    for start in range(0, len(rows), step):
+        block_rows = rows[start:start + step]
+        rotated = _unit(np.asarray(domain_vectors[start:start + step], dtype=np.float64) @ rotation)
+        shared = block_rows < n_base
+        b_shared = block_rows[shared]
+        base = vectors[b_shared].astype(np.float64)
+        r = rho[b_shared, None]
+        mixed = _unit(_unit(base) * (1.0 - r) + rotated[shared] * r) * np.linalg.norm(base, axis=1, keepdims=True)
+        # exactly opposite directions at rho 1/2 cancel: such a word keeps its base vector
+        cancelled = ~np.any(mixed != 0, axis=1)
+        mixed[cancelled] = base[cancelled]
+        vectors[b_shared] = mixed
+        vectors[block_rows[~shared]] = rotated[~shared] * target
+
+
+def rotate_into(target: np.ndarray, rows: np.ndarray, source: np.ndarray, rotation: np.ndarray) -> None:
+    """``target[rows] = source @ rotation``, a block of rows at a time (small float64 temporaries)."""
+    step = max(1, BLOCK_BYTES // (8 * max(1, source.shape[1])))
+    for start in range(0, len(rows), step):
+        target[rows[start:start + step]] = np.asarray(source[start:start + step], dtype=np.float64) @ rotation
 
 
 def _median_norm(vectors: np.ndarray) -> float:

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from . import memory
-from .alignment import anchor_pairs, combine, procrustes
+from .alignment import anchor_pairs, combine, procrustes, rotate_into
 from .base_counts import anchor_weights, estimate_base_counts, evidence_rates, frequency_rates
 from .config import AUTO, FinetuneConfig, Word2VecConfig
 from .corpus import EncodedCorpus
@@ -395,8 +395,7 @@ def combine_aligned(state: TrainingState, domain: TrainingState) -> None:
     combine(weights.w_in, n_pre, rows, d_in, preserve_rates(plan), rotation)
     if weights.w_out_ns.shape[0] and domain.weights.w_out_ns.shape[0]:
         # Every domain word is used by the corpus, so it has an output row in the union.
-        weights.w_out_ns[weights.output_row(rows)] = (
-            domain.weights.w_out_ns.astype(np.float64) @ rotation).astype(np.float32)
+        rotate_into(weights.w_out_ns, weights.output_row(rows), domain.weights.w_out_ns, rotation)
     plan.aligned_done = True
     set_phase_rates(state, warmup=False)
 

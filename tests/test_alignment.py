@@ -115,3 +115,12 @@ def test_bad_rho_is_rejected():
     base_words, base, domain_words, domain, q = _setup()
     with pytest.raises(ConfigError):
         combined(base_words, base, domain_words, domain, np.full(4, 1.5), q)
+
+
+def test_blocks_of_domain_rows_give_the_same_union(monkeypatch):
+    import fastw2v.alignment as alignment
+
+    base_words, base, domain_words, domain, q = _setup()
+    whole = combined(base_words, base, domain_words, domain, np.full(4, 0.4), q)[1]
+    monkeypatch.setattr(alignment, "BLOCK_BYTES", 1)  # one domain word per block
+    np.testing.assert_array_equal(combined(base_words, base, domain_words, domain, np.full(4, 0.4), q)[1], whole)
