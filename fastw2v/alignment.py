@@ -95,14 +95,14 @@ def combine(vectors: np.ndarray, n_base: int, rows: np.ndarray, domain_vectors: 
     rows : int64[n_domain]
         The row of each domain word in ``vectors`` (< ``n_base``: a base word).
     domain_vectors : float[n_domain, dim]
-    rho : float[n_base]
-        Domain share of the evidence of each base word, in [0, 1] (used for the shared ones).
+    rho : float[n_domain]
+        Domain share of the evidence of each domain word, in [0, 1] (used for the shared ones).
     rotation : float[dim, dim]
         From :func:`procrustes` (domain -> base).
     """
     rho = np.asarray(rho, dtype=np.float64)
-    if rho.shape != (n_base,) or np.any((rho < 0) | (rho > 1)):
-        raise ConfigError(f"rho must be {n_base} values in [0, 1]")
+    if rho.shape != rows.shape or np.any((rho < 0) | (rho > 1)):
+        raise ConfigError(f"rho must be {rows.shape[0]} values in [0, 1]")
     dim = vectors.shape[1]
     if domain_vectors.shape[1] != dim or rotation.shape != (dim, dim) or rows.shape != (len(domain_vectors),):
         raise ConfigError(f"shapes differ: union {vectors.shape}, domain {domain_vectors.shape}, rows {rows.shape}, "
@@ -116,7 +116,7 @@ def combine(vectors: np.ndarray, n_base: int, rows: np.ndarray, domain_vectors: 
         shared = block_rows < n_base
         b_shared = block_rows[shared]
         base = vectors[b_shared].astype(np.float64)
-        r = rho[b_shared, None]
+        r = rho[start:start + step][shared, None]
         mixed = _unit(_unit(base) * (1.0 - r) + rotated[shared] * r) * np.linalg.norm(base, axis=1, keepdims=True)
         # exactly opposite directions at rho 1/2 cancel: such a word keeps its base vector
         cancelled = ~np.any(mixed != 0, axis=1)

@@ -293,7 +293,7 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
             if plan.preserve in ("low", 0, 0.0):
                 logger.warning("anchor_weights='frequency' with preserve=%r (rate 1 for every word) anchors no "
                                "row: set preserve to balanced, high or a number > 0", settings.preserve)
-            strength = anchor_weights(settings.anchor, preserve_rates(plan))[used]
+            strength = anchor_weights(settings.anchor, preserve_rates(plan, used))
         else:
             strength = np.full(used.shape[0], settings.anchor, dtype=np.float64)
         anchor = Anchor(vectors=np.ascontiguousarray(pre.vectors[kept[used]]), index=index, strength=strength)
@@ -325,20 +325,23 @@ def set_phase_rates(state: TrainingState, warmup: bool) -> None:
     w.out_hs_lr[:] = s.output_lr
 
 
-def preserve_rates(plan: FinetunePlan) -> np.ndarray:
+def preserve_rates(plan: FinetunePlan, rows: np.ndarray | None = None) -> np.ndarray:
     """float64[n_pretrained]: the rates of ``plan.preserve`` (see ``FinetuneConfig.preserve``).
 
-    Rows the corpus never uses get 1 (they never train as inputs).
+    Rows the corpus never uses get 1 (they never train as inputs). ``rows``: only those
+    pre-trained rows' rates (at GoogleNews scale the temporaries of all 3M cost ~0.1 GB).
     """
     n_pre = plan.n_pretrained
+    rows = slice(0, n_pre) if rows is None else rows
     preserve = plan.preserve
-    n_d = plan.corpus_counts[:n_pre]
+    n_d = plan.corpus_counts[:n_pre][rows]
     if preserve in ("low", 0, 0.0):
-        return np.ones(n_pre)
+        return np.ones(len(n_d))
+    n_b = plan.base_counts[rows]
     if preserve == "high":
         # tau = N_b / N_d reduces to n_d / (n_d + n_b): computed so, without rounding through the corpus sizes.
-        return evidence_rates(n_d, plan.base_counts)
-    return frequency_rates(n_d, float(plan.corpus_counts.sum()), plan.base_counts, plan.base_tokens, preserve)
+        return evidence_rates(n_d, n_b)
+    return frequency_rates(n_d, float(plan.corpus_counts.sum()), n_b, plan.base_tokens, preserve)
 
 
 def pretrained_rates(plan: FinetunePlan) -> np.ndarray | float:
@@ -392,7 +395,10 @@ def combine_aligned(state: TrainingState, domain: TrainingState) -> None:
     if in_base.shape[0] == 0:
         raise CorpusError("method='aligned' needs words shared by the base and the domain corpus; there are none")
     rotation = procrustes(d_in[in_domain], weights.w_in[in_base])
-    combine(weights.w_in, n_pre, rows, d_in, preserve_rates(plan), rotation)
+    shared = rows < n_pre
+    rho = np.ones(len(rows))
+    rho[shared] = preserve_rates(plan, rows[shared])
+    combine(weights.w_in, n_pre, rows, d_in, rho, rotation)
     if weights.w_out_ns.shape[0] and domain.weights.w_out_ns.shape[0]:
         # Every domain word is used by the corpus, so it has an output row in the union.
         rotate_into(weights.w_out_ns, weights.output_row(rows), domain.weights.w_out_ns, rotation)

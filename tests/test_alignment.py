@@ -68,7 +68,9 @@ def combined(base_words, base, domain_words, domain, rho, rotation):
     words = list(base_words) + [w for w in domain_words if w not in base_words]
     vectors = np.concatenate([base, np.full((len(words) - len(base_words), base.shape[1]), np.nan, np.float32)])
     rows = np.array([words.index(w) for w in domain_words], dtype=np.int64)
-    combine(vectors, len(base_words), rows, domain, rho, rotation)
+    # ``rho`` is given per base word here; combine takes it per domain word
+    per_domain = np.array([rho[r] if r < len(base_words) else 0.0 for r in rows])
+    combine(vectors, len(base_words), rows, domain, per_domain, rotation)
     return words, vectors
 
 
