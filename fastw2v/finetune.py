@@ -359,7 +359,8 @@ def domain_state(state: TrainingState, corpus: EncodedCorpus) -> tuple[TrainingS
     """
     plan, config = state.finetune_plan, state.config
     union = state.vocab
-    counts = {w: int(c) for w, c in zip(union.words, plan.corpus_counts) if c > 0}
+    used = np.flatnonzero(plan.corpus_counts > 0)  # (not a loop over a 3M-word union)
+    counts = {union.words[i]: int(plan.corpus_counts[i]) for i in used.tolist()}
     vocab = Vocabulary.from_counts(counts, config.min_count, config.max_final_vocab)
     if len(vocab) == 0:
         raise CorpusError(f"no word of the corpus occurs min_count={config.min_count} times")
@@ -368,7 +369,11 @@ def domain_state(state: TrainingState, corpus: EncodedCorpus) -> tuple[TrainingS
         np.arange(len(vocab), dtype=np.int32)
     ids = to_domain[corpus.token_ids]
     keep = ids >= 0
-    offsets = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))[corpus.sentence_offsets]
+    # kept[t]: tokens kept up to and including t; a sentence starting at s starts at kept[s - 1].
+    kept = np.cumsum(keep, dtype=np.int32 if keep.shape[0] < 2**31 else np.int64)
+    starts = corpus.sentence_offsets
+    offsets = np.where(starts > 0, kept[np.maximum(starts, 1) - 1], 0).astype(np.int64)
+    del kept
     encoded = EncodedCorpus(np.ascontiguousarray(ids[keep]), offsets, corpus.raw_tokens, corpus.split_lines)
     domain = TrainingState(config=config)
     domain.set_vocabulary(vocab, Weights.initial(len(vocab), config))
