@@ -205,16 +205,17 @@ class FinetuneConfig(_Settings):
               "per-word rates of --preserve.",
         parse=parse_rate, metavar="auto|FLOAT")
     preserve: str | float = _option(
-        "high", "How much of the base a word keeps, by domain vs base frequency: the domain's share "
-                "p_d / (p_d + tau p_b); high: tau N_base/N_domain (n_d / (n_d + n_b): every occurrence counts "
-                "alike), balanced: tau 1, low: tau 0 (the domain decides), or tau; auto: high for a saved "
-                "fastw2v model, low for vector files (the v1 default).",
+        "high", "How far a pre-trained word may move toward the domain, by domain vs base frequency: the "
+                "domain's share p_d / (p_d + tau p_b); high: tau N_base/N_domain (n_d / (n_d + n_b): every "
+                "occurrence counts alike), balanced: tau 1, low: tau 0 (the domain decides), or tau; auto: high "
+                "for a saved fastw2v model, low for vector files (the v1 default).",
         parse=parse_preserve, metavar="low|balanced|high|auto|TAU")
     base_tokens: float | None = _option(
         None, "Vector files: tokens of their training corpus, for counts estimated from rank (Zipf); "
               "default: the published size of a well-known file, else the smallest corpus consistent with it.")
     output_lr: float = _option(1.0, "Learning-rate multiplier of the output rows.")
-    anchor: float = _option(0.0, "L2 pull of pre-trained rows toward their original vectors (0: off).")
+    anchor: float = _option(0.0, "L2 pull of pre-trained rows toward their original vectors (0: off; needs "
+                                 "--method continue).")
     new_word_init: str = _option("uniform", "Initial vectors of new words.", choices=NEW_WORD_INITS)
     anchor_weights: str = _option(
         "uniform", "Anchor strength per word: uniform, or frequency: anchor * (1 - rate) with the --preserve "
