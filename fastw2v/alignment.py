@@ -109,7 +109,7 @@ def combine(vectors: np.ndarray, n_base: int, rows: np.ndarray, domain_vectors: 
                           f"rotation {rotation.shape}")
     target = _median_norm(vectors[:n_base])  # the norm given to words only the domain has
     # A block of domain words at a time: the float64 temporaries stay small next to a 3M-row base.
-    step = max(1, BLOCK_BYTES // (8 * dim))
+    step = _block_rows(dim)
     for start in range(0, len(rows), step):
         block_rows = rows[start:start + step]
         rotated = _unit(np.asarray(domain_vectors[start:start + step], dtype=np.float64) @ rotation)
@@ -125,18 +125,23 @@ def combine(vectors: np.ndarray, n_base: int, rows: np.ndarray, domain_vectors: 
         vectors[block_rows[~shared]] = rotated[~shared] * target
 
 
+def _block_rows(dim: int) -> int:
+    """Rows of ``dim`` float64 values that fit in :data:`BLOCK_BYTES`."""
+    return max(1, BLOCK_BYTES // (8 * max(1, dim)))
+
+
 def rotate_into(target: np.ndarray, rows: np.ndarray, source: np.ndarray, rotation: np.ndarray) -> None:
     """``target[rows] = source @ rotation``, a block of rows at a time (small float64 temporaries)."""
-    step = max(1, BLOCK_BYTES // (8 * max(1, source.shape[1])))
+    step = _block_rows(source.shape[1])
     for start in range(0, len(rows), step):
         target[rows[start:start + step]] = np.asarray(source[start:start + step], dtype=np.float64) @ rotation
 
 
 def _median_norm(vectors: np.ndarray) -> float:
-    """Median row norm, 8 MB of rows at a time (no float64 copy of a large matrix); 1 when empty."""
+    """Median row norm, a block of rows at a time (no float64 copy of a large matrix); 1 when empty."""
     if not len(vectors):
         return 1.0
-    step = max(1, (8 << 20) // (8 * max(1, vectors.shape[1])))
+    step = _block_rows(vectors.shape[1])
     norms = np.concatenate([np.linalg.norm(vectors[i:i + step].astype(np.float64), axis=1)
                             for i in range(0, len(vectors), step)])
     return float(np.median(norms))

@@ -75,6 +75,12 @@ def _decode_words(path: Path, raw: bytes, first_row: int, dim: int) -> list[str]
         raise
 
 
+def _word_too_long(path: Path, row: int, dim: int) -> Exception:
+    """The error for binary row ``row`` (0-based) whose word has no space within ``MAX_WORD_BYTES``."""
+    return vector_error(path, f"vector #{row + 1}: no space-terminated word within {MAX_WORD_BYTES} bytes; "
+                        f"is the dimension {dim} in the header right?")
+
+
 def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
     """The first ``n`` rows of a word2vec binary file (``s`` from :func:`~fastw2v.vector_formats.sniff`).
 
@@ -113,8 +119,7 @@ def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
                 check_rows(path, "word2vec-bin", words, vectors, row, row + done)  # while the rows are in cache
                 row += done
             if status == 1:
-                raise vector_error(path, f"vector #{row + 1}: no space-terminated word within {MAX_WORD_BYTES} "
-                                   f"bytes; is the dimension {dim} in the header right?")
+                raise _word_too_long(path, row, dim)
             progress.update(row, f"{total >> 20} MB")
             if ahead is None:  # no more data: parse on in this buffer
                 if not done and row < n:
@@ -176,8 +181,7 @@ def _read_binary_mapped(path: Path, s: Sniff, n: int) -> tuple[list[str], np.nda
                 check_rows(path, "word2vec-bin", words, vectors, row, row + done)
                 row += done
                 if status == 1:
-                    raise vector_error(path, f"vector #{row + 1}: no space-terminated word within "
-                                       f"{MAX_WORD_BYTES} bytes; is the dimension {dim} in the header right?")
+                    raise _word_too_long(path, row, dim)
                 if done < want:
                     raise truncated(path, s, row)
                 # The window's pages leave this process (they stay in the page cache).

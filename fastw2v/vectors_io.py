@@ -37,7 +37,7 @@ from .atomic import atomic_file
 from .errors import MissingFileError, describe
 from .vector_blocks import count_lines, read_binary, read_text, write_rows
 from .vector_formats import (COMPRESSED_SUFFIXES, FORMATS, Sniff, check_input_path, check_limit, check_plausible,
-                             check_rows, check_words, detect_format, resolve_format, show, vector_error)
+                             check_rows, check_words, detect_format, distinct, resolve_format, show, vector_error)
 
 if TYPE_CHECKING:
     import os
@@ -253,23 +253,12 @@ def _no_separators(words: list[str]) -> bool:
     return True
 
 
-def _distinct(words: list[str]) -> bool:
-    """Whether ``words`` has no duplicate, with an int64 hash per word instead of a set of the words."""
-    hashes = np.sort(np.fromiter(map(hash, words), dtype=np.int64, count=len(words)))
-    same = np.flatnonzero(hashes[1:] == hashes[:-1])
-    if not same.shape[0]:
-        return True
-    suspects = set(hashes[same].tolist())  # equal hashes: compare those words themselves
-    candidates = [w for w in words if hash(w) in suspects]
-    return len(set(candidates)) == len(candidates)
-
-
 def _check_writable_words(path: Path, words: list) -> None:
     """Refuse words that would not read back as written, naming the first one."""
     # C-level checks first (3M words in about a second); the loop below only finds the culprit.
     # Blocks of words and hashes rather than one joined string and a set of every word: at
     # GoogleNews scale those would cost ~0.4 GB on top of the matrix being written.
-    if all(isinstance(w, str) for w in words) and "" not in words and _no_separators(words) and _distinct(words):
+    if all(isinstance(w, str) for w in words) and "" not in words and _no_separators(words) and distinct(words):
         return
     seen: set[str] = set()
     for w in words:

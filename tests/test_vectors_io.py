@@ -258,7 +258,7 @@ def test_write_refuses_unreadable_content(tmp_path, words, vectors, fragment):
 
 def test_distinct_compares_words_whose_hashes_collide():
     # CPython's hash(-1) == hash(-2): equal hashes must fall back to comparing the items.
-    from fastw2v.vectors_io import _distinct
+    from fastw2v.vector_formats import distinct as _distinct
 
     assert hash(-1) == hash(-2)
     assert _distinct([-1, -2, 3]) and not _distinct([-1, -2, -1])
