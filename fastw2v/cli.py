@@ -199,7 +199,28 @@ def config_from(options: dict[str, Any], **overrides: Any) -> Word2VecConfig:
     return Word2VecConfig(**values)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """The command group, with click's own usage errors (an unknown option, a bad choice, a missing
+    argument) printed as the one ``error: ...`` line every other bad input gets, not click's
+    three-line usage block."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            _fail(exc.format_message() + hint)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fastw2v")
 def main() -> None:
     """fastw2v: train word2vec fast, and fine-tune pre-trained vectors on a domain corpus."""

@@ -135,6 +135,27 @@ def test_group_help_and_version():
     assert "0.1.0" in ok(run("--version")).stdout
 
 
+@pytest.mark.parametrize("args, fragments", [
+    (["bogus"], ["No such command 'bogus'", " --help')"]),
+    (["train", "--no-such-option"], ["No such option", "--no-such-option", " train --help')"]),
+    (["train", "--epochs", "many", "x.txt"], ["Invalid value for '--epochs'", "'many'"]),
+    (["finetune", "--out", "x.fw2v"], ["Missing argument 'PRETRAINED'", " finetune --help')"]),
+    (["evaluate"], ["Missing argument"]),
+])
+def test_click_usage_errors_are_one_line(args, fragments):
+    """What click itself rejects gets the same one ``error:`` line as every other bad input."""
+    assert_clean_error(run(*args), *fragments)
+
+
+def test_usage_errors_from_the_installed_command_are_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "fastw2v", "train", "--bogus"], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: No such option"), proc.stderr
+    assert "--bogus" in lines[0] and lines[0].endswith("(see 'fastw2v train --help')")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # train
 # ---------------------------------------------------------------------------------------------------------
