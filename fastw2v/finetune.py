@@ -351,6 +351,16 @@ def pretrained_rates(plan: FinetunePlan) -> np.ndarray | float:
     return preserve_rates(plan).astype(np.float32)
 
 
+def hs_words(state: TrainingState) -> int:
+    """Leaves of the Huffman tree the fine-tuning trains with: the words with output rows, or for
+    ``method="aligned"`` the domain-only model's vocabulary (the corpus words passing ``min_count``)."""
+    plan, config = state.finetune_plan, state.config
+    if plan.settings.method == "aligned":
+        n = int(np.count_nonzero(plan.corpus_counts >= max(config.min_count, 1)))
+        return n if config.max_final_vocab is None else min(n, config.max_final_vocab)
+    return state.weights.n_out
+
+
 def domain_state(state: TrainingState, corpus: EncodedCorpus) -> tuple[TrainingState, EncodedCorpus]:
     """``method="aligned"``'s domain-only model, untrained, and the corpus in its token ids.
 

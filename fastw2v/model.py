@@ -155,7 +155,11 @@ class Word2Vec:
             raise CorpusError(f"{where}: corpus is empty (no tokens)")
         if self._pending_finetune is not None:
             pre, settings = self._pending_finetune
-            self.state = ft.prepare(pre, settings, self.config, counts)
+            state = ft.prepare(pre, settings, self.config, counts)
+            if self.config.hs and ft.hs_words(state) < 2:
+                raise CorpusError(f"{where}: hierarchical softmax needs at least 2 words the corpus trains "
+                                  f"({ft.hs_words(state)} here, method={settings.method!r})")
+            self.state = state
             self._pending_finetune = None  # the pre-trained rows now live in the state's weights
             return self
         vocab = Vocabulary.from_counts(counts, self.config.min_count, self.config.max_final_vocab)

@@ -23,7 +23,7 @@ from conftest import CONTINUE, ok
 from fastw2v import Word2Vec
 from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
-from fastw2v.errors import ConfigError, FastW2VError, ModelFormatError, TrainingDivergedError
+from fastw2v.errors import ConfigError, CorpusError, FastW2VError, ModelFormatError, TrainingDivergedError
 from fastw2v.vectors_io import read_vectors, write_vectors
 
 LEE = datapath("lee_background.cor")
@@ -481,6 +481,29 @@ def test_epochs_zero_is_refused_everywhere(tmp_path):
         _one_error_line(cli("finetune", pre, LEE, "--out", out, "--epochs", "0", "--warmup-epochs", warmup, "-q"),
                         "epochs=0 trains nothing", "--freeze pretrained")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("method", ["continue", "aligned"])
+def test_hs_finetune_with_one_trainable_word_is_a_corpus_error(tmp_path, method):
+    """A Huffman tree needs two leaves: a corpus that trains one word is refused before training,
+    as `train` refuses a one-word vocabulary, not a ValueError from the tree builder."""
+    corpus = tmp_path / "one.txt"
+    corpus.write_text("alpha alpha alpha alpha alpha alpha\n" * 3)
+    pre = tmp_path / "pre.txt"
+    write_vectors(pre, ["alpha", "beta", "gamma"], np.ones((3, 8), np.float32), binary=False)
+    model = Word2Vec.from_pretrained(pre, hs=True, negative=0, method=method, base_tokens=1e6)
+    with pytest.raises(CorpusError, match=f"one.txt: hierarchical softmax needs at least 2 words.*{method}"):
+        model.build_vocab(corpus)
+    out = tmp_path / "out"
+    _one_error_line(cli("finetune", pre, corpus, "--out", out, "--hs", "--negative", "0", "--method", method,
+                        "--base-tokens", "1e6", "-q"), "hierarchical softmax needs at least 2 words")
+    assert not out.exists()
+    # two trained words are enough
+    corpus.write_text("alpha beta alpha beta alpha beta alpha beta alpha beta\n")
+    model = Word2Vec.from_pretrained(pre, hs=True, negative=0, method=method, base_tokens=1e6, epochs=1)
+    model.build_vocab(corpus)
+    model.train(corpus)
+    assert np.isfinite(model.wv["alpha"]).all()
 
 
 @pytest.fixture()
