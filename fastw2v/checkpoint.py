@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .errors import ConfigError
-from .state import Position, Weights
+from .state import Position
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +39,12 @@ class Every:
 
 
 class Savable(Protocol):
-    """What a checkpoint needs of the thing it saves (a ``Word2Vec``): its weights, position and ``save``."""
+    """What a checkpoint needs of the thing it saves (a ``Word2Vec``): its position, a finiteness check of
+    the state it would save, and ``save``."""
 
-    weights: Weights
     position: Position
+
+    def check_finite(self) -> str | None: ...
 
     def save(self, path: str | os.PathLike) -> None: ...
 
@@ -65,7 +67,7 @@ class Checkpointer:
 
     def save(self) -> None:
         """Save unless the weights hold NaN/inf: a checkpoint must always be a good state to resume."""
-        bad = self.model.weights.check_finite()
+        bad = self.model.check_finite()  # the state save() would write, not a matrix lagging behind it
         if bad is not None:
             logger.warning("not saving a checkpoint: %s holds NaN/inf; %s keeps the last good state",
                            bad, self.last_saved or "no checkpoint")

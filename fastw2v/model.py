@@ -337,6 +337,11 @@ class Word2Vec:
         self._sync()
         write_vectors(path, self.vocab.words, self.weights.w_in, binary=binary)
 
+    def check_finite(self) -> str | None:
+        """Name of the first weight matrix holding NaN/inf (up to date with a fine-tuning's trained part), or None."""
+        self._sync()
+        return self.weights.check_finite()
+
     def save(self, path: str | os.PathLike) -> None:
         """Save the complete training state (see :mod:`fastw2v.storage` for the format)."""
         self._require_vocab()

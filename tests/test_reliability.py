@@ -392,6 +392,35 @@ def test_mid_epoch_checkpoint_is_never_non_finite(tmp_path):
         assert np.isfinite(getattr(checkpoint.weights, name)).all(), name
 
 
+def test_finetune_mid_epoch_checkpoint_checks_the_trained_part(tmp_path):
+    """A fine-tuning trains a compact copy of the input rows; the checkpoint's NaN check must see it,
+    not the full matrix, which only catches up at the epoch's end (or when the model saves)."""
+    pre = tmp_path / "pre.txt"
+    kv = Word2Vec(LEE, **dict(SETTINGS, epochs=1)).wv
+    # A GoogleNews-like base: words the corpus never uses, so only a part of the rows trains.
+    words = [*kv.index_to_key, *(f"unused{i}" for i in range(50))]
+    write_vectors(pre, words, np.vstack([kv.vectors, np.ones((50, 16), np.float32)]), binary=False)
+    model = Word2Vec.from_pretrained(pre, **dict(SETTINGS, batch_words=3000), **CONTINUE, warmup_epochs=0)
+    model.build_vocab(LEE)
+    assert model.weights.out_rows is not None  # a trainable part exists
+    lines = Path(LEE).read_text(encoding="utf-8").splitlines()
+    early = {w for line in lines[:250] for w in line.split()}
+    late = next(w for w in model.vocab.words[:len(kv)] if w not in early)
+    ck = tmp_path / "ck"
+    saver = Checkpointer(model, ck, Every(minutes=1e-9))
+
+    def poison(m, epoch, loss):
+        if epoch == 0:  # in the part being trained (the full matrix is overwritten from it)
+            part = m._training
+            part.weights.w_in[int(np.flatnonzero(part.rows == m.vocab.index[late])[0])] = np.nan
+
+    with pytest.raises(TrainingDivergedError):
+        model.train(LEE, callbacks=[poison], on_batch_end=saver.on_batch_end)
+    checkpoint = fastw2v.load(ck)
+    for name in ARRAYS:
+        assert np.isfinite(getattr(checkpoint.weights, name)).all(), name
+
+
 # ---------------------------------------------------------------------------------------------------------
 # fuzz of the corpus reader
 # ---------------------------------------------------------------------------------------------------------
