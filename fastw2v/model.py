@@ -274,6 +274,9 @@ class Word2Vec:
         holds a finished run of that schedule (training it again starts a new one).
         """
         state = self.state
+        # Nothing else trains a fine-tuning state before its combination, so any history is that of an
+        # interrupted attempt (a checkpoint taken during this step): the step starts again, and so do its epochs.
+        state.history.clear()
         domain, corpus = ft.domain_state(state, encoded)
         logger.info("aligned: training a domain-only model (%d words, %d epochs), then rotating it onto the base",
                     len(domain.vocab), phase.schedule.total_epochs)

@@ -20,6 +20,7 @@ from test_cli import assert_clean_error
 from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in two files)
 
 from fastw2v import Word2Vec, kernels, load
+from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
 from fastw2v.errors import ConfigError
 from fastw2v.state import AGAIN, ALIGN, MAIN, START
@@ -250,6 +251,32 @@ def test_aligned_keeps_base_only_words_and_adds_new_ones(vector_file, tmp_path):
     assert (phase.name, phase.kind) == (MAIN, AGAIN)
     again.train(LEE, epochs=1)
     assert np.isfinite(again.weights.w_in).all() and len(again.history) == 4
+
+
+def test_aligned_checkpoint_restarts_the_step_with_a_clean_history(vector_file, tmp_path):
+    """A checkpoint taken while the domain-only model trains holds the union state before the
+    combination: resuming runs the aligned step again from its start, and the epochs the
+    interrupted attempt recorded are not counted twice."""
+    path = vector_file[0]
+    options = dict(method="aligned", preserve="balanced", base_tokens=1e6, epochs=2, **TRAIN)
+    whole = Word2Vec.from_pretrained(path, **options)
+    whole.build_vocab(LEE)
+    whole.train(LEE)
+    model = Word2Vec.from_pretrained(path, **options)
+    model.build_vocab(LEE)
+    saver = Checkpointer(model, tmp_path / "ck", Every(epochs=1))
+
+    def stop(m, epoch, loss):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.train(LEE, callbacks=[saver, stop])
+    resumed = load(tmp_path / "ck")
+    assert len(resumed.history) == 2 and not resumed.finetune_plan.aligned_done
+    resumed.train(LEE)
+    assert [r.epoch for r in resumed.history] == [0, 1, 2]
+    np.testing.assert_array_equal(resumed.weights.w_in, whole.weights.w_in)
 
 
 def test_aligned_with_an_anchor_is_refused(vector_file):
