@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
 
@@ -36,6 +37,14 @@ def ok(result):
     assert result.exit_code == 0, (result.output, result.exception)
     assert "Traceback" not in result.output
     return result
+
+
+def make_kv(words, vectors) -> KeyedVectors:
+    """A gensim KeyedVectors of ``words`` and their ``vectors`` (float32)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    kv = KeyedVectors(vector_size=vectors.shape[1])
+    kv.add_vectors(list(words), vectors)
+    return kv
 
 
 def unit_rows(matrix) -> np.ndarray:

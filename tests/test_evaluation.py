@@ -20,6 +20,7 @@ import pytest
 from gensim.models import KeyedVectors
 from scipy import stats
 
+from conftest import make_kv
 from fastw2v.errors import FastW2VError, MissingFileError
 from fastw2v.evaluation import analogies, readers
 from fastw2v.evaluation import (EvaluationCallback, EvaluationError, EvaluationFileError, common_pairs,
@@ -30,13 +31,6 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 GENSIM_DATA = Path(gensim.__file__).resolve().parent / "test" / "test_data"
 GENSIM_QUESTIONS = GENSIM_DATA / "questions-words.txt"
 GENSIM_WORDSIM = GENSIM_DATA / "wordsim353.tsv"
-
-
-def make_kv(words, vectors) -> KeyedVectors:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    kv = KeyedVectors(vector_size=vectors.shape[1])
-    kv.add_vectors(list(words), vectors)
-    return kv
 
 
 def write(path: Path, text: str) -> Path:

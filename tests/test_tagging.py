@@ -7,20 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from gensim.models import KeyedVectors
 
+from conftest import make_kv
 from fastw2v.cli import main
 from fastw2v.evaluation import (EvaluationError, EvaluationFileError, TaggingResult, evaluate, evaluate_tagging,
                                 format_report, read_iob)
 from fastw2v.evaluation.tagging import (decode_spans, entity_scores, fit_tagger, token_features, token_runs,
                                         window_loss)
-
-
-def make_kv(words, vectors) -> KeyedVectors:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    kv = KeyedVectors(vector_size=vectors.shape[1])
-    kv.add_vectors(list(words), vectors)
-    return kv
 
 
 def write_iob(path: Path, sentences) -> Path:
