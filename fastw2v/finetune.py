@@ -52,7 +52,7 @@ import numpy as np
 
 from . import memory
 from .alignment import anchor_pairs, combine, procrustes, rotate_into
-from .base_counts import anchor_weights, estimate_base_counts, evidence_rates, frequency_rates
+from .base_counts import anchor_weights, estimate_base_counts, evidence_rates, frequency_rates, preserve_weight
 from .config import AUTO, FinetuneConfig, Word2VecConfig
 from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError
@@ -283,6 +283,7 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
     plan = FinetunePlan(settings=settings, n_pretrained=n_pre, corpus_counts=counts,
                         warmup_done=settings.warmup_epochs == 0 or settings.method == "aligned",
                         base_counts=base_counts, base_tokens=base_tokens, base_real=base_real)
+    _log_preserve(plan)
     anchor = None
     if settings.anchor > 0:
         # The one extra copy anchoring needs: the original rows of the words that can move (the corpus's).
@@ -323,6 +324,16 @@ def set_phase_rates(state: TrainingState, warmup: bool) -> None:
     w.in_lr[n_pre:] = 0.0 if s.freeze == "new" else 1.0
     w.out_ns_lr[:] = s.output_lr
     w.out_hs_lr[:] = s.output_lr
+
+
+def _log_preserve(plan: FinetunePlan) -> None:
+    """Say what ``preserve`` means for this pair of corpora: its ``tau`` read as a frequency ratio."""
+    if plan.base_counts is None or plan.preserve in ("low", 0, 0.0):
+        return
+    tau = preserve_weight(plan.preserve, float(plan.corpus_counts.sum()), plan.base_tokens)
+    logger.info("preserve=%s: tau %.3g; a shared word is half the domain's where the domain uses it %.3g times as "
+                "often per token as the base (%.3g base tokens); a smaller --preserve number lets more of the "
+                "domain in", plan.preserve, tau, tau, plan.base_tokens)
 
 
 def preserve_rates(plan: FinetunePlan, rows: np.ndarray | None = None) -> np.ndarray:

@@ -112,6 +112,22 @@ def test_rates_from_zipf_counts_of_a_vector_file(vector_file):
     assert default.finetune_plan.base_counts is None and (default.weights.in_lr == 1).all()
 
 
+def test_the_preserve_weight_is_reported_as_a_frequency_ratio(vector_file, caplog):
+    path = vector_file[0]
+    for preserve in ("high", 4, "balanced"):
+        caplog.clear()
+        with caplog.at_level("INFO", logger="fastw2v"):
+            model = prepared(path, preserve=preserve, base_tokens=1e6)
+        # N_domain of the rates: the corpus tokens of the union's words
+        tau = {"high": 1e6 / model.finetune_plan.corpus_counts.sum(), 4: 4.0, "balanced": 1.0}[preserve]
+        line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("preserve="))
+        assert f"tau {tau:.3g};" in line and f"uses it {tau:.3g} times as often" in line, line
+    caplog.clear()
+    with caplog.at_level("INFO", logger="fastw2v"):
+        prepared(path, preserve="low", base_tokens=1e6)
+    assert not any(r.getMessage().startswith("preserve=") for r in caplog.records)
+
+
 def test_numeric_pretrained_lr_overrides_preserve(vector_file):
     model = prepared(vector_file[0], preserve="balanced", base_tokens=1e6, pretrained_lr=0.3)
     n = len(vector_file[1])
