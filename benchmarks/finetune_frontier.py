@@ -121,7 +121,8 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
     if passing:
         top = max(passing, key=lambda n: points[n]["domain_gain"]["mean"])
         lines.append(f"- largest domain gain among points keeping WS353/SimLex >= {study.GENERAL_BAR:.0%} and "
-                     f"analogies >= {study.ANALOGY_BAR:.0%} of the base: {top}, {study.fmt(points[top]['domain_gain'])}")
+                     f"analogies >= {study.ANALOGY_BAR:.0%} of the base: {top}, "
+                     f"{study.fmt(points[top]['domain_gain'])}")
     above = [n for n, r in points.items() if r["domain_gain"]["lo"] > 0]
     lines.append("- points whose paired interval of the domain gain lies above 0: "
                  + (", ".join(above) if above else "none"))
@@ -181,7 +182,8 @@ def main() -> None:
             items.setdefault(r.name, []).append(per_tau[r.name]["items"])
     data = study.summarise(base.name, rows, items, {r.name: [0.0] for r in rows}, tagger)
     lines = summary_lines(data) + [f"- {same_as_study(base, data, items['preserve high'], args.epochs, tagger)}"]
-    text = (f"# Fine-tuning frontier: `--method aligned --preserve TAU` on the GloVe base\n\n{__doc__.split('Per seed')[0]}"
+    intro = __doc__.split("Per seed")[0]
+    text = (f"# Fine-tuning frontier: `--method aligned --preserve TAU` on the GloVe base\n\n{intro}"
             f"Command: `python benchmarks/finetune_frontier.py --seeds {args.seeds} --epochs {args.epochs}"
             f"{'' if tagger else ' --no-tagger'}`; {study.WARMUP + args.epochs} passes per row; fixed subsets "
             + ", ".join(f"{k} {v}" for k, v in data["coverage"].items())

@@ -377,5 +377,6 @@ def load(path: str | os.PathLike, mmap: bool = False) -> Word2Vec:
 
 def _describe(source: Iterable[list[str]]) -> str:
     if isinstance(source, TextCorpus):
-        return ", ".join(source.paths) if len(source.paths) <= 3 else f"{source.paths[0]} and {len(source.paths) - 1} more"
+        paths = source.paths
+        return ", ".join(paths) if len(paths) <= 3 else f"{paths[0]} and {len(paths) - 1} more"
     return "corpus"

@@ -183,7 +183,8 @@ def _sniff_raw(path: Path) -> None:
         if head.startswith(magic):
             raise vector_error(path, f"is {what} but its name does not end in '{ext}': rename it so it is decompressed")
     if _BZ2_MAGIC.match(head):
-        raise vector_error(path, "is bzip2-compressed but its name does not end in '.bz2': rename it so it is decompressed")
+        raise vector_error(path, "is bzip2-compressed but its name does not end in '.bz2': "
+                                 "rename it so it is decompressed")
 
 
 def sniff(path: Path) -> Sniff:
