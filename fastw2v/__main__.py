@@ -1,3 +1,5 @@
+import sys
+
 from .cli import main
 
-main(prog_name="fastw2v")
+sys.exit(main(prog_name="fastw2v"))

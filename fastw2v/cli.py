@@ -199,17 +199,26 @@ def config_from(options: dict[str, Any], **overrides: Any) -> Word2VecConfig:
     return Word2VecConfig(**values)
 
 
+# click >= 8.2 raises this (a UsageError) for a group called without a command; older click prints the help.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", None)
+
+
 class OneLineErrors(click.Group):
     """The command group, with click's own usage errors (an unknown option, a bad choice, a missing
     argument) printed as the one ``error: ...`` line every other bad input gets, not click's
     three-line usage block."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        # click's standalone mode would print its usage block; run without it and print the one line here.
+        # (Without standalone mode, click returns the exit code of --help / --version: the caller exits with it.)
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as exc:
+            if _NO_ARGS_IS_HELP is not None and isinstance(exc, _NO_ARGS_IS_HELP):
+                exc.show()  # bare `fastw2v`: the help itself, as click prints it
+                sys.exit(exc.exit_code)
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
             _fail(exc.format_message() + hint)
         except click.ClickException as exc:

@@ -147,6 +147,13 @@ def test_click_usage_errors_are_one_line(args, fragments):
     assert_clean_error(run(*args), *fragments)
 
 
+def test_bare_command_prints_the_help(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "fastw2v"], capture_output=True, text=True, cwd=tmp_path)
+    text = proc.stdout + proc.stderr
+    assert "Usage: fastw2v" in text and "error:" not in text and "finetune" in text
+    assert "Traceback" not in text
+
+
 def test_usage_errors_from_the_installed_command_are_one_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "fastw2v", "train", "--bogus"], capture_output=True, text=True,
                           cwd=tmp_path)
