@@ -1,11 +1,12 @@
 """How much domain can a per-word mix of base and domain vectors buy, and at what general cost?
 
-    python benchmarks/finetune_frontier.py [--seeds 5] [--epochs 5] [--no-tagger]
+    python benchmarks/finetune_frontier.py [--base glove|wiki] [--seeds 5] [--epochs 5] [--no-tagger]
 
-The trade-off curve of ``--method aligned --preserve TAU`` on the GloVe base: the per-word
+The trade-off curve of ``--method aligned --preserve TAU`` on one of the study's bases: the per-word
 domain share ``rho = p_d / (p_d + tau * p_b)`` (``fastw2v.base_counts.frequency_rates``)
 from ``tau = 0`` (``low``: every shared word takes the rotated domain vector) through
-``balanced`` (1) to ``high`` (``N_base / N_domain``, ~870 here). A grid of one documented
+``balanced`` (1) to ``high`` (``N_base / N_domain``: ~870 for GloVe 6B, ~2.4 for the wiki base).
+A grid of one documented
 option, for reading the knob, not a set of candidates: the default is chosen by the study's
 rule (``finetune_study.py``), and no point of this curve is picked from it.
 
@@ -16,8 +17,8 @@ and ``training.run_epochs``, as ``Word2Vec.train`` runs them); every ``tau`` the
 the study's "aligned, evidence" row (default recipe) trained again, and is checked against it.
 
 Scored exactly like the study (same fixed subsets, seeds, bootstrap): the base, domain-only and
-gensim rows come from the study's cache (run ``finetune_study.py --bases glove`` first).
-Writes benchmarks/results/finetune_frontier.{md,json,png}.
+gensim rows come from the study's cache (run ``finetune_study.py --bases BASE`` first).
+Writes benchmarks/results/finetune_frontier_BASE.{md,json,png}.
 """
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def one_seed(base: study.Base, seed: int, epochs: int, tagger: bool) -> dict[str
     domain, corpus = ft.domain_state(state, encoded)
     t = time.perf_counter()
     run_epochs(domain.weights, domain.tables, corpus, state.config, phase.schedule, domain.position)
-    logging.warning("glove / seed %d: domain-only model trained in %.0f s", seed, time.perf_counter() - t)
+    logging.warning("%s / seed %d: domain-only model trained in %.0f s", base.name, seed, time.perf_counter() - t)
     plan, weights = state.finetune_plan, state.weights
     w_in, w_out = weights.w_in.copy(), weights.w_out_ns.copy()  # the untouched union state
     out = {}
@@ -81,7 +82,7 @@ def one_seed(base: study.Base, seed: int, epochs: int, tagger: bool) -> dict[str
         plan.aligned_done = False
         ft.combine_aligned(state, domain)
         out[point_name(tau)] = {"seconds": 0.0, "items": study.model_items(model.wv, tagger)}
-        logging.warning("glove / seed %d / tau %s scored", seed, tau)
+        logging.warning("%s / seed %d / tau %s scored", base.name, seed, tau)
     return out
 
 
@@ -129,7 +130,7 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def plot(data: dict[str, Any], path: Path) -> None:
+def plot(base: str, data: dict[str, Any], path: Path) -> None:
     """Domain gain against analogy retention along the curve, with paired / bootstrap 95% error bars."""
     import matplotlib
 
@@ -150,27 +151,28 @@ def plot(data: dict[str, Any], path: Path) -> None:
     ax.axhline(0.02, color="red", linestyle=":", linewidth=0.8)
     ax.set_xlabel("analogy retention (3CosAdd accuracy / base's, 95%)")
     ax.set_ylabel("domain gain vs gensim: mean UMNSRS Spearman (paired 95%)")
-    ax.set_title("GloVe base: --method aligned --preserve tau")
+    ax.set_title(f"{base} base: --method aligned --preserve tau")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", choices=["glove", "wiki"], default="glove")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=5, help="main-phase epochs (after the 1 warm-up epoch)")
     parser.add_argument("--no-tagger", action="store_true", help="skip the BC5CDR tagger column (~30 s per point)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
-    require_data("biomed.txt.gz", "glove.6B.50d.w2v.bin.gz")
+    require_data("biomed.txt.gz", "glove.6B.50d.w2v.bin.gz", "wiki-text8.txt.gz")
     tagger = not args.no_tagger
-    base = study.base_glove()
+    base = study.base_glove() if args.base == "glove" else study.base_wiki(quick=False)
     rows = frontier_rows(base)
     cache = study.CACHE / "frontier"
     cache.mkdir(parents=True, exist_ok=True)
     items: dict[str, list[dict]] = {}
     for seed in range(1, args.seeds + 1):
-        path = cache / f"glove-s{seed}-e{args.epochs}-{'tagger' if tagger else 'notagger'}.json"
+        path = cache / f"{base.name}-s{seed}-e{args.epochs}-{'tagger' if tagger else 'notagger'}.json"
         if not path.exists():
             path.write_text(json.dumps(one_seed(base, seed, args.epochs, tagger)))
         per_tau = json.loads(path.read_text())
@@ -183,16 +185,18 @@ def main() -> None:
     data = study.summarise(base.name, rows, items, {r.name: [0.0] for r in rows}, tagger)
     lines = summary_lines(data) + [f"- {same_as_study(base, data, items['preserve high'], args.epochs, tagger)}"]
     intro = __doc__.split("Per seed")[0]
-    text = (f"# Fine-tuning frontier: `--method aligned --preserve TAU` on the GloVe base\n\n{intro}"
-            f"Command: `python benchmarks/finetune_frontier.py --seeds {args.seeds} --epochs {args.epochs}"
+    text = (f"# Fine-tuning frontier: `--method aligned --preserve TAU` on the {base.name} base\n\n{intro}"
+            f"Command: `python benchmarks/finetune_frontier.py --base {base.name} --seeds {args.seeds} "
+            f"--epochs {args.epochs}"
             f"{'' if tagger else ' --no-tagger'}`; {study.WARMUP + args.epochs} passes per row; fixed subsets "
             + ", ".join(f"{k} {v}" for k, v in data["coverage"].items())
             + ". Cells: mean over seeds [95% bootstrap over items]; domain gain: paired bootstrap against gensim's "
               "workaround.\n\n" + table(data, tagger) + "\n\n## What it says\n\n" + "\n".join(lines) + "\n")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "finetune_frontier.md").write_text(text)
-    (RESULTS / "finetune_frontier.json").write_text(json.dumps(data, indent=1, default=float))
-    plot(data, RESULTS / "finetune_frontier.png")
+    out = RESULTS / f"finetune_frontier_{base.name}"
+    out.with_suffix(".md").write_text(text)
+    out.with_suffix(".json").write_text(json.dumps(data, indent=1, default=float))
+    plot(base.name, data, out.with_suffix(".png"))
     print(text)
 
 
