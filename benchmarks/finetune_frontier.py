@@ -38,7 +38,7 @@ from fastw2v import Word2Vec
 from fastw2v import finetune as ft
 from fastw2v.training import run_epochs
 
-#: The grid: word2vec's own factor-of-two steps between the two named presets around it.
+#: The grid: factor-of-two steps of tau from below balanced (1) up to 64, between the named presets.
 TAUS: tuple[str | float, ...] = ("low", 0.5, "balanced", 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, "high")
 REFERENCES = ("base", "domain only", study.GENSIM)
 

@@ -253,7 +253,7 @@ def base_evidence(pre: Pretrained, settings: FinetuneConfig,
             raise ConfigError(f"base_tokens={settings.base_tokens!r} applies to vector files only: {pre.source} "
                               f"is a saved fastw2v model, whose real counts are used")
         return pre.counts[kept].astype(np.float64), float(pre.counts.sum()), True
-    if settings.preserve in (AUTO, "low", 0, 0.0):
+    if settings.preserve == AUTO or _rate_one(settings.preserve):
         return None, None, False
     est = estimate_base_counts(pre.source, len(pre.words), pre.dim, settings.base_tokens)
     logger.info("base counts of %s estimated from rank (Zipf), %.3g base tokens (%s)", pre.source, est.tokens,
@@ -291,7 +291,7 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
         index = np.full(n, -1, dtype=np.int32)
         index[used] = np.arange(used.shape[0], dtype=np.int32)
         if settings.anchor_weights == "frequency":
-            if plan.preserve in ("low", 0, 0.0):
+            if _rate_one(plan.preserve):
                 logger.warning("anchor_weights='frequency' with preserve=%r (rate 1 for every word) anchors no "
                                "row: set preserve to balanced, high or a number > 0", settings.preserve)
             strength = anchor_weights(settings.anchor, preserve_rates(plan, used))
@@ -326,9 +326,14 @@ def set_phase_rates(state: TrainingState, warmup: bool) -> None:
     w.out_hs_lr[:] = s.output_lr
 
 
+def _rate_one(preserve: str | float) -> bool:
+    """``preserve`` gives every word rate 1 (tau 0: the domain decides), so no base counts are needed."""
+    return preserve in ("low", 0, 0.0)
+
+
 def _log_preserve(plan: FinetunePlan) -> None:
     """Say what ``preserve`` means for this pair of corpora: its ``tau`` read as a frequency ratio."""
-    if plan.base_counts is None or plan.preserve in ("low", 0, 0.0):
+    if plan.base_counts is None or _rate_one(plan.preserve):
         return
     tau = preserve_weight(plan.preserve, float(plan.corpus_counts.sum()), plan.base_tokens)
     logger.info("preserve=%s: tau %.3g; a shared word is half the domain's where the domain uses it %.3g times as "
@@ -346,7 +351,7 @@ def preserve_rates(plan: FinetunePlan, rows: np.ndarray | None = None) -> np.nda
     rows = slice(0, n_pre) if rows is None else rows
     preserve = plan.preserve
     n_d = plan.corpus_counts[:n_pre][rows]
-    if preserve in ("low", 0, 0.0):
+    if _rate_one(preserve):
         return np.ones(len(n_d))
     n_b = plan.base_counts[rows]
     if preserve == "high":
@@ -364,25 +369,29 @@ def pretrained_rates(plan: FinetunePlan) -> np.ndarray | float:
 
 def hs_words(state: TrainingState) -> int:
     """Leaves of the Huffman tree the fine-tuning trains with: the words with output rows, or for
-    ``method="aligned"`` the domain-only model's vocabulary (the corpus words passing ``min_count``)."""
-    plan, config = state.finetune_plan, state.config
-    if plan.settings.method == "aligned":
-        n = int(np.count_nonzero(plan.corpus_counts >= max(config.min_count, 1)))
-        return n if config.max_final_vocab is None else min(n, config.max_final_vocab)
+    ``method="aligned"`` the domain-only model's vocabulary."""
+    if state.finetune_plan.settings.method == "aligned":
+        return len(domain_vocabulary(state))
     return state.weights.n_out
+
+
+def domain_vocabulary(state: TrainingState) -> Vocabulary:
+    """``method="aligned"``'s domain-only vocabulary: the corpus words passing ``min_count`` (and
+    ``max_final_vocab``), as ``Word2Vec(corpus)`` would keep them."""
+    plan, config, union = state.finetune_plan, state.config, state.vocab
+    used = np.flatnonzero(plan.corpus_counts > 0)  # (not a loop over a 3M-word union)
+    counts = {union.words[i]: int(plan.corpus_counts[i]) for i in used.tolist()}
+    return Vocabulary.from_counts(counts, config.min_count, config.max_final_vocab)
 
 
 def domain_state(state: TrainingState, corpus: EncodedCorpus) -> tuple[TrainingState, EncodedCorpus]:
     """``method="aligned"``'s domain-only model, untrained, and the corpus in its token ids.
 
-    Its vocabulary is the corpus words passing ``min_count`` (and ``max_final_vocab``),
-    its configuration and seed the fine-tuning's: the model ``Word2Vec(corpus)`` would train.
+    Its vocabulary is :func:`domain_vocabulary`, its configuration and seed the fine-tuning's:
+    the model ``Word2Vec(corpus)`` would train.
     """
-    plan, config = state.finetune_plan, state.config
-    union = state.vocab
-    used = np.flatnonzero(plan.corpus_counts > 0)  # (not a loop over a 3M-word union)
-    counts = {union.words[i]: int(plan.corpus_counts[i]) for i in used.tolist()}
-    vocab = Vocabulary.from_counts(counts, config.min_count, config.max_final_vocab)
+    config, union = state.config, state.vocab
+    vocab = domain_vocabulary(state)
     if len(vocab) == 0:
         raise CorpusError(f"no word of the corpus occurs min_count={config.min_count} times")
     to_domain = np.full(len(union), -1, dtype=np.int32)

@@ -156,9 +156,10 @@ class Word2Vec:
         if self._pending_finetune is not None:
             pre, settings = self._pending_finetune
             state = ft.prepare(pre, settings, self.config, counts)
-            if self.config.hs and ft.hs_words(state) < 2:
+            leaves = ft.hs_words(state) if self.config.hs else 2
+            if leaves < 2:
                 raise CorpusError(f"{where}: hierarchical softmax needs at least 2 words the corpus trains "
-                                  f"({ft.hs_words(state)} here, method={settings.method!r})")
+                                  f"({leaves} here, method={settings.method!r})")
             self.state = state
             self._pending_finetune = None  # the pre-trained rows now live in the state's weights
             return self
