@@ -117,9 +117,14 @@ class Word2VecConfig(_Settings):
 AUTO = "auto"
 FREEZE_MODES = ("none", "pretrained", "new")
 NEW_WORD_INITS = ("uniform", "scaled")
-PRESERVE_PRESETS = ("low", "balanced", "high")  # see base_counts.preserve_weight
+PRESERVE_PRESETS = ("low", "balanced", "adaptive", "high")  # see base_counts.preserve_weight
+#: The ``adaptive`` preset (``base_counts.adaptive_rates``): a shared word's domain share is half of its
+#: evidence term where the domain uses it ``ADAPTIVE_RATIO`` times as often per token as the base, and
+#: the evidence term is one half at ``ADAPTIVE_EVIDENCE`` domain occurrences.
+ADAPTIVE_RATIO = 4.0
+ADAPTIVE_EVIDENCE = 30.0
 ANCHOR_WEIGHTS = ("uniform", "frequency")
-METHODS = ("continue", "aligned")
+METHODS = ("aligned", "blend", "continue")
 
 
 def _word_or_number(name: str, text: str, words: tuple[str, ...], number: type, expected: str) -> str | int | float:
@@ -209,7 +214,7 @@ class FinetuneConfig(_Settings):
                 "domain's share p_d / (p_d + tau p_b); high: tau N_base/N_domain (n_d / (n_d + n_b): every "
                 "occurrence counts alike), balanced: tau 1, low: tau 0 (the domain decides), or tau; auto: high "
                 "for a saved fastw2v model, low for vector files (the v1 default).",
-        parse=parse_preserve, metavar="low|balanced|high|auto|TAU")
+        parse=parse_preserve, metavar="low|balanced|adaptive|high|auto|TAU")
     base_tokens: float | None = _option(
         None, "Vector files: tokens of their training corpus, for counts estimated from rank (Zipf); "
               "default: the published size of a well-known file, else the smallest corpus consistent with it.")

@@ -18,7 +18,7 @@ from .corpus import CorpusLike, EncodedCorpus, ScannedCorpus, TextCorpus, as_sen
 from .errors import ConfigError, CorpusError
 from .finetune import Pretrained
 from .phrases import PhrasesLike, phrase_models
-from .state import ALIGN, WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights
+from .state import ALIGN, BLEND, MAIN, WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights
 from .storage import load_state, save_state
 from .training import TrainablePart, run_epochs
 from .vocabulary import Vocabulary, count_words
@@ -249,10 +249,14 @@ class Word2Vec:
             if phase.name == ALIGN:
                 return results + self._run_aligned(phase, encoded, shape, [*self.callbacks, *callbacks],
                                                    progress_seconds)
+            if phase.name == BLEND:
+                ft.combine_blend(self.state)
+                return results
             self._enter(phase, shape)
             results += self._run_phase(encoded, [*self.callbacks, *callbacks], on_batch_end, progress_seconds)
-            if phase.name != WARMUP:
-                return results  # (after the warm-up, next_phase sees it finished and starts the main phase)
+            # After the warm-up, next_phase starts the main phase; after a blending fine-tuning's main phase, its blend.
+            if phase.name == MAIN and not (self.finetune_plan is not None and self.finetune_plan.blend_pending):
+                return results
 
     def _enter(self, phase: Phase, shape: tuple[int, int]) -> None:
         """Install ``phase``'s schedule, position and (fine-tuning) learning-rate multipliers."""
@@ -326,20 +330,35 @@ class Word2Vec:
     # -- results -----------------------------------------------------------------------------------------
     @property
     def wv(self) -> "KeyedVectors":
-        """The input vectors as a gensim ``KeyedVectors`` (sharing memory with the model, with counts)."""
+        """The input vectors as a gensim ``KeyedVectors``, most frequent word first, with counts.
+
+        A trained model's ``wv`` shares memory with the model. A fine-tuned model lists its
+        words by their domain plus (real or estimated) base counts, as a word2vec file does
+        (``finetune.frequency_order``), so its ``wv`` is a copy in that order.
+        """
         from .vectors_io import to_keyedvectors
 
         self._require_vocab()
         self._sync()
-        return to_keyedvectors(self.vocab.words, self.weights.w_in, self.vocab.counts)
+        shown = ft.frequency_order(self.state)
+        if shown is None:
+            return to_keyedvectors(self.vocab.words, self.weights.w_in, self.vocab.counts)
+        order, counts = shown
+        words = self.vocab.words
+        return to_keyedvectors([words[i] for i in order], self.weights.w_in[order], counts)
 
     def export(self, path: str | os.PathLike, binary: bool = True) -> None:
-        """Write the input vectors in word2vec binary (default) or text format, atomically."""
+        """Write the input vectors in word2vec binary (default) or text format, atomically, in ``wv``'s order."""
         from .vectors_io import write_vectors
 
         self._require_vocab()
         self._sync()
-        write_vectors(path, self.vocab.words, self.weights.w_in, binary=binary)
+        shown = ft.frequency_order(self.state)
+        words = self.vocab.words
+        if shown is None:
+            write_vectors(path, words, self.weights.w_in, binary=binary)
+        else:
+            write_vectors(path, [words[i] for i in shown[0]], self.weights.w_in, binary=binary, order=shown[0])
 
     def check_finite(self) -> str | None:
         """Name of the first weight matrix holding NaN/inf (up to date with a fine-tuning's trained part), or None."""

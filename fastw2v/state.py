@@ -206,6 +206,15 @@ class FinetunePlan:
     base_tokens: float | None = None   # N_base: the base corpus's size in tokens
     base_real: bool = False            # base_counts are a saved model's counts (preserve="auto" -> "high")
     aligned_done: bool = False         # method="aligned": the domain-only model was trained and combined
+    #: method="blend": float32[n_used, dim], the base vectors of the pre-trained words the corpus uses
+    #: (in word order), which the trained rows are blended back toward after the main phase.
+    base_rows: np.ndarray | None = None
+    blend_done: bool = False           # method="blend": the trained rows were blended with base_rows
+
+    @property
+    def blend_pending(self) -> bool:
+        """``method="blend"`` has trained but not yet blended."""
+        return self.settings.method == "blend" and not self.blend_done
 
     @property
     def preserve(self) -> str | float:
@@ -216,7 +225,7 @@ class FinetunePlan:
         return p
 
 
-WARMUP, MAIN, ALIGN = "warmup", "main", "aligned"
+WARMUP, MAIN, ALIGN, BLEND = "warmup", "main", "aligned", "blend"
 START, RESUME, AGAIN = "start", "resume", "again"
 
 
@@ -226,10 +235,11 @@ class Phase:
 
     Attributes
     ----------
-    name : {"warmup", "main", "aligned"}
-        The fine-tuning warm-up (output layer and new words only), the main phase, or
+    name : {"warmup", "main", "aligned", "blend"}
+        The fine-tuning warm-up (output layer and new words only), the main phase,
         ``method="aligned"``'s domain-only training and combination (one step: it is not
-        resumable part-way, a checkpoint taken during it restarts it).
+        resumable part-way, a checkpoint taken during it restarts it), or ``method="blend"``'s
+        blending of the trained rows with the base after the main phase (no training).
     schedule, start : Schedule, Position
         The learning-rate schedule to run and where in it training starts.
     kind : {"start", "resume", "again"}
@@ -294,7 +304,8 @@ class TrainingState:
         A fine-tuning with ``method="aligned"`` that has not combined yet runs that
         (from the start); a schedule stopped part-way (a checkpoint) continues from its position; a
         fine-tuning warm-up that has not run (or was interrupted) comes before the main
-        phase; otherwise a new main schedule of ``epochs`` (default ``config.epochs``).
+        phase; a ``method="blend"`` main phase that finished is followed by its blend; otherwise
+        a new main schedule of ``epochs`` (default ``config.epochs``).
 
         Raises
         ------
@@ -322,7 +333,10 @@ class TrainingState:
         if in_progress:
             self._check_resumable(epochs, corpus_shape)
             return Phase(MAIN, schedule, position, RESUME)
-        kind = AGAIN if position.epoch >= schedule.total_epochs else START
+        finished = position.epoch >= schedule.total_epochs
+        if plan is not None and finished and plan.blend_pending:
+            return Phase(BLEND, schedule, position, RESUME)
+        kind = AGAIN if finished else START
         return Phase(MAIN, Schedule.of(self.config, epochs), Position(), kind)
 
     def _check_resumable(self, epochs: int | None, corpus_shape: tuple[int, int] | None) -> None:

@@ -14,6 +14,7 @@ Layout of ``PATH/`` (format version 2)::
     anchor_vectors.npy, anchor_index.npy, anchor_strength.npy   (only for anchored fine-tuning;
                      models saved before per-row strengths have the header's scalar "strength")
     finetune_corpus_counts.npy, finetune_base_counts.npy      (fine-tuning; base counts when known)
+    finetune_base_rows.npy    (method="blend" before its blend: the base vectors of the words the corpus uses)
 
 Versions: format 2 adds ``out_rows.npy``: a fine-tuned model stores output rows only for the
 words that can train (see ``state.Weights.out_rows``), not 3M zero rows for a GoogleNews
@@ -62,6 +63,8 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
         arrays["finetune_corpus_counts"] = plan.corpus_counts
         if plan.base_counts is not None:
             arrays["finetune_base_counts"] = plan.base_counts
+        if plan.base_rows is not None:
+            arrays["finetune_base_rows"] = plan.base_rows
     anchor = None
     if state.anchor is not None:
         arrays["anchor_vectors"] = state.anchor.vectors
@@ -82,7 +85,8 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
             "warmup_done": plan.warmup_done,
             "base_tokens": plan.base_tokens,
             "base_real": plan.base_real,
-            "aligned_done": plan.aligned_done},
+            "aligned_done": plan.aligned_done,
+            "blend_done": plan.blend_done},
         "history": [dataclasses.asdict(r) for r in state.history],
         "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in arrays.items()},
     }
@@ -258,4 +262,5 @@ def _load_plan(ft: dict[str, Any], arrays: dict[str, np.ndarray], vocab: Vocabul
     return FinetunePlan(settings=FinetuneConfig.from_dict(ft["settings"]), n_pretrained=n_pre,
                         corpus_counts=corpus, warmup_done=bool(ft["warmup_done"]), base_counts=base,
                         base_tokens=ft.get("base_tokens", None if base is None else float(base.sum())),
-                        base_real=bool(real), aligned_done=bool(ft.get("aligned_done", False)))
+                        base_real=bool(real), aligned_done=bool(ft.get("aligned_done", False)),
+                        base_rows=arrays.get("finetune_base_rows"), blend_done=bool(ft.get("blend_done", False)))

@@ -272,7 +272,7 @@ def _check_writable_words(path: Path, words: list) -> None:
 
 
 def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayLike,
-                  binary: bool = True) -> None:
+                  binary: bool = True, order: np.ndarray | None = None) -> None:
     """Write vectors in word2vec binary or text format (header ``"N D"``), atomically.
 
     Parameters
@@ -286,6 +286,9 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
         Finite values, shape ``(len(words), dim)``.
     binary : bool
         Binary (default, compact, exact) or text format.
+    order : int64[len(words)], optional
+        Write row ``order[i]`` of ``vectors`` as the ``i``-th vector (of word ``words[i]``), a
+        block at a time: a permuted export of a large matrix without a permuted copy of it.
 
     Raises
     ------
@@ -303,12 +306,20 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
     if not words or vectors.shape[1] == 0:
         raise vector_error(p, f"cannot write an empty set of vectors (shape {vectors.shape})")
     _check_writable_words(p, words)
-    check_rows(p, "keyedvectors", words, vectors)  # NaN/inf would make a file read_vectors refuses
+    if order is not None:
+        order = np.asarray(order, dtype=np.int64)
+        if order.shape != (len(words),) or not np.array_equal(np.sort(order), np.arange(len(words))):
+            raise vector_error(p, f"cannot write: order must be a permutation of the {len(words)} rows")
+        row_words = np.empty(len(words), dtype=object)
+        row_words[order] = words  # the word of each row, so that a bad row is named by its own word
+    else:
+        row_words = words
+    check_rows(p, "keyedvectors", row_words, vectors)  # NaN/inf would make a file read_vectors refuses
     try:
         with atomic_file(p) as tmp:
             # tmp ends with the target's name, so smart_open compresses a .gz/.bz2 target too.
             with smart_open.open(str(tmp), "wb") as fout:
-                write_rows(fout, p, words, vectors, binary)
+                write_rows(fout, p, words, vectors, binary, order)
     except UnicodeEncodeError as exc:  # a lone surrogate in a word
         raise vector_error(p, f"cannot write: a word is not valid Unicode ({describe(exc)})") from None
     logger.info("wrote %d vectors of dimension %d to %s (%s)", len(words), vectors.shape[1], p,

@@ -107,9 +107,11 @@ def test_rates_from_zipf_counts_of_a_vector_file(vector_file):
         expected = expected_rates(n_d, float(plan.corpus_counts.sum()), n_b, N_b, 1.0)
         np.testing.assert_allclose(model.weights.in_lr[:V], expected, rtol=1e-6)
         assert (model.weights.in_lr[V:] == 1).all()  # new words train at the full rate
-    # The default (auto = low for a vector file) needs no counts and moves every row at rate 1, as before.
-    default = prepared(path)
-    assert default.finetune_plan.base_counts is None and (default.weights.in_lr == 1).all()
+    # preserve="auto" (low for a vector file) moves every row at rate 1; the base counts are still
+    # estimated, because they also order the result's words (finetune.frequency_order).
+    low = prepared(path, preserve="auto")
+    assert (low.weights.in_lr == 1).all()
+    np.testing.assert_allclose(low.finetune_plan.base_counts, 5 * V * H / (np.arange(1, V + 1) * H), rtol=1e-12)
 
 
 def test_the_preserve_weight_is_reported_as_a_frequency_ratio(vector_file, caplog):
@@ -120,12 +122,14 @@ def test_the_preserve_weight_is_reported_as_a_frequency_ratio(vector_file, caplo
             model = prepared(path, preserve=preserve, base_tokens=1e6)
         # N_domain of the rates: the corpus tokens of the union's words
         tau = {"high": 1e6 / model.finetune_plan.corpus_counts.sum(), 4: 4.0, "balanced": 1.0}[preserve]
-        line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("preserve="))
-        assert f"tau {tau:.3g};" in line and f"uses it {tau:.3g} times as often" in line, line
+        line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("fine-tuning:"))
+        assert f"preserve={preserve}: tau {tau:.3g};" in line and f"uses it {tau:.3g} times as often" in line, line
     caplog.clear()
     with caplog.at_level("INFO", logger="fastw2v"):
         prepared(path, preserve="low", base_tokens=1e6)
-    assert not any(r.getMessage().startswith("preserve=") for r in caplog.records)
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("fine-tuning:"))
+    assert "preserve=low: every shared word the domain uses takes the domain's estimate (share 1)" in line
+    assert "tau" not in line
 
 
 def test_numeric_pretrained_lr_overrides_preserve(vector_file):
@@ -306,8 +310,8 @@ def test_aligned_with_an_anchor_is_refused(vector_file):
 
 def test_cli_options_are_shown_and_parsed(vector_file, tmp_path):
     text = " ".join(CliRunner().invoke(main, ["finetune", "--help"], terminal_width=200).stdout.split())
-    for option in ("--preserve low|balanced|high|auto|TAU", "--base-tokens FLOAT",
-                   "--anchor-weights [uniform|frequency]", "--method [continue|aligned]"):
+    for option in ("--preserve low|balanced|adaptive|high|auto|TAU", "--base-tokens FLOAT",
+                   "--anchor-weights [uniform|frequency]", "--method [aligned|blend|continue]"):
         assert option in text, option
     out = tmp_path / "ft"
     result = CliRunner().invoke(main, ["finetune", str(vector_file[0]), LEE, "--out", str(out), "--quiet",
