@@ -453,7 +453,9 @@ def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[st
 @_format_option("BEFORE and AFTER")
 @clean_errors
 def compare(before: str, after: str, words: tuple[str, ...], top: int, as_json: bool, fmt: str) -> None:
-    """Drift between two models: cosine old/new per word, neighbour overlap@10, most moved and new words."""
+    """Drift between two models: cosine old/new and neighbour overlap@10 of the --top shared words, the words
+    that moved most (lowest cosine old/new among all shared words whose vectors changed) and the new words
+    with their nearest neighbours in AFTER."""
     from .evaluation import compare as run_compare
     from .evaluation import format_report
 
