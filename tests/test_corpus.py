@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import logging
 
 import numpy as np
 import pytest
@@ -51,6 +52,46 @@ def test_reads_directory_in_sorted_order_and_skips_hidden_files(tmp_path):
     # a list mixing a directory and a file
     extra = _write(tmp_path / "extra.txt", ["extra line"])
     assert list(as_sentences([str(d), extra]))[-1] == ["extra", "line"]
+
+
+def test_directory_corpus_reads_text_files_only_and_logs_what_it_read_and_skipped(tmp_path, caplog):
+    # A working directory as a user has it: text next to vectors, code, JSON and logs.
+    d = tmp_path / "work"
+    d.mkdir()
+    _write(d / "a.txt", ["first file"])
+    _write(d / "README", ["no extension is text too"])
+    _write(d / "c.txt.gz", ["compressed text"], opener=gzip.open)
+    rng = np.random.default_rng(0)
+    vectors = b"3 4\n" + b"".join(w + b" " + rng.random(4, dtype=np.float32).tobytes() for w in (b"x", b"y", b"z"))
+    (d / "vectors.bin").write_bytes(vectors)
+    with gzip.open(d / "vectors.bin.gz", "wb") as fh:  # a .gz name, binary inside
+        fh.write(vectors)
+    (d / "weights.txt").write_bytes(b"\x00\x01\x02" * 100)  # a text name, binary inside
+    for name in ("train.py", "config.json", "run.log"):
+        (d / name).write_text("import this\n")
+    (d / "model.fw2v").mkdir()
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        corpus = TextCorpus(d)
+        assert [p.rsplit("/", 1)[-1] for p in corpus.paths] == ["README", "a.txt", "c.txt.gz"]
+        assert list(corpus) == [["no", "extension", "is", "text", "too"], ["first", "file"], ["compressed", "text"]]
+    line, = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert line.startswith(f"{d}: reading 3 file(s) (README, a.txt, c.txt.gz); skipped 7 that are not text files (")
+    assert "config.json, model.fw2v/, run.log and 4 more" in line
+    (d / "a.txt").unlink(), (d / "README").unlink(), (d / "c.txt.gz").unlink()
+    with pytest.raises(CorpusError, match="holds no corpus text files .it holds config.json, model.fw2v/"):
+        TextCorpus(d)
+
+
+def test_invalid_utf8_warning_names_the_files(tmp_path, caplog):
+    d = tmp_path / "corpus"
+    d.mkdir()
+    (d / "bad.txt").write_bytes(b"caf\xe9 au lait\nok\n\xff\xfe\n")
+    _write(d / "good.txt", ["all fine"])
+    corpus = TextCorpus(d)
+    with caplog.at_level(logging.WARNING, logger="fastw2v"):
+        assert len(list(corpus)) == 4
+    assert corpus.bad_encoding_lines == 2 and corpus.bad_encoding_files == {str(d / "bad.txt"): 2}
+    assert f"2 lines had invalid UTF-8 bytes, replaced with U+FFFD: {d / 'bad.txt'} (2 lines)" in caplog.text
 
 
 def test_reads_lee_corpus_file(lee_path):

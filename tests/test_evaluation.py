@@ -523,7 +523,8 @@ def test_results_keep_the_json_schema_and_report_dispatches_on_type(analogy_setu
     assert list(ana["sections"]["family"]) == ["accuracy", "correct", "questions", "oov_questions"]
     drift = compare(kv, kv, top=50, k=5, n_new=1).to_dict()
     assert list(drift) == ["words", "missing_words", "k", "cosine_mean", "cosine_median", "cosine_min",
-                           "overlap_at_k", "moved_most", "new_words_total", "removed_words_total", "new_words"]
+                           "overlap_at_k", "moved_most", "moved_among", "changed_words", "new_words_total",
+                           "removed_words_total", "new_words"]
     with pytest.raises(TypeError, match="dict"):
         format_report(sim)  # a plain dict is no longer sniffed for keys
 

@@ -283,7 +283,7 @@ def test_aligned_checkpoint_restarts_the_step_with_a_clean_history(vector_file, 
     saver = Checkpointer(model, tmp_path / "ck", Every(epochs=1))
 
     def stop(m, epoch, loss):
-        if epoch == 1:
+        if epoch == 2:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -291,7 +291,7 @@ def test_aligned_checkpoint_restarts_the_step_with_a_clean_history(vector_file, 
     resumed = load(tmp_path / "ck")
     assert len(resumed.history) == 2 and not resumed.finetune_plan.aligned_done
     resumed.train(LEE)
-    assert [r.epoch for r in resumed.history] == [0, 1, 2]
+    assert [r.epoch for r in resumed.history] == [1, 2, 3]
     np.testing.assert_array_equal(resumed.weights.w_in, whole.weights.w_in)
 
 
