@@ -85,13 +85,6 @@ class Checkpointer:
             every = Every.parse(model.checkpoint_every)
         return None if every is None else cls(model, path, every)
 
-    def remove(self) -> None:
-        """Delete the checkpoint: call it once the finished run's model is saved, so that resuming the
-        same checkpoint again cannot silently retrain the run's last part over the model."""
-        if self.path.is_dir():
-            shutil.rmtree(self.path)
-            logger.info("removed the checkpoint %s: the run finished", self.path)
-
     def save(self) -> None:
         """Save unless the weights hold NaN/inf: a checkpoint must always be a good state to resume."""
         bad = self.model.check_finite()  # the state save() would write, not a matrix lagging behind it
@@ -113,3 +106,11 @@ class Checkpointer:
         """After epoch number ``epoch`` (counted from 1): save when it is a multiple of the interval."""
         if self.every.epochs is not None and epoch % self.every.epochs == 0:
             self.save()
+
+
+def remove_checkpoint(path: str | os.PathLike) -> None:
+    """Delete a checkpoint of a run that has since finished: call it once the run's model is saved, so that
+    resuming the same checkpoint again cannot silently retrain the run's last part over the model."""
+    if Path(path).is_dir():
+        shutil.rmtree(path)
+        logger.info("removed the checkpoint %s: the run finished", path)

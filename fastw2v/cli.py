@@ -288,8 +288,8 @@ def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | 
         sources = list(corpus) or model.corpus_sources
         if not sources:
             raise click.UsageError(f"{resume} does not record its corpus files: give CORPUS")
-        checkpoint = checkpoint or resume
-        _check_outputs(out, vectors, checkpoint, resume, CORPUS=sources, **{"--phrases": phrases})
+        checkpoint = _checked_outputs(out, vectors, checkpoint, checkpoint_every, resume, CORPUS=sources,
+                                      **{"--phrases": phrases})
         if model.state.next_phase().kind == AGAIN:
             logger.info("%s holds a finished run; saving it to %s", resume, out)
             model.save(out)
@@ -299,36 +299,42 @@ def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | 
     else:
         if not corpus:
             raise click.UsageError("give at least one CORPUS file (or --resume CHECKPOINT)")
-        checkpoint = (checkpoint or f"{out.rstrip('/')}.checkpoint") if checkpoint_every else None
-        _check_outputs(out, vectors, checkpoint, None, CORPUS=corpus, **{"--phrases": phrases})
+        checkpoint = _checked_outputs(out, vectors, checkpoint, checkpoint_every, None, CORPUS=corpus,
+                                      **{"--phrases": phrases})
         model = Word2Vec(config=config_from(options), strict_encoding=strict_encoding, phrases=phrases)
         sources = list(corpus)
         model.build_vocab(sources)
-    _train_and_save(model, sources, out, vectors, checkpoint_every, checkpoint)
+    _train_and_save(model, sources, out, vectors, checkpoint_every, checkpoint, resume)
 
 
-def _check_outputs(out: str, vectors: str | None, checkpoint: str | None, resume: str | None,
-                   **inputs: Any) -> None:
-    """`train`/`finetune`: no output (``--out``, ``--vectors``, ``--checkpoint``) may be an input.
+def _checked_outputs(out: str, vectors: str | None, checkpoint: str | None, checkpoint_every: Every | None,
+                     resume: str | None, **inputs: Any) -> str | None:
+    """`train`/`finetune`: refuse a run whose output (``--out``, ``--vectors``, ``--checkpoint``) is an input.
 
-    The checkpoint of a resumed run is the resumed one, updated in place: it is an output only
-    when ``--checkpoint`` names another place.
+    Returns where checkpoints go: ``--checkpoint``, else the resumed checkpoint (updated in place, so
+    not an output unless ``--checkpoint`` names another place), else ``OUT.checkpoint`` when
+    ``--checkpoint-every`` is given; None for no checkpoints.
     """
     from .atomic import check_outputs, same_file
 
+    if resume is None and checkpoint_every:
+        checkpoint = checkpoint or f"{out.rstrip('/')}.checkpoint"
+    elif resume is None:
+        checkpoint = None
     outputs = {"--out": out, "--vectors": vectors}
     if checkpoint is not None and (resume is None or not same_file(checkpoint, resume)):
         outputs["--checkpoint"] = checkpoint
     check_outputs(outputs, {**inputs, "--resume": resume})
+    return checkpoint or resume
 
 
 def _train_and_save(model, sources: list[str], out: str, vectors: str | None, checkpoint_every: Every | None,
-                    checkpoint: str | None) -> None:
+                    checkpoint: str | None, resume: str | None = None) -> None:
     """Train with checkpoints to ``checkpoint`` (when there is an interval: the option's, or a resumed run's);
-    on Ctrl-C or divergence say where the last good state is. A finished run's checkpoint is removed once
-    its model (and vectors) are saved.
+    on Ctrl-C or divergence say where the last good state is. A finished run's checkpoints (the one
+    written, and the ``resume``d one) are removed once its model (and vectors) are saved.
     """
-    from .checkpoint import Checkpointer
+    from .checkpoint import Checkpointer, remove_checkpoint
     from .errors import TrainingDivergedError
 
     saver = Checkpointer.of(model, checkpoint, checkpoint_every) if checkpoint else None
@@ -344,8 +350,9 @@ def _train_and_save(model, sources: list[str], out: str, vectors: str | None, ch
     logger.info("saved model to %s", out)
     if vectors:
         model.export(vectors)  # (logs what it wrote)
-    if saver:
-        saver.remove()
+    for finished in (saver.path if saver else None, resume):
+        if finished is not None:
+            remove_checkpoint(finished)
 
 
 @main.command()
@@ -426,8 +433,8 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
     from .model import Word2Vec
 
     _setup_logging(quiet)
-    checkpoint = (checkpoint or f"{out.rstrip('/')}.checkpoint") if checkpoint_every else None
-    _check_outputs(out, vectors, checkpoint, None, PRETRAINED=pretrained, CORPUS=corpus, **{"--phrases": phrases})
+    checkpoint = _checked_outputs(out, vectors, checkpoint, checkpoint_every, None, PRETRAINED=pretrained,
+                                  CORPUS=corpus, **{"--phrases": phrases})
     recipe = FinetuneConfig(**{k: options.pop(k) for k in FinetuneConfig.field_names()})
     # Only settings given on the command line: the rest come from the recipe, or from a saved
     # model being fine-tuned again, and the vector size from the pre-trained vectors.

@@ -49,8 +49,9 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
     with ``workers == 1`` the resumed run is bit-identical to an uninterrupted one.
     ``on_epoch_begin`` gets the number (from 1) of each epoch about to train, including a
     resumed one; ``on_epoch_end`` its :class:`EpochResult`. A progress line at most every
-    ``progress_seconds`` (default ``Progress.interval``) gives the whole run's share done (words of the schedule, including
-    those done before a resume), the epoch's, the learning rate, the loss and the ETA.
+    ``progress_seconds`` (default ``Progress.interval``) gives the whole run's share done (words
+    of the schedule, including those done before a resume), the epoch's, the learning rate, the
+    loss and the ETA.
 
     Raises
     ------

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
-from conftest import ok
+from conftest import interrupt_after_epoch, ok
 from reference import corpus_counts
 
 from fastw2v import load
@@ -259,22 +259,21 @@ def test_train_checkpoint_default_location_and_minutes(tmp_path):
 
 def test_resumed_train_keeps_the_checkpoint_interval_of_its_run(tmp_path):
     from fastw2v import Word2Vec
-    from fastw2v.checkpoint import Checkpointer, Every
 
     model = Word2Vec(vector_size=16, min_count=2, epochs=3, workers=1)
     model.build_vocab(LEE)
-    saver = Checkpointer(model, tmp_path / "ck", Every(epochs=1))
-
-    def interrupt(m, epoch, loss):
-        if epoch == 1:
-            raise KeyboardInterrupt
-    with pytest.raises(KeyboardInterrupt):
-        model.train(LEE, callbacks=[saver, interrupt])
+    interrupt_after_epoch(model, LEE, tmp_path / "ck", 1)
     assert load(tmp_path / "ck").checkpoint_every == "1"
     # No --checkpoint-every: the resumed run goes on checkpointing every epoch, into the resumed checkpoint.
     result = ok(run("train", "--resume", tmp_path / "ck", "--out", tmp_path / "m"))
     assert result.stderr.count(f"checkpoint saved to {tmp_path / 'ck'}") == 2, result.stderr
     assert not (tmp_path / "ck").exists() and len(load(tmp_path / "m").history) == 3
+    # Checkpoints taken elsewhere: the stale resumed one goes too once the run has finished.
+    model = Word2Vec(vector_size=16, min_count=2, epochs=3, workers=1)
+    model.build_vocab(LEE)
+    interrupt_after_epoch(model, LEE, tmp_path / "ck", 1)
+    ok(run("train", "--resume", tmp_path / "ck", "--checkpoint", tmp_path / "ck2", "--out", tmp_path / "m2", "-q"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m", "m2"]
 
 
 def test_train_replaces_an_existing_model(tmp_path, trained):

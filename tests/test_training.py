@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import fastw2v
-from conftest import LEE_PATH, unit_rows
+from conftest import unit_rows
 from fastw2v.cli import main
 from fastw2v.errors import ConfigError
 
