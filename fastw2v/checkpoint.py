@@ -95,8 +95,7 @@ class Checkpointer:
         self.model.save(self.path)
         self.last_saved = self.path
         self._since = time.monotonic()
-        logger.info("checkpoint saved to %s (epoch %d, sentence %d)", self.path, self.model.position.epoch + 1,
-                    self.model.position.sentence)
+        logger.info("checkpoint saved to %s (%s)", self.path, self.model.position)
 
     def on_batch_end(self, position: Position) -> None:
         if self.every.minutes is not None and time.monotonic() - self._since >= 60 * self.every.minutes:

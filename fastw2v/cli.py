@@ -276,12 +276,18 @@ def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | 
           checkpoint_every: Every | None, checkpoint: str | None, quiet: bool, strict_encoding: bool,
           **options: Any) -> None:
     """Train a model on CORPUS (files or directories, one sentence per line; .gz/.bz2/.xz fine)."""
+    from pathlib import Path
+
+    from .errors import MissingFileError
     from .model import Word2Vec, load
     from .phrases import phrase_models
     from .state import AGAIN
 
     _setup_logging(quiet)
     if resume:
+        if not Path(resume).exists():
+            raise MissingFileError(f"{resume}: no such checkpoint (a run that finishes removes its checkpoint once "
+                                   f"its model is saved)")
         model = load(resume)
         model.strict_encoding = strict_encoding
         model.phrases = phrase_models(phrases)
@@ -294,8 +300,7 @@ def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | 
             logger.info("%s holds a finished run; saving it to %s", resume, out)
             model.save(out)
             return
-        logger.info("resuming %s at epoch %d, sentence %d", resume, model.position.epoch + 1,
-                    model.position.sentence)
+        logger.info("resuming %s %s", resume, model.position)
     else:
         if not corpus:
             raise click.UsageError("give at least one CORPUS file (or --resume CHECKPOINT)")

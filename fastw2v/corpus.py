@@ -19,6 +19,7 @@ import logging
 import lzma
 import mmap
 import os
+import re
 import tempfile
 import zlib
 from collections import defaultdict
@@ -64,19 +65,25 @@ def name_some(names: Sequence[str], shown: int = 3) -> str:
 TEXT_EXTENSIONS = (".txt", ".gz", ".bz2", ".xz")
 # Bytes plain text is made of: whitespace, printable ASCII and every byte of a UTF-8 sequence.
 _TEXT_BYTES = bytes([9, 10, 11, 12, 13, *range(32, 127), *range(128, 256)])
+# A word2vec text file (vectors exported as .txt/.vec): an "N D" header, then "word x1 ... xD" rows.
+_VECTOR_HEADER = re.compile(rb"\d+ (\d+)[ \t\r]*\n\S+((?: +[-+.\deEinfa]+)+)[ \t\r]*\n")
 
 
-def looks_like_text(path: str) -> bool:
-    """Whether the first 8 KiB of ``path`` (decompressed) hold no NUL byte and at most 1% control bytes.
+def is_text_corpus_file(path: str) -> bool:
+    """Whether the first 64 KiB of ``path`` (decompressed) read as corpus text: no NUL byte, at most 1%
+    control bytes, and not the header and first row of a word2vec text file.
 
     A file that cannot be read counts as text, so that reading it reports the problem by name.
     """
     try:
         with _open_binary(path) as fh:
-            head = fh.read(8192)
+            head = fh.read(65536)
     except _READ_ERRORS:
         return True
-    return b"\0" not in head and len(head.translate(None, _TEXT_BYTES)) <= len(head) // 100
+    if b"\0" in head or len(head.translate(None, _TEXT_BYTES)) > len(head) // 100:
+        return False
+    vectors = _VECTOR_HEADER.match(head)
+    return vectors is None or len(vectors.group(2).split()) != int(vectors.group(1))
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ class DirectoryFiles:
 
 def directory_files(directory: str) -> DirectoryFiles:
     """The corpus files of ``directory``, sorted: text files by extension (:data:`TEXT_EXTENSIONS` or none)
-    whose content looks like text (:func:`looks_like_text`); hidden names are ignored.
+    whose content is corpus text (:func:`is_text_corpus_file`); hidden names are ignored.
 
     Raises
     ------
@@ -110,7 +117,7 @@ def directory_files(directory: str) -> DirectoryFiles:
             continue
         if not entry.is_file():
             skipped.append(entry.name + "/")
-        elif (entry.suffix.lower() in TEXT_EXTENSIONS or not entry.suffix) and looks_like_text(str(entry)):
+        elif (entry.suffix.lower() in TEXT_EXTENSIONS or not entry.suffix) and is_text_corpus_file(str(entry)):
             read.append(str(entry))
         else:
             skipped.append(entry.name)
@@ -253,7 +260,7 @@ class TextCorpus:
                 if tokens:
                     yield tokens
         if self.bad_encoding_lines:
-            files = [f"{path} ({n} lines)" for path, n in self.bad_encoding_files.items()]
+            files = [f"{path} ({n} line{'s' if n > 1 else ''})" for path, n in self.bad_encoding_files.items()]
             logger.warning("%d lines had invalid UTF-8 bytes, replaced with U+FFFD: %s (--strict-encoding stops at "
                            "the first)", self.bad_encoding_lines, name_some(files))
 

@@ -209,6 +209,12 @@ class Position:
     loss: float = 0.0
     pairs: int = 0
 
+    def __str__(self) -> str:
+        """``after epoch 2`` or ``in epoch 3 at sentence 1200``, epochs counted from 1 as in the log."""
+        if self.sentence == 0:
+            return f"after epoch {self.epoch}" if self.epoch else "at the start"
+        return f"in epoch {self.epoch + 1} at sentence {self.sentence}"
+
 
 @dataclass
 class EpochResult:

@@ -67,17 +67,21 @@ def test_directory_corpus_reads_text_files_only_and_logs_what_it_read_and_skippe
     with gzip.open(d / "vectors.bin.gz", "wb") as fh:  # a .gz name, binary inside
         fh.write(vectors)
     (d / "weights.txt").write_bytes(b"\x00\x01\x02" * 100)  # a text name, binary inside
+    _write(d / "vectors.txt", ["3 4", "x 0.1 -0.2 3e-05 4", "y 1 2 3 4", "z 1 2 3 4"])  # exported word vectors
+    _write(d / "numbers.txt", ["3 4", "1990 1991 1992", "2001 2002 2003 2004 2005"])  # but numbers are text
     for name in ("train.py", "config.json", "run.log"):
         (d / name).write_text("import this\n")
     (d / "model.fw2v").mkdir()
     with caplog.at_level(logging.INFO, logger="fastw2v"):
         corpus = TextCorpus(d)
-        assert [p.rsplit("/", 1)[-1] for p in corpus.paths] == ["README", "a.txt", "c.txt.gz"]
-        assert list(corpus) == [["no", "extension", "is", "text", "too"], ["first", "file"], ["compressed", "text"]]
+        assert [p.rsplit("/", 1)[-1] for p in corpus.paths] == ["README", "a.txt", "c.txt.gz", "numbers.txt"]
+        assert list(corpus)[:3] == [["no", "extension", "is", "text", "too"], ["first", "file"],
+                                    ["compressed", "text"]]
     line, = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
-    assert line.startswith(f"{d}: reading 3 file(s) (README, a.txt, c.txt.gz); skipped 7 that are not text files (")
-    assert "config.json, model.fw2v/, run.log and 4 more" in line
-    (d / "a.txt").unlink(), (d / "README").unlink(), (d / "c.txt.gz").unlink()
+    assert line.startswith(f"{d}: reading 4 file(s) (README, a.txt, c.txt.gz and 1 more); skipped 8 that are not "
+                           f"text files (config.json, model.fw2v/, run.log and 5 more)")
+    for name in ("a.txt", "README", "c.txt.gz", "numbers.txt"):
+        (d / name).unlink()
     with pytest.raises(CorpusError, match="holds no corpus text files .it holds config.json, model.fw2v/"):
         TextCorpus(d)
 
