@@ -220,7 +220,7 @@ def test_progress_lines_give_the_whole_run_and_the_epoch(lee_corpus, caplog, mon
         _train(lee_corpus, **{**SMALL, "workers": 1, "batch_words": 2000})
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("whole run:")]
     assert len(lines) > 20
-    pattern = (r"whole run: \d+(\.\d+k)?/\d+\.\dk words \((\d+)%\), [\d.]+k? words/s, ETA \d+ s \| "
+    pattern = (r"whole run: \d+(\.\d+k)?/\d+\.\dk words \((\d+)%\), [\d.]+[kM]? words/s, ETA \d+ s \| "
                r"epoch ([12])/2: ([\d.]+)% \| lr 0\.\d{5} \| loss \d+\.\d{4}")
     parsed = [re.fullmatch(pattern, line) for line in lines]
     assert all(parsed), lines[0]
