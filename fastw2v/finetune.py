@@ -141,14 +141,28 @@ def config_for(pre: Pretrained, settings: dict[str, Any]) -> Word2VecConfig:
 
     The pre-trained dimension wins; a different explicit ``vector_size`` is an error.
     """
-    size = settings.get("vector_size")
-    if size is not None and size != pre.dim:
-        raise ConfigError(f"vector_size={size} conflicts with the pre-trained vectors of {pre.source} "
-                          f"(dimension {pre.dim}); leave vector_size unset")
+    _check_size(settings.get("vector_size"), pre.dim, pre.source)
     settings = {**settings, "vector_size": pre.dim}
     if pre.config is not None:  # a saved model keeps its own architecture unless told otherwise
         return pre.config.replace(**settings)
     return Word2VecConfig(**{**RECIPE_TRAINING, **settings})
+
+
+def _check_size(size: int | None, dim: int, source: str) -> None:
+    if size is not None and size != dim:
+        raise ConfigError(f"vector_size={size} conflicts with the pre-trained vectors of {source} "
+                          f"(dimension {dim}); leave vector_size unset")
+
+
+def check_vector_size(source: "str | os.PathLike | KeyedVectors", size: int | None, format: str | None = None) -> None:
+    """Refuse a ``vector_size`` other than a vector file's dimension from its header, before a vector is read
+    (the vector size of a fine-tuning is the pre-trained one; :func:`config_for` checks every source)."""
+    if size is not None and isinstance(source, (str, os.PathLike)) and not Path(source).is_dir():
+        from .vectors_io import vector_dimension
+
+        dim = vector_dimension(source, format)
+        if dim is not None:
+            _check_size(size, dim, str(source))
 
 
 def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:

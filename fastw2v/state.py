@@ -14,14 +14,40 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import memory
 from .config import FinetuneConfig, Word2VecConfig
-from .errors import CorpusError
+from .errors import ConfigError, CorpusError
 from .vocabulary import Vocabulary, alias_table, huffman_tree, keep_probabilities, noise_distribution
 
 
 def uniform_rows(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
     """word2vec's initial input vectors: float32[n, dim] uniform in ``[-0.5/dim, 0.5/dim)``."""
-    return (rng.random((n, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+    rows = rng.random((n, dim), dtype=np.float32)
+    rows -= np.float32(0.5)  # in place: the matrix is the only allocation
+    rows /= np.float32(dim)
+    return rows
+
+
+def check_memory(n_words: int, config: Word2VecConfig, n_out: int | None = None, at_least: bool = False) -> None:
+    """Refuse, before anything is allocated, weights of ``n_words`` words that this machine's memory cannot hold.
+
+    ``n_out``: words with output rows (default all); ``at_least``: ``n_words`` is a lower bound
+    (the vocabulary is still being counted).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``vector_size`` and the bytes the matrices need.
+    """
+    phys = memory.physical_memory()
+    n_out = n_words if n_out is None else n_out
+    rows = n_words + (n_out if config.negative > 0 else 0) + (max(n_out - 1, 0) if config.hs else 0)
+    need = rows * (4 * config.vector_size + 4)  # float32 rows and their learning-rate multipliers
+    if phys is not None and need > phys:
+        words = f"at least {n_words}" if at_least else str(n_words)
+        words += " word" if n_words == 1 else " words"
+        raise ConfigError(f"vector_size={config.vector_size} is too large: the weight matrices of {words} need "
+                          f"{memory.size_text(need)}, more than this machine's {memory.size_text(phys)} of memory")
 
 
 @dataclass
@@ -63,9 +89,10 @@ class Weights:
         seeded by ``config.seed``), output rows (for ``out_rows``, default every word) zero,
         every multiplier 1."""
         dim = config.vector_size
+        n_out = n_words if out_rows is None else out_rows.shape[0]
+        check_memory(n_words, config, n_out)
         if w_in is None:
             w_in = uniform_rows(n_words, dim, np.random.default_rng(config.seed))
-        n_out = n_words if out_rows is None else out_rows.shape[0]
         n_ns = n_out if config.negative > 0 else 0
         n_hs = max(n_out - 1, 0) if config.hs else 0
         return cls(w_in=w_in,
@@ -182,9 +209,18 @@ class Position:
     loss: float = 0.0
     pairs: int = 0
 
+    def __str__(self) -> str:
+        """``after epoch 2`` or ``in epoch 3 at sentence 1200``, epochs counted from 1 as in the log."""
+        if self.sentence == 0:
+            return f"after epoch {self.epoch}" if self.epoch else "at the start"
+        return f"in epoch {self.epoch + 1} at sentence {self.sentence}"
+
 
 @dataclass
 class EpochResult:
+    """One finished epoch. ``epoch`` counts from 1, as the log does ("epoch 2/5 done"), so it is also
+    the number of epochs of the schedule done when it ended."""
+
     epoch: int
     loss: float       # mean loss per trained pair (or per centre word for CBOW)
     pairs: int
@@ -267,6 +303,7 @@ class TrainingState:
     corpus_sources: list[str] = field(default_factory=list)   # files, so `fastw2v train --resume` can find them
     corpus_shape: tuple[int, int] | None = None  # (tokens, sentences) the position refers to
     history: list[EpochResult] = field(default_factory=list)
+    checkpoint_every: str | None = None  # the run's checkpoint interval (``checkpoint.Every`` text), kept on resume
     _tables: Tables | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

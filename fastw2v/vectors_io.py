@@ -37,7 +37,8 @@ from .atomic import atomic_file
 from .errors import MissingFileError, describe
 from .vector_blocks import count_lines, read_binary, read_text, write_rows
 from .vector_formats import (COMPRESSED_SUFFIXES, FORMATS, Sniff, check_input_path, check_limit, check_plausible,
-                             check_rows, check_words, detect_format, distinct, resolve_format, show, vector_error)
+                             check_rows, check_words, detect_format, distinct, resolve_format, show, vector_error,
+                             written_format)
 
 if TYPE_CHECKING:
     import os
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from gensim.models import KeyedVectors
     from numpy.typing import ArrayLike
 
-__all__ = ["FORMATS", "detect_format", "read_vectors", "write_vectors", "to_keyedvectors"]
+__all__ = ["FORMATS", "detect_format", "read_vectors", "vector_dimension", "write_vectors", "to_keyedvectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +183,18 @@ def read_vectors(path: str | os.PathLike, format: str | None = None,
     return words, vectors
 
 
+def vector_dimension(path: str | os.PathLike, format: str | None = None) -> int | None:
+    """The dimension of a word-vector file from its header (GloVe: its first row), reading no vectors;
+    None for a KeyedVectors pickle (nothing is known before it is unpickled).
+
+    Raises what :func:`read_vectors` raises for a missing file or an unrecognised format.
+    """
+    s = resolve_format(check_input_path(path), format)
+    if s.fmt == "keyedvectors":
+        return None
+    return s.header[1] if s.header is not None else s.glove_dim
+
+
 # ---------------------------------------------------------------------------------------------
 # writing
 # ---------------------------------------------------------------------------------------------
@@ -272,7 +285,7 @@ def _check_writable_words(path: Path, words: list) -> None:
 
 
 def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayLike,
-                  binary: bool = True, order: np.ndarray | None = None) -> None:
+                  binary: bool | None = None, order: np.ndarray | None = None) -> None:
     """Write vectors in word2vec binary or text format (header ``"N D"``), atomically.
 
     Parameters
@@ -284,8 +297,9 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
         Distinct, non-empty words without spaces or newlines, in the order to write.
     vectors : array_like
         Finite values, shape ``(len(words), dim)``.
-    binary : bool
-        Binary (default, compact, exact) or text format.
+    binary : bool, optional
+        Binary (compact, exact) or text format; default: from the name (``.txt``/``.vec``, compressed or
+        not, are text; anything else binary).
     order : int64[len(words)], optional
         Write row ``order[i]`` of ``vectors`` as the ``i``-th vector (of word ``words[i]``), a
         block at a time: a permuted export of a large matrix without a permuted copy of it.
@@ -297,6 +311,8 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
         the message names the target and the problem.
     """
     p = Path(path)
+    if binary is None:
+        binary = written_format(p) == "word2vec-bin"
     if p.is_dir():
         raise vector_error(p, "is a directory; cannot write vectors there")
     try:
@@ -322,5 +338,6 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
                 write_rows(fout, p, words, vectors, binary, order)
     except UnicodeEncodeError as exc:  # a lone surrogate in a word
         raise vector_error(p, f"cannot write: a word is not valid Unicode ({describe(exc)})") from None
-    logger.info("wrote %d vectors of dimension %d to %s (%s)", len(words), vectors.shape[1], p,
-                "word2vec-bin" if binary else "word2vec-text")
+    compressed = f", {p.suffix[1:]}-compressed" if p.suffix.lower() in COMPRESSED_SUFFIXES else ""
+    logger.info("wrote %d vectors of dimension %d to %s (%s%s)", len(words), vectors.shape[1], p,
+                "word2vec-bin" if binary else "word2vec-text", compressed)

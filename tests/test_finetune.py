@@ -396,7 +396,7 @@ def test_warmup_freezes_pretrained_rows_then_releases_them(pre, lee_counts):
                           "w_out_ns": m.weights.w_out_ns.copy(), "total": m.schedule.total_epochs})
 
     model.train(LEE, callbacks=[snapshot])
-    assert [s["epoch"] for s in snapshots] == [0, 0, 1]  # warm-up schedule, then the 2-epoch main schedule
+    assert [s["epoch"] for s in snapshots] == [1, 1, 2]  # warm-up schedule, then the 2-epoch main schedule
     warm = snapshots[0]
     assert warm["total"] == 1
     np.testing.assert_array_equal(warm["w_in"][:n], pre["vectors"])  # untouched during the warm-up

@@ -14,13 +14,12 @@ import pytest
 from click.testing import CliRunner
 from gensim.test.utils import datapath
 
-from conftest import CONTINUE
+from conftest import CONTINUE, interrupt_after_epoch
 from reference import corpus_counts
 from test_cli import assert_clean_error
 from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in two files)
 
 from fastw2v import Word2Vec, kernels, load
-from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
 from fastw2v.errors import ConfigError
 from fastw2v.state import AGAIN, ALIGN, MAIN, START
@@ -284,18 +283,11 @@ def test_aligned_checkpoint_restarts_the_step_with_a_clean_history(vector_file, 
     whole.train(LEE)
     model = Word2Vec.from_pretrained(path, **options)
     model.build_vocab(LEE)
-    saver = Checkpointer(model, tmp_path / "ck", Every(epochs=1))
-
-    def stop(m, epoch, loss):
-        if epoch == 1:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        model.train(LEE, callbacks=[saver, stop])
+    interrupt_after_epoch(model, LEE, tmp_path / "ck", 2)
     resumed = load(tmp_path / "ck")
     assert len(resumed.history) == 2 and not resumed.finetune_plan.aligned_done
     resumed.train(LEE)
-    assert [r.epoch for r in resumed.history] == [0, 1, 2]
+    assert [r.epoch for r in resumed.history] == [1, 2, 3]
     np.testing.assert_array_equal(resumed.weights.w_in, whole.weights.w_in)
 
 

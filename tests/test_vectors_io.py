@@ -599,8 +599,21 @@ def test_fuzz_read_vectors(tmp_path_factory, sample, use_limit, fmt):
 
 def test_public_api():
     # FORMATS is what the CLI offers as --format choices
-    assert set(vectors_io.__all__) == {"FORMATS", "detect_format", "read_vectors", "write_vectors",
-                                       "to_keyedvectors"}
+    assert set(vectors_io.__all__) == {"FORMATS", "detect_format", "read_vectors", "vector_dimension",
+                                       "write_vectors", "to_keyedvectors"}
+
+
+@pytest.mark.parametrize("name,binary", [("v.bin", True), ("v.txt.gz", False), ("v.glove", None)])
+def test_vector_dimension_comes_from_the_header_without_reading_vectors(tmp_path, monkeypatch, name, binary):
+    path = tmp_path / name
+    words, vectors = [f"w{i}" for i in range(5)], np.ones((5, 7), dtype=np.float32)
+    if binary is None:
+        path.write_text("".join(f"{w} " + " ".join(["1"] * 7) + "\n" for w in words))
+    else:
+        write_vectors(path, words, vectors, binary=binary)
+    monkeypatch.setattr(vectors_io, "read_binary", lambda *a: pytest.fail("read the vectors"))
+    monkeypatch.setattr(vectors_io, "read_text", lambda *a: pytest.fail("read the vectors"))
+    assert vectors_io.vector_dimension(path) == 7
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,11 @@ def _fmt(value: float | None, width: int = 8, digits: int = 4) -> str:
     return f"{value:{width}.{digits}f}"
 
 
+def _cosine(c: float) -> str:
+    """A cosine close to 1 as ``1-2.3e-05``: rounded to digits it would read 1.000 for every slightly moved word."""
+    return f"1-{1 - c:.1e}" if 0.9995 <= c < 1 else f"{c:.4f}"
+
+
 def _table(title: str, header: str, results: Mapping[str, Any], cells: Callable[[Any], str],
            parts: Callable[[Any], Iterable[tuple[str, str]]] = lambda r: ()) -> list[str]:
     """One row per result (``cells(result)``), each followed by its indented ``parts`` rows.
@@ -69,7 +74,10 @@ def _drift_table(r: DriftReport) -> list[str]:
         f"  new words {r.new_words_total}, removed words {r.removed_words_total}",
     ]
     if r.moved_most:
-        lines.append("  moved most: " + ", ".join(f"{w} ({c:.3f})" for w, c in r.moved_most))
+        lines.append(f"  moved most (lowest cosine old/new; {r.changed_words} of {r.moved_among} shared words "
+                     f"changed): " + ", ".join(f"{w} ({_cosine(c)})" for w, c in r.moved_most))
+    elif not math.isnan(r.cosine_mean):
+        lines.append(f"  moved most: none (all {r.moved_among} shared words have the same vectors)")
     for entry in r.new_words:
         lines.append(f"  new {entry.word}: " + ", ".join(f"{w} ({c:.3f})" for w, c in entry.neighbours))
     return lines

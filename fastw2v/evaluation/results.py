@@ -86,6 +86,8 @@ class DriftReport(_Result):
     cosine_min: float
     overlap_at_k: float
     moved_most: list[tuple[str, float]]
+    moved_among: int      # the words moved_most was drawn from (every shared word unless words were given)
+    changed_words: int    # how many of those have a vector that differs at all
     new_words_total: int
     removed_words_total: int
     new_words: list[NewWord]
