@@ -258,6 +258,26 @@ class FinetuneConfig(_Settings):
         for name, allowed in (("anchor_weights", ANCHOR_WEIGHTS), ("method", METHODS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is invalid: use {' or '.join(allowed)}")
-        if self.method == "aligned" and (self.anchor > 0 or self.anchor_weights != "uniform"):
-            raise ConfigError("anchor has no effect with method='aligned' (nothing trains the pre-trained rows); "
-                              "use method='continue' (--method continue) to anchor them")
+        if self.method == "aligned":
+            self._check_aligned()
+
+    def _check_aligned(self) -> None:
+        """Refuse what ``method="aligned"`` cannot honour: it trains no pre-trained or new row of the union.
+
+        Its domain-only model gives every new word its vector and no union row trains, so options
+        about how union rows train have nothing to act on; they would be silently ignored.
+        """
+        unused = {"anchor": (self.anchor > 0, "nothing trains the pre-trained rows, so nothing can be anchored"),
+                  "anchor_weights": (self.anchor_weights != "uniform",
+                                     "nothing trains the pre-trained rows, so nothing can be anchored"),
+                  "pretrained_lr": (self.pretrained_lr != AUTO,
+                                    "nothing trains the pre-trained rows; --preserve sets how much of the domain "
+                                    "each one takes"),
+                  "freeze": (self.freeze == "new", "new words take the domain-only model's vectors; they never "
+                                                  "train in the union"),
+                  "new_word_init": (self.new_word_init != "uniform",
+                                    "new words take the domain-only model's vectors, not an initialisation")}
+        for name, (given, why) in unused.items():
+            if given:
+                raise ConfigError(f"{name}={getattr(self, name)!r} has no effect with method='aligned' ({why}); "
+                                  f"use method='blend' or 'continue' (--method blend or --method continue)")

@@ -485,7 +485,10 @@ def domain_state(state: TrainingState, corpus: EncodedCorpus) -> tuple[TrainingS
     del kept
     encoded = EncodedCorpus(np.ascontiguousarray(ids[keep]), offsets, corpus.raw_tokens, corpus.split_lines)
     domain = TrainingState(config=config)
-    domain.set_vocabulary(vocab, Weights.initial(len(vocab), config))
+    weights = Weights.initial(len(vocab), config)
+    # The domain model's output rows become the union's: they train at the recipe's output rate.
+    weights.out_ns_lr[:] = weights.out_hs_lr[:] = state.finetune_plan.settings.output_lr
+    domain.set_vocabulary(vocab, weights)
     return domain, encoded
 
 

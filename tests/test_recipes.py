@@ -20,6 +20,7 @@ from test_cli import assert_clean_error
 from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in two files)
 
 from fastw2v import Word2Vec, kernels, load
+from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
 from fastw2v.errors import ConfigError
 from fastw2v.state import AGAIN, ALIGN, MAIN, START
@@ -291,9 +292,145 @@ def test_aligned_checkpoint_restarts_the_step_with_a_clean_history(vector_file, 
     np.testing.assert_array_equal(resumed.weights.w_in, whole.weights.w_in)
 
 
-def test_aligned_with_an_anchor_is_refused(vector_file):
-    with pytest.raises(ConfigError, match="anchor.*aligned"):
-        prepared(vector_file[0], method="aligned", anchor=0.5)
+def unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def mixed(base: np.ndarray, other: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """The per-word mix, written out: ``normalise(unit(base) (1 - rho) + unit(other) rho) ||base||``."""
+    r = rho[:, None]
+    return unit(unit(base) * (1 - r) + unit(other) * r) * np.linalg.norm(base.astype(np.float64), axis=1,
+                                                                          keepdims=True)
+
+
+def zipf_rates(words: list[str], tau: float, base_tokens: float, n_domain_tokens: float) -> np.ndarray:
+    """``p_d / (p_d + tau p_b)`` of each word of the vector file, from the text's counts and Zipf by rank."""
+    V = len(words)
+    H = sum(1.0 / k for k in range(1, V + 1))
+    lee = corpus_counts(LEE)
+    n_d = np.array([lee.get(w, 0) for w in words], dtype=np.float64)
+    return expected_rates(n_d, n_domain_tokens, base_tokens / (np.arange(1, V + 1) * H), base_tokens, tau)
+
+
+def test_aligned_mixes_each_shared_word_by_its_own_share(vector_file):
+    """Every shared word of the domain model is mix(base, rotated domain vector, rho_w) with rho_w from the
+    formula: a uniform or flipped share (1 - rho) would not give these vectors."""
+    from fastw2v import finetune as ft
+    from fastw2v.alignment import anchor_pairs, procrustes
+    from fastw2v.training import run_epochs
+
+    path, words, vectors = vector_file
+    options = dict(method="aligned", preserve=2.0, base_tokens=1e6, epochs=1, **TRAIN)
+    model = Word2Vec.from_pretrained(path, **options)
+    model.build_vocab(LEE)
+    encoded = model.encode(LEE)
+    # the domain-only model train() builds, trained the same way (workers=1: bit-identical)
+    twin = Word2Vec.from_pretrained(path, **options)
+    twin.build_vocab(LEE)
+    phase = twin.state.next_phase(None, (encoded.n_tokens, encoded.n_sentences))
+    domain, corpus = ft.domain_state(twin.state, twin.encode(LEE))
+    run_epochs(domain.weights, domain.tables, corpus, twin.config, phase.schedule, domain.position)
+    model.train(encoded)
+    n = len(words)
+    rows = np.array([model.vocab.index[w] for w in domain.vocab.words])
+    shared = rows < n
+    in_base, in_domain = anchor_pairs(rows, n)
+    rotation = procrustes(domain.weights.w_in[in_domain], vectors[in_base])
+    rotated = domain.weights.w_in[shared].astype(np.float64) @ rotation
+    rho = zipf_rates(words, 2.0, 1e6, float(model.finetune_plan.corpus_counts.sum()))[rows[shared]]
+    assert rho.max() - rho.min() > 0.1 and abs(rho.mean() - 0.5) > 0.1  # shares differ, and 1 - rho is not rho
+    np.testing.assert_allclose(model.weights.w_in[rows[shared]], mixed(vectors[rows[shared]], rotated, rho),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_blend_is_continued_training_mixed_back_by_each_words_share(vector_file):
+    """blend = the continued model (continue at rate 1), then each used pre-trained row mixed back toward its
+    base vector by its share; base-only words, new words and the output layer are the continued model's."""
+    path, words, vectors = vector_file
+    common = dict(base_tokens=1e6, epochs=1, warmup_epochs=1, **TRAIN)
+    cont = Word2Vec.from_pretrained(path, method="continue", preserve="low", **common)
+    cont.build_vocab(LEE)
+    cont.train(LEE)
+    blend = Word2Vec.from_pretrained(path, method="blend", preserve=4.0, **common)
+    blend.build_vocab(LEE)
+    blend.train(LEE)
+    plan, n = blend.finetune_plan, len(words)
+    assert plan.blend_done and plan.base_rows is None
+    used = np.flatnonzero(plan.corpus_counts[:n] > 0)
+    unused = np.flatnonzero(plan.corpus_counts[:n] == 0)
+    rho = zipf_rates(words, 4.0, 1e6, float(plan.corpus_counts.sum()))[used]
+    assert rho.max() - rho.min() > 0.1 and abs(rho.mean() - 0.5) > 0.1  # shares differ, and 1 - rho is not rho
+    np.testing.assert_allclose(blend.weights.w_in[used], mixed(vectors[used], cont.weights.w_in[used], rho),
+                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(blend.weights.w_in[unused], vectors[unused])
+    np.testing.assert_array_equal(blend.weights.w_in[n:], cont.weights.w_in[n:])
+    np.testing.assert_array_equal(blend.weights.w_out_ns, cont.weights.w_out_ns)
+    assert len(blend.history) == 2
+
+
+def test_blend_resumed_from_its_last_checkpoint_blends_once(vector_file, tmp_path):
+    """A checkpoint taken after the last epoch, before the blend: resuming it blends (and trains nothing);
+    the result is the uninterrupted run's."""
+    from fastw2v.state import BLEND, RESUME
+
+    path = vector_file[0]
+    options = dict(method="blend", preserve="adaptive", base_tokens=1e6, epochs=1, **TRAIN)
+    whole = Word2Vec.from_pretrained(path, **options)
+    whole.build_vocab(LEE)
+    whole.train(LEE)
+    model = Word2Vec.from_pretrained(path, **options)
+    model.build_vocab(LEE)
+    saver = Checkpointer(model, tmp_path / "ck", Every(epochs=1))
+
+    def stop(m, epoch, loss):
+        if m.finetune_plan.warmup_done:  # the main phase's only epoch ended, and its checkpoint was taken
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.train(LEE, callbacks=[saver, stop])
+    resumed = load(tmp_path / "ck")
+    phase = resumed.state.next_phase()
+    assert (phase.name, phase.kind) == (BLEND, RESUME) and resumed.finetune_plan.base_rows is not None
+    assert resumed.train(LEE) == []
+    np.testing.assert_array_equal(resumed.weights.w_in, whole.weights.w_in)
+    assert resumed.finetune_plan.blend_done
+
+
+@pytest.mark.parametrize("method", ["aligned", "blend", "continue"])
+def test_freeze_pretrained_keeps_every_pretrained_row_under_every_method(vector_file, method):
+    path, words, vectors = vector_file
+    model = Word2Vec.from_pretrained(path, method=method, preserve="balanced", base_tokens=1e6, epochs=1,
+                                     freeze="pretrained", **TRAIN)
+    model.build_vocab(LEE)
+    model.train(LEE)
+    np.testing.assert_array_equal(model.weights.w_in[:len(words)], vectors)
+    assert (model.weights.w_in[len(words):] != 0).any()  # new words still come in
+
+
+@pytest.mark.parametrize("option, value", [("anchor", 0.5), ("anchor_weights", "frequency"), ("pretrained_lr", 0.3),
+                                           ("freeze", "new"), ("new_word_init", "scaled")])
+def test_options_aligned_cannot_honour_are_refused(vector_file, option, value):
+    with pytest.raises(ConfigError, match=f"{option}=.*no effect with method='aligned'"):
+        prepared(vector_file[0], method="aligned", **{option: value})
+
+
+@pytest.mark.parametrize("method", ["blend", "continue"])
+def test_numeric_pretrained_lr_and_freeze_new_act_under_training_methods(vector_file, method):
+    path, words, _ = vector_file
+    n = len(words)
+    slow = prepared(path, method=method, pretrained_lr=0.3, preserve="balanced", base_tokens=1e6)
+    assert (slow.weights.in_lr[:n] == np.float32(0.3)).all()
+    frozen = prepared(path, method=method, freeze="new")
+    assert (frozen.weights.in_lr[n:] == 0).all() and (frozen.weights.in_lr[:n] > 0).all()
+
+
+def test_aligned_output_lr_is_the_domain_models_output_rate(vector_file):
+    from fastw2v import finetune as ft
+
+    model = prepared(vector_file[0], method="aligned", output_lr=0.25)
+    domain, _ = ft.domain_state(model.state, model.encode(LEE))
+    assert (domain.weights.out_ns_lr == np.float32(0.25)).all()
 
 
 # ---------------------------------------------------------------------------------------------------------
