@@ -516,10 +516,10 @@ def test_results_keep_the_json_schema_and_report_dispatches_on_type(analogy_setu
     kv, _ = analogy_setup
     sim = evaluate_similarity(sim_kv, sim_file).to_dict()
     assert list(sim) == ["name", "spearman", "pearson", "pairs", "oov_pairs", "multiword_pairs", "multiword_used",
-                         "excluded_pairs", "total_pairs", "coverage"]
+                         "excluded_pairs", "total_pairs", "coverage", "restricted_pairs", "restrict_vocab"]
     ana = evaluate_analogies(kv, GENSIM_QUESTIONS).to_dict()
     assert list(ana) == ["name", "method", "accuracy", "correct", "questions", "oov_questions", "excluded_questions",
-                         "total_questions", "coverage", "restrict_vocab", "sections"]
+                         "total_questions", "coverage", "restrict_vocab", "sections", "restricted_questions"]
     assert list(ana["sections"]["family"]) == ["accuracy", "correct", "questions", "oov_questions"]
     drift = compare(kv, kv, top=50, k=5, n_new=1).to_dict()
     assert list(drift) == ["words", "missing_words", "k", "cosine_mean", "cosine_median", "cosine_min",
@@ -748,3 +748,19 @@ def test_common_pairs_on_glove(glove):
     assert big.pairs == little.pairs == in_subset < big.total_pairs
     assert big.oov_pairs == little.oov_pairs == 0
     assert big.spearman == pytest.approx(little.spearman, abs=1e-12)  # same vectors for those words
+
+
+def test_the_report_counts_what_the_restriction_skipped(tmp_path):
+    words = ["the", "cat", "dog", "sat", "mat", "rare1", "rare2"]
+    kv = make_kv(words, np.random.default_rng(3).normal(size=(len(words), 4)))
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("cat\tdog\t5\ncat\trare1\t3\nrare2\tmat\t2\nmissing\tcat\t1\nsat\tmat\t4\n")
+    restricted = evaluate_similarity(kv, pairs, restrict_vocab=5)
+    assert (restricted.pairs, restricted.oov_pairs, restricted.restricted_pairs) == (2, 3, 2)
+    whole = evaluate_similarity(kv, pairs)
+    assert (whole.pairs, whole.oov_pairs, whole.restricted_pairs) == (4, 1, 0)
+    assert "(2 oov only past the first 5 words)" in format_report(restricted)
+    questions = tmp_path / "q.txt"
+    questions.write_text(": s\ncat dog sat mat\ncat dog rare1 mat\ncat dog missing mat\n")
+    ana = evaluate_analogies(kv, questions, restrict_vocab=5)
+    assert (ana.questions, ana.oov_questions, ana.restricted_questions) == (1, 2, 1)

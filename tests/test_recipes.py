@@ -468,3 +468,37 @@ def test_cli_bad_choices_are_usage_errors(vector_file, tmp_path, option):
                                        option, "bogus"])
     assert_clean_error(result, f"Invalid value for '{option}'", "bogus", " finetune --help')")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_finetuned_model_lists_its_words_by_domain_plus_base_counts(vector_file, tmp_path):
+    """wv and the exported file are in descending order of (domain count + Zipf estimate of the base count),
+    as every word2vec file is, so that restrict_vocab=N means the N most frequent and a re-fine-tuning of the
+    export estimates the right ranks; inside the state the base's words stay first."""
+    from fastw2v.evaluation import evaluate_similarity
+    from fastw2v.vectors_io import read_vectors
+
+    path, words, _ = vector_file
+    model = prepared(path, preserve="low", base_tokens=5e4)
+    model.train(LEE)
+    V = len(words)
+    H = sum(1.0 / k for k in range(1, V + 1))
+    lee = corpus_counts(LEE)
+    union = model.vocab.words
+    totals = np.array([lee.get(w, 0) for w in union], dtype=np.float64)
+    totals[:V] += 5e4 / (np.arange(1, V + 1) * H)
+    expected = [union[i] for i in np.argsort(-totals, kind="stable")]
+    wv = model.wv
+    assert wv.index_to_key == expected and expected != union
+    assert union[:V] == words  # the state keeps the base's words first
+    assert [wv.get_vecattr(w, "count") for w in expected[:3]] == [round(t) for t in sorted(totals)[::-1][:3]]
+    first_new = min(expected.index(w) for w in union[V:])
+    assert first_new < V  # a frequent new word ranks among the base's words, not after all of them
+    model.export(tmp_path / "ft.bin")
+    exported, vecs = read_vectors(tmp_path / "ft.bin")
+    assert exported == expected
+    np.testing.assert_array_equal(vecs, wv.vectors)
+    # restrict_vocab keeps the most frequent words, new ones included
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text(f"{expected[first_new]}\t{expected[0]}\t1\n{expected[1]}\t{expected[2]}\t2\n"
+                     f"{expected[3]}\t{expected[4]}\t3\n")
+    assert evaluate_similarity(wv, pairs, restrict_vocab=first_new + 1).pairs == 3

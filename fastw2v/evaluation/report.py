@@ -38,7 +38,8 @@ def _similarity_table(results: Mapping[str, SimilarityResult]) -> list[str]:
               f"{'coverage':>8}")
     return _table("similarity", header, results, lambda r: (
         f"{_fmt(r.spearman)}  {_fmt(r.pearson)}  {r.pairs:>6d}  {r.oov_pairs:>5d}  {r.multiword_pairs:>5d}  "
-        f"{r.excluded_pairs:>5d}  {r.total_pairs:>6d}  {_fmt(100 * r.coverage, 7, 1)}%"))
+        f"{r.excluded_pairs:>5d}  {r.total_pairs:>6d}  {_fmt(100 * r.coverage, 7, 1)}%  "
+        f"({r.restricted_pairs} oov only past the first {r.restrict_vocab} words)"))
 
 
 def _analogy_table(results: Mapping[str, AnalogyResult], sections: bool) -> list[str]:
@@ -46,7 +47,8 @@ def _analogy_table(results: Mapping[str, AnalogyResult], sections: bool) -> list
 
     def cells(r: AnalogyResult) -> str:
         return (f"{_fmt(r.accuracy)}  {r.correct:>7d}  {r.questions:>9d}  {r.oov_questions:>6d}  "
-                f"{r.total_questions:>6d}  {_fmt(100 * r.coverage, 7, 1)}%  ({r.method}, top {r.restrict_vocab} words)")
+                f"{r.total_questions:>6d}  {_fmt(100 * r.coverage, 7, 1)}%  ({r.method}, top {r.restrict_vocab} words; "
+                f"{r.restricted_questions} oov only past them)")
 
     def parts(r: AnalogyResult) -> Iterable[tuple[str, str]]:
         if sections:

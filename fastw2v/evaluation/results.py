@@ -37,6 +37,8 @@ class SimilarityResult(_Result):
     excluded_pairs: int
     total_pairs: int
     coverage: float
+    restricted_pairs: int = 0   # of the oov pairs, those skipped only because of ``restrict_vocab``
+    restrict_vocab: int = 0     # words in vocabulary
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class AnalogyResult(_Result):
     coverage: float
     restrict_vocab: int
     sections: dict[str, SectionResult]
+    restricted_questions: int = 0  # of the oov questions, those skipped only because of ``restrict_vocab``
 
 
 @dataclass(frozen=True)
