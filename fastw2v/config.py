@@ -67,7 +67,10 @@ class Word2VecConfig(_Settings):
     max_vocab_size: int | None = _option(
         None, "Prune rare words during the scan to keep at most about this many (like word2vec.c).")
     max_final_vocab: int | None = _option(None, "Raise min-count until the vocabulary has at most this many words.")
-    sg: bool = _option(False, "Skip-gram or CBOW.", cli="--sg/--cbow")
+    sg: bool = _option(False, "Skip-gram or CBOW. `train` defaults to CBOW, as word2vec.c and gensim do (the fast "
+                              "architecture); `finetune` to skip-gram, the architecture its recipes were chosen "
+                              "with (domain words are rare, and skip-gram learns rare words better).",
+                       cli="--sg/--cbow")
     hs: bool = _option(False, "Hierarchical softmax output layer.", cli="--hs/--no-hs")
     negative: int = _option(5, "Negative samples per example (0: none).")
     ns_exponent: float = _option(0.75, "Exponent of the noise distribution (count ** exponent).")
@@ -163,7 +166,9 @@ class FinetuneConfig(_Settings):
         Keep every pre-trained word, only those the corpus uses, or those plus the
         N most frequent (first) pre-trained words.
     warmup_epochs : int
-        Epochs training only the output layer and new words before everything trains.
+        Extra passes over the corpus before the main epochs: with ``method="blend"`` or
+        ``"continue"``, epochs training only the output layer and new words; with
+        ``"aligned"``, more epochs of its domain-only model (``warmup_epochs + epochs``).
     freeze : {"none", "pretrained", "new"}
         Input rows that never move in the main phase.
     pretrained_lr : float or "auto"
@@ -203,7 +208,10 @@ class FinetuneConfig(_Settings):
     keep_pretrained: str | int = _option(
         "all", "Pre-trained words to keep: all, seen (used by the corpus) or N (seen + the N most frequent).",
         parse=parse_keep, metavar="all|seen|N")
-    warmup_epochs: int = _option(1, "Epochs training only the output layer and new words before everything trains.")
+    warmup_epochs: int = _option(
+        1, "Extra passes before the main epochs. --method blend or continue: epochs training only the output layer "
+           "and the new words (the pre-trained rows wait until the output layer fits them); --method aligned: "
+           "more epochs of the domain-only model (it trains warmup + epochs passes).")
     freeze: str = _option("none", "Input rows that never move.", choices=FREEZE_MODES)
     pretrained_lr: float | str = _option(
         AUTO, "Learning-rate multiplier of pre-trained input rows (0.1: a tenth of the rate); auto: the "

@@ -670,7 +670,12 @@ def test_finetune_help_shows_the_recipe_not_a_vector_size():
     text = " ".join(CliRunner().invoke(main, ["finetune", "--help"], terminal_width=200).stdout.split())
     vector_size = re.search(r"--vector-size INTEGER (.*?) --window", text).group(1)
     assert "default: 100" not in vector_size and "PRETRAINED" in vector_size
-    assert re.search(r"--sg / --cbow Skip-gram or CBOW\. \[default: sg\]", text)  # the recipe trains skip-gram
+    # the recipe trains skip-gram, and both helps say why the two commands differ
+    assert re.search(r"--sg / --cbow Skip-gram or CBOW\. `train` defaults to CBOW.*skip-gram learns rare words "
+                     r"better\)\. \[default: sg\]", text)
+    train = " ".join(CliRunner().invoke(main, ["train", "--help"], terminal_width=200).stdout.split())
+    assert re.search(r"--sg / --cbow Skip-gram or CBOW\. `train` defaults to CBOW.*\[default: cbow\]", train)
+    assert "--method aligned: more epochs of the domain-only model" in text
     for name in FinetuneConfig.field_names():
         assert f"--{name.replace('_', '-')} " in text, name
     assert "--keep-pretrained all|seen|N" in text and "--pretrained-lr auto|FLOAT" in text
