@@ -77,7 +77,7 @@ def run_demo(workers: int | None = None, epochs: int | None = None) -> str:
     for name, path in sets.items():
         pairs = common_pairs(models.values(), path)  # the pairs every column covers
         scores = [evaluate_similarity(kv, path, pairs=pairs) for kv in models.values()]
-        lines.append(f"{name:<12} {len(pairs):>4}/{scores[0].total_pairs:<4} "
+        lines.append(f"{name:<12} {scores[0].pairs:>4}/{scores[0].total_pairs:<4} "
                      + " ".join(f"{s.spearman:>8.3f}" for s in scores))
     lines += ["(Spearman correlation on the pairs all three cover; gensim: a fresh gensim model on the sample "
               "with the base's vectors copied in by intersect_word2vec_format, trained as many passes)", "",

@@ -121,6 +121,8 @@ def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
             if status == 1:
                 raise _word_too_long(path, row, dim)
             progress.update(row, f"{total >> 20} MB")
+            if row >= n:  # a limit reached inside a block: the rest of it (and the block read ahead) is not needed
+                break
             if ahead is None:  # no more data: parse on in this buffer
                 if not done and row < n:
                     raise truncated(path, s, row)

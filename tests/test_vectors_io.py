@@ -751,3 +751,18 @@ def test_progress_lines(tmp_path, monkeypatch, caplog, binary):
     assert writing[-1].startswith(f"writing {path}: {len(REF_WORDS)}/{len(REF_WORDS)} vectors (100%), ")
     assert reading[-1].startswith(f"reading {path}: {len(REF_WORDS)}/{len(REF_WORDS)} vectors (100%), ")
     assert all(" vectors/s, ETA " in m and m.endswith(" MB") for m in lines)
+
+
+@pytest.mark.parametrize("name", ["v.bin.gz", "v.bin.bz2", "v.txt.gz"])
+@pytest.mark.parametrize("limit", [1, 37, 299, 300])
+def test_a_limit_inside_a_later_block_of_a_compressed_file(tmp_path, monkeypatch, name, limit):
+    """A compressed file is read block by block; a limit reached in the middle of a block stops there
+    (the rest of the block, and the block read ahead, are dropped), whatever block it falls in."""
+    monkeypatch.setattr(vector_blocks, "BINARY_BLOCK", 1024)
+    monkeypatch.setattr(vector_blocks, "TEXT_BLOCK", 1024)
+    words = [f"w{i}" for i in range(300)]
+    vectors = np.random.default_rng(6).normal(size=(300, 16)).astype(np.float32)
+    write_vectors(tmp_path / name, words, vectors)
+    got, vecs = read_vectors(tmp_path / name, limit=limit)
+    assert got == words[:limit]
+    np.testing.assert_array_equal(vecs, vectors[:limit])

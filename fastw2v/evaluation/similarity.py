@@ -181,10 +181,14 @@ def common_pairs(kvs: Iterable["KeyedVectors"], path: PathLike, multiword: str =
     if not vocabs:
         raise EvaluationError("common_pairs needs at least one KeyedVectors")
     out: dict[tuple[str, str], None] = {}
+    rows = 0  # lines of the file they make up (a pair listed twice is scored twice by evaluate_similarity)
     for w1, w2, _ in data:
         if multiword == "skip" and (" " in w1 or " " in w2):
             continue
         if all(v.term(w1) is not None and v.term(w2) is not None for v in vocabs):
             out.setdefault((w1, w2))
-    logger.info("%s: %d of %d pairs covered by all %d models", file_name(path), len(out), len(data), len(vocabs))
+            rows += 1
+    repeats = f" ({rows - len(out)} of them listed twice)" if rows > len(out) else ""
+    logger.info("%s: %d of %d pairs covered by all %d models%s", file_name(path), rows, len(data), len(vocabs),
+                repeats)
     return list(out)
