@@ -753,6 +753,7 @@ def test_progress_lines(tmp_path, monkeypatch, caplog, binary):
     assert all(" vectors/s, ETA " in m and m.endswith(" MB") for m in lines)
 
 
+@pytest.mark.slow  # writes and reads 5.6 MB three times
 @pytest.mark.parametrize("name", ["v.bin.gz", "v.bin.bz2", "v.txt.gz"])
 def test_a_limit_inside_a_later_block_of_a_compressed_file(tmp_path, monkeypatch, name):
     """A compressed file is read block by block; a limit reached in the middle of a block stops there
