@@ -256,6 +256,11 @@ def load_state(path: str | os.PathLike, mmap: bool | Collection[str] = False) ->
     return state
 
 
+#: Fine-tuning settings a saved plan may lack, with the value that describes what such a model's run did
+#: (today's defaults differ: a plan without ``method`` trained its pre-trained rows, it never aligned).
+_UNSAVED_SETTINGS = {"method": "continue", "preserve": "auto"}
+
+
 def _load_plan(ft: dict[str, Any], arrays: dict[str, np.ndarray], vocab: Vocabulary) -> FinetunePlan:
     n_pre = int(ft["n_pretrained"])
     # Saved before the plan kept corpus counts: its tables used the totals.
@@ -268,7 +273,8 @@ def _load_plan(ft: dict[str, Any], arrays: dict[str, np.ndarray], vocab: Vocabul
         real = bool(derived.any())
         if real:
             base = derived
-    return FinetunePlan(settings=FinetuneConfig.from_dict(ft["settings"]), n_pretrained=n_pre,
+    settings = FinetuneConfig.from_dict({**_UNSAVED_SETTINGS, **ft["settings"]})
+    return FinetunePlan(settings=settings, n_pretrained=n_pre,
                         corpus_counts=corpus, warmup_done=bool(ft["warmup_done"]), base_counts=base,
                         base_tokens=ft.get("base_tokens", None if base is None else float(base.sum())),
                         base_real=bool(real), aligned_done=bool(ft.get("aligned_done", False)),

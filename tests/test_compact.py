@@ -140,35 +140,6 @@ def test_resume_mid_epoch_is_bit_identical(base, lee_halves, tmp_path):
         assert a.tobytes() == b.tobytes(), name
 
 
-def test_format_1_model_with_full_output_layer_loads_and_refinetunes(base, lee_halves, tmp_path):
-    """A model saved before output rows were compact: one row per word, zero for unused words."""
-    first = finetune(base["path"], lee_halves[0])
-    first.save(tmp_path / "new")
-    old = tmp_path / "old"
-    first.save(old)
-    w = first.weights
-    full = np.zeros((len(first.vocab), DIM), np.float32)
-    full[w.out_rows] = w.w_out_ns
-    np.save(old / "w_out_ns.npy", full)
-    np.save(old / "out_ns_lr.npy", np.ones(len(first.vocab), np.float32))
-    (old / "out_rows.npy").unlink()
-    header = json.loads((old / "header.json").read_text())
-    header["format_version"] = 1
-    del header["arrays"]["out_rows"]
-    header["arrays"]["w_out_ns"]["shape"] = [len(first.vocab), DIM]
-    header["arrays"]["out_ns_lr"]["shape"] = [len(first.vocab)]
-    (old / "header.json").write_text(json.dumps(header))
-    loaded = load(old)
-    assert loaded.weights.out_rows is None and loaded.weights.w_out_ns.shape == (len(first.vocab), DIM)
-    np.testing.assert_array_equal(loaded.weights.w_in, first.weights.w_in)
-    # A fine-tuning from it carries exactly the rows that trained (the zero ones are what a new row is).
-    a = Word2Vec.from_pretrained(old, workers=1, epochs=1, **CONTINUE).build_vocab(str(lee_halves[1]))
-    b = Word2Vec.from_pretrained(tmp_path / "new", workers=1, epochs=1, **CONTINUE).build_vocab(str(lee_halves[1]))
-    np.testing.assert_array_equal(a.weights.out_rows, b.weights.out_rows)
-    np.testing.assert_array_equal(a.weights.w_out_ns, b.weights.w_out_ns)
-    np.testing.assert_array_equal(a.weights.w_in, b.weights.w_in)
-
-
 @pytest.mark.parametrize("keep", ["all", "seen", 100])
 @pytest.mark.parametrize("limit", [None, 700])
 def test_keep_pretrained_and_limit_keep_rows_exactly(base, lee_halves, keep, limit):

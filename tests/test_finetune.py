@@ -582,22 +582,6 @@ def test_finetuned_model_saves_and_loads_with_its_plan(pre, tmp_path):
     assert np.isfinite(loaded.weights.w_in).all()
 
 
-def test_finetuned_model_saved_without_corpus_counts_still_loads(pre, tmp_path):
-    """Models saved before the plan kept the corpus counts load with the totals (what their tables used)."""
-    import json
-
-    model = finetuned(pre["files"]["bin"], epochs=1, sg=True)
-    model.save(tmp_path / "ft")
-    (tmp_path / "ft" / "finetune_corpus_counts.npy").unlink()
-    header = json.loads((tmp_path / "ft" / "header.json").read_text())
-    del header["arrays"]["finetune_corpus_counts"]
-    (tmp_path / "ft" / "header.json").write_text(json.dumps(header))
-    loaded = load(tmp_path / "ft")
-    np.testing.assert_array_equal(loaded.finetune_plan.corpus_counts, loaded.vocab.counts)
-    loaded.train(LEE)
-    assert np.isfinite(loaded.weights.w_in).all()
-
-
 def test_saved_before_training_resumes_bit_identical(pre, tmp_path):
     """A model saved between build_vocab and train keeps its pending warm-up."""
     direct = finetuned(pre["files"]["bin"], epochs=2, freeze="pretrained", anchor=0.1, sg=True)

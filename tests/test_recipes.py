@@ -6,8 +6,6 @@ Expected rates are computed here from the formulas (``p_d / (p_d + tau p_b)``, Z
 """
 from __future__ import annotations
 
-import json
-
 import numba
 import numpy as np
 import pytest
@@ -197,21 +195,6 @@ def test_uniform_anchoring_is_the_scalar_step_bit_for_bit(vector_file, monkeypat
     per_row = run()
     monkeypatch.setattr(kernels, "anchor_pull", scalar_anchor_pull)
     np.testing.assert_array_equal(per_row, run())
-
-
-def test_model_with_a_scalar_anchor_strength_still_loads(vector_file, tmp_path):
-    model = prepared(vector_file[0], anchor=0.25)
-    model.save(tmp_path / "m")
-    # Rewrite it as models were saved before per-row strengths.
-    header_path = tmp_path / "m" / "header.json"
-    header = json.loads(header_path.read_text())
-    header["anchor"] = {"strength": 0.25}
-    del header["arrays"]["anchor_strength"]
-    (tmp_path / "m" / "anchor_strength.npy").unlink()
-    header_path.write_text(json.dumps(header))
-    loaded = load(tmp_path / "m")
-    assert loaded.anchor.strength.dtype == np.float64
-    np.testing.assert_array_equal(loaded.anchor.strength, np.full(len(loaded.anchor.vectors), 0.25))
 
 
 # ---------------------------------------------------------------------------------------------------------
