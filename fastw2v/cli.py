@@ -19,6 +19,7 @@ from .config import FinetuneConfig, Word2VecConfig
 from .errors import FastW2VError
 from .finetune import RECIPE_TRAINING
 from .vectors_io import FORMATS as VECTOR_FORMATS
+from .vectors_io import WRITE_DEFAULT
 
 logger = logging.getLogger("fastw2v")
 
@@ -85,11 +86,19 @@ def clean_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _format_option(what: str, name: str = "--format") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--format`` (parameter ``fmt``) of a command reading vectors from ``what``."""
+    """``--format`` (parameter ``fmt``) of a command reading vectors from ``what``: the registry's formats."""
+    pickles = ", ".join(f"'{n}'" for n, f in VECTOR_FORMATS.items() if f.pickle)
     return click.option(name, "fmt", type=click.Choice(["auto", *VECTOR_FORMATS]), default="auto",
                         show_default=True,
-                        help=f"Format of {what} when it is a vector file (auto-detected by default; "
-                             f"'keyedvectors', a pickle that runs code when loaded, only when named).")
+                        help=f"Format of {what} when it is a vector file (auto-detected by default; pickles run "
+                             f"code when loaded, so they are read only when named: {pickles}).")
+
+
+def _written_by_name() -> str:
+    """How a written file's format follows from its name, from the registry: "word2vec-text for .txt/.vec, else ..."."""
+    named = [f"{n} for {'/'.join(f.extensions)}" for n, f in VECTOR_FORMATS.items()
+             if f.write is not None and n != WRITE_DEFAULT]
+    return f"{', '.join(named)}, else {WRITE_DEFAULT}"
 
 
 def _with_options(options: list[Callable[..., Any]], fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -248,8 +257,8 @@ def checkpoint_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def vectors_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``--vectors FILE`` of `train` and `finetune`."""
     return click.option("--vectors", type=click.Path(), default=None,
-                        help="Also export the vectors to this file: word2vec text for a .txt/.vec name, else "
-                             "binary; .gz compresses.")(fn)
+                        help=f"Also export the vectors to this file, in the format its name says "
+                             f"({_written_by_name()}); .gz compresses.")(fn)
 
 
 def phrases_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -363,9 +372,9 @@ def _train_and_save(model, sources: list[str], out: str, vectors: str | None, ch
 @main.command()
 @click.argument("model_path", metavar="MODEL")
 @click.argument("out")
-@click.option("--format", "out_fmt", type=click.Choice(["word2vec-bin", "word2vec-text"]), default=None,
-              help="Output format (default: from OUT's name: word2vec-text for .txt/.vec, else word2vec-bin; "
-                   "a .gz/.bz2 name is compressed).")
+@click.option("--format", "out_fmt", type=click.Choice([n for n, f in VECTOR_FORMATS.items() if f.write is not None]),
+              default=None, help=f"Output format (default: from OUT's name: {_written_by_name()}; a .gz/.bz2 name "
+                                 f"is compressed).")
 @_format_option("MODEL", "--input-format")
 @click.option("--quiet", "-q", is_flag=True, help="No line saying what was written.")
 @clean_errors
@@ -382,7 +391,7 @@ def export(model_path: str, out: str, out_fmt: str | None, fmt: str, quiet: bool
     check_outputs({"OUT": out}, {"MODEL": model_path})
     kv = _load_keyed_vectors(model_path, fmt)
     _setup_logging(quiet)  # after reading (quiet): the one line is write_vectors' own
-    write_vectors(out, kv.index_to_key, kv.vectors, binary=None if out_fmt is None else out_fmt == "word2vec-bin")
+    write_vectors(out, kv.index_to_key, kv.vectors, format=out_fmt)
 
 
 @main.command()

@@ -396,11 +396,12 @@ class Word2Vec:
         words = self.vocab.words
         return to_keyedvectors([words[i] for i in order], self.weights.w_in[order], counts)
 
-    def export(self, path: str | os.PathLike, binary: bool | None = None) -> None:
+    def export(self, path: str | os.PathLike, binary: bool | None = None, *, format: str | None = None) -> None:
         """Write the input vectors in word2vec binary or text format, atomically, in ``wv``'s order.
 
-        ``binary`` None (default) takes the format from the name: ``.txt``/``.vec`` (also compressed,
-        ``.txt.gz``) are text, anything else binary; a ``.gz``/``.bz2`` name is compressed.
+        ``format`` (a writable format of :data:`fastw2v.vectors_io.FORMATS`) or gensim's ``binary``
+        flag chooses the format; by default the name does: ``.txt``/``.vec`` (also compressed,
+        ``.txt.gz``) are text, anything else binary. A ``.gz``/``.bz2`` name is compressed.
         """
         from .vectors_io import write_vectors
 
@@ -409,9 +410,10 @@ class Word2Vec:
         shown = ft.frequency_order(self.state)
         words = self.vocab.words
         if shown is None:
-            write_vectors(path, words, self.weights.w_in, binary=binary)
+            write_vectors(path, words, self.weights.w_in, binary=binary, format=format)
         else:
-            write_vectors(path, [words[i] for i in shown[0]], self.weights.w_in, binary=binary, order=shown[0])
+            write_vectors(path, [words[i] for i in shown[0]], self.weights.w_in, binary=binary, order=shown[0],
+                          format=format)
 
     def check_finite(self) -> str | None:
         """Name of the first weight matrix holding NaN/inf (up to date with a fine-tuning's trained part), or None."""

@@ -35,8 +35,8 @@ import numpy as np
 from . import memory
 from .kernels.vectors import gather_rows, gather_words, index_word2vec_binary, pack_rows, scan_word2vec_binary
 from .progress import Progress
-from .vector_formats import (COMPRESSED_SUFFIXES, MAX_WORD_BYTES, Sniff, check_rows, open_stream, parse_text_row,
-                             row_position, show, truncated, vector_error)
+from .vector_formats import (COMPRESSED_SUFFIXES, MAX_WORD_BYTES, Format, Sniff, check_rows, open_stream,
+                             parse_text_row, row_position, show, truncated, vector_error)
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
                                                                     word_buf, MAX_WORD_BYTES)
             if done:
                 words += _decode_words(path, word_buf[:n_word_bytes - 1].tobytes(), row, dim)
-                check_rows(path, "word2vec-bin", words, vectors, row, row + done)  # while the rows are in cache
+                check_rows(path, s.fmt, words, vectors, row, row + done)  # while the rows are in cache
                 row += done
             if status == 1:
                 raise _word_too_long(path, row, dim)
@@ -180,7 +180,7 @@ def _read_binary_mapped(path: Path, s: Sniff, n: int) -> tuple[list[str], np.nda
                 used = gather_words(data, word_start[:done], word_end[:done], word_buf)
                 words += _decode_words(path, word_buf[:used - 1].tobytes(), row, dim) if done else []
                 copying.result()
-                check_rows(path, "word2vec-bin", words, vectors, row, row + done)
+                check_rows(path, s.fmt, words, vectors, row, row + done)
                 row += done
                 if status == 1:
                     raise _word_too_long(path, row, dim)
@@ -240,7 +240,7 @@ def _parse_text_block_fast(lines: list[bytes], first_row: int, dim: int, vectors
     return True
 
 
-def _parse_text_block(path: Path, fmt: str, lines: list[bytes], first_row: int, dim: int,
+def _parse_text_block(path: Path, fmt: Format, lines: list[bytes], first_row: int, dim: int,
                       vectors: np.ndarray, words: list[str]) -> None:
     """Parse text rows into ``vectors[first_row:...]`` and append their words."""
     if not _parse_text_block_fast(lines, first_row, dim, vectors, words):

@@ -3,11 +3,10 @@
 This module never parses a whole file (that is :mod:`fastw2v.vector_blocks`'s job) and
 never imports gensim. It
 
-* sniffs the format from the first bytes (:func:`detect_format`, :func:`sniff`) and
-  reconciles it with a format asked for by name (:func:`resolve_format`);
-* applies the trust model: a pickle (gensim ``KeyedVectors.save`` and ``.model``
-  files) is recognised from its header but only ever loaded when the caller asked
-  for ``format="keyedvectors"`` by name, because unpickling runs code named in the file;
+* describes a format (:class:`Format`; the registry of them is
+  :data:`fastw2v.vectors_io.FORMATS`) and gathers what the first bytes of a file say
+  (:func:`sniff`): each format's ``sniff`` test reads the facts, and each format's
+  ``mismatch`` says why a file cannot be read in it when it is asked for by name;
 * refuses headers the file cannot satisfy before anything allocates an N x D matrix
   (:func:`check_plausible`);
 * parses one text row exactly as gensim would, naming the line and the problem when it
@@ -25,16 +24,13 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 import numpy as np
 import smart_open
 
 from . import memory
-from .errors import ConfigError, MissingFileError, UntrustedFileError, VectorFileError, describe
-
-FORMATS: tuple[str, ...] = ("word2vec-bin", "word2vec-text", "glove", "keyedvectors")
-"""Names accepted by ``format=`` (and the CLI's ``--format``)."""
+from .errors import ConfigError, MissingFileError, VectorFileError, describe
 
 # The first line of a text file is read with this cap, so a binary file without any
 # newline cannot make the sniffer read gigabytes. 4 MiB holds a text row of ~200k dims.
@@ -43,17 +39,13 @@ _MAX_LINE = 4 * 1024 * 1024
 MAX_WORD_BYTES = 1024 * 1024
 # Extensions smart_open decompresses transparently.
 COMPRESSED_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".lz4", ".zst"})
-#: Names written as word2vec text (after any compression suffix: ``v.txt.gz``); every other name is written binary.
-TEXT_SUFFIXES = (".txt", ".vec")
 
 
-def written_format(path: str | os.PathLike) -> str:
-    """The word2vec format a file named ``path`` is written in when none is asked for: ``word2vec-text`` for
-    ``.txt``/``.vec`` (compressed or not), else ``word2vec-bin``."""
-    p = Path(path)
-    if p.suffix.lower() in COMPRESSED_SUFFIXES:
-        p = p.with_suffix("")
-    return "word2vec-text" if p.suffix.lower() in TEXT_SUFFIXES else "word2vec-bin"
+def extension(path: Path) -> str:
+    """The lower-case extension of ``path`` that names its format: ``.txt`` for ``v.txt`` and ``v.txt.gz``."""
+    if path.suffix.lower() in COMPRESSED_SUFFIXES:
+        path = path.with_suffix("")
+    return path.suffix.lower()
 
 
 # Deflate cannot expand data by more than ~1032x, so a .gz file of S bytes holds at most
@@ -143,14 +135,72 @@ def open_stream(path: Path) -> Iterator[BinaryIO]:
 class Sniff:
     """What the first bytes of a file say about its format."""
 
-    fmt: str | None                       # best guess, or None when the file is not recognised
-    problem: str | None = None            # why fmt is None
+    problem: str | None = None            # why the bytes are in no format (else None)
+    pickle: bool = False                  # the file starts with a pickle header
     first_line: str = ""                  # decoded first line, without the line ending
     header: tuple[int, int] | None = None  # (N, D) when the first line is a valid word2vec header
     header_bytes: int = 0                 # length of the header line in (decompressed) bytes
     glove_dim: int | None = None          # number of values when the first line is a GloVe row
     row_is_text: bool = False             # the line after a header is a text row with D values
     has_binary_bytes: bool = False        # the bytes after a header cannot be text
+    fmt: Format | None = None             # the format the file is read in, once resolved
+
+    @property
+    def dim(self) -> int | None:
+        """The vectors' dimension the first line gives (None for a pickle: known once unpickled)."""
+        return self.header[1] if self.header is not None else self.glove_dim
+
+
+#: A reader: the first ``limit`` vectors (all when None) of a file sniffed and resolved to its format.
+Reader = Callable[[Path, Sniff, int | None], tuple[list[str], np.ndarray]]
+#: A writer: ``write(fout, path, words, vectors, order)`` writes the words and float32 rows (row ``order[i]``
+#: as the ``i``-th, when given) to ``fout``, the open stream of the file ``path``.
+Writer = Callable[[BinaryIO, Path, list[str], np.ndarray, np.ndarray | None], None]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One word-vector file format: how it is recognised, read and written.
+
+    The registry of formats is :data:`fastw2v.vectors_io.FORMATS`; reading, writing and the
+    CLI's ``--format`` options all go through it.
+
+    Attributes
+    ----------
+    name : str
+        What ``format=`` and ``--format`` call it.
+    summary : str
+        What such files are, for help texts and messages.
+    pickle : bool
+        Loading it runs code named in the file (the trust model): such a file is recognised by
+        auto-detection but read only when this format is asked for by name.
+    sniff : callable(Sniff) -> bool
+        Whether a file whose first bytes gave this :class:`Sniff` is in this format; for any
+        file, at most one format's test holds.
+    mismatch : callable(Sniff, Format or None) -> str or None
+        Why a file so sniffed (and auto-detected as that format, or as none) cannot be read
+        in this format when it is asked for by name; None when it can.
+    read : Reader
+        Reads a file of this format.
+    write : Writer or None
+        Writes this format; None: fastw2v only reads it.
+    extensions : tuple of str
+        The usual extensions of its file names (before a compression suffix); a writable
+        format is what a file with one of them is written in when no format is asked for.
+    first_line : int or None
+        Text formats: the line of the first vector, so errors name lines; None: vectors are
+        counted (``vector #3``), and a row is the word, a space and ``4 * D`` bytes.
+    """
+
+    name: str
+    summary: str
+    pickle: bool
+    sniff: Callable[[Sniff], bool]
+    mismatch: Callable[[Sniff, Format | None], str | None]
+    read: Reader
+    write: Writer | None = None
+    extensions: tuple[str, ...] = ()
+    first_line: int | None = None
 
 
 def _looks_binary(sample: bytes, cut: bool) -> bool:
@@ -202,26 +252,26 @@ def _sniff_raw(path: Path) -> None:
 
 
 def sniff(path: Path) -> Sniff:
-    """Look at the first line (and, after a header, the first row) to guess the format."""
+    """Look at the first line (and, after a header, the first row): the facts each format's test reads."""
     _sniff_raw(path)
     with open_stream(path) as fin:
         line = fin.readline(_MAX_LINE)
         if not line:
             raise vector_error(path, "file is empty after decompression")
         if is_pickle(line):
-            return Sniff("keyedvectors")
+            return Sniff(pickle=True)
         if line.startswith((_NPY_MAGIC, _ZIP_MAGIC)):
-            return Sniff(None, "is a NumPy .npy/.npz (or zip) file, not a word-vector file; fastw2v never "
-                               "loads these (an object array inside one is a pickle, which runs code)")
+            return Sniff("is a NumPy .npy/.npz (or zip) file, not a word-vector file; fastw2v never "
+                         "loads these (an object array inside one is a pickle, which runs code)")
         if line.startswith(_FASTTEXT_BIN_MAGIC):
-            return Sniff(None, "looks like a fastText .bin model, which is not word2vec binary; "
-                                "use the .vec file that fastText writes next to it")
+            return Sniff("looks like a fastText .bin model, which is not word2vec binary; "
+                         "use the .vec file that fastText writes next to it")
         if len(line) >= _MAX_LINE and not line.endswith(b"\n"):
-            return Sniff(None, f"the first line is longer than {_MAX_LINE} bytes: not a word-vector file")
+            return Sniff(f"the first line is longer than {_MAX_LINE} bytes: not a word-vector file")
         try:
             first = line.rstrip(b"\r\n").decode("utf-8")
         except UnicodeDecodeError:
-            return Sniff(None, "binary data without a word2vec 'N D' header line: not a word-vector file")
+            return Sniff("binary data without a word2vec 'N D' header line: not a word-vector file")
         tokens = first.split()
         valid_header = (len(tokens) == 2 and all(t.isascii() and t.isdigit() for t in tokens)
                         and all(int(t) > 0 for t in tokens))
@@ -232,14 +282,9 @@ def sniff(path: Path) -> Sniff:
             after = fin.read(cut_at)
             cut = len(after) == cut_at
             row = after.split(b"\n", 1)[0]
-            s = Sniff("word2vec-text", first_line=first, header=(n, dim), header_bytes=len(line))
-            s.row_is_text = _is_text_row(row, dim) and (b"\n" in after or not cut)
-            s.has_binary_bytes = _looks_binary(after, cut)
-            # Decide by content, not extension: text wins when the first row parses as text,
-            # because a binary row would need 4*D random bytes that happen to spell D numbers.
-            if s.has_binary_bytes and not s.row_is_text:
-                s.fmt = "word2vec-bin"
-            return s
+            return Sniff(first_line=first, header=(n, dim), header_bytes=len(line),
+                         row_is_text=_is_text_row(row, dim) and (b"\n" in after or not cut),
+                         has_binary_bytes=_looks_binary(after, cut))
         parts = _text_row_values(line) or []
         glove_dim = len(parts) - 1 if len(parts) >= 2 and all(_is_float(x) for x in parts[1:]) else None
         header_like = 1 <= len(tokens) <= 3 and all(_is_float(t) for t in tokens)
@@ -248,110 +293,101 @@ def sniff(path: Path) -> Sniff:
             # row (a numeric word, 1-2 values) if the next line has as many fields.
             second = _text_row_values(fin.readline(_MAX_LINE)) or []
             if glove_dim is None or len(second) != len(parts):
-                return Sniff(None, f"the header line {show(first)} is not two positive integers 'N D' "
-                                    f"(number of vectors and their dimension)",
-                              first_line=first, glove_dim=glove_dim)
+                return Sniff(f"the header line {show(first)} is not two positive integers 'N D' "
+                             f"(number of vectors and their dimension)", first_line=first, glove_dim=glove_dim)
         if glove_dim is not None:
-            return Sniff("glove", first_line=first, glove_dim=glove_dim)
+            return Sniff(first_line=first, glove_dim=glove_dim)
         if _CONTROL_BYTES.search(line):
-            return Sniff(None, "binary data without a word2vec 'N D' header line: not a word-vector file")
-        return Sniff(None, f"the first line {show(first)} is neither a word2vec header 'N D' nor a "
-                            f"GloVe row 'word x1 x2 ...' (fields separated by single spaces)",
-                      first_line=first)
+            return Sniff("binary data without a word2vec 'N D' header line: not a word-vector file")
+        return Sniff(f"the first line {show(first)} is neither a word2vec header 'N D' nor a "
+                     f"GloVe row 'word x1 x2 ...' (fields separated by single spaces)", first_line=first)
 
 
-def detect_format(path: str | os.PathLike) -> str:
-    """Guess the format of a word-vector file from its content.
+# ---------------------------------------------------------------------------------------------
+# each format's test of the first bytes, and why a file cannot be read in a format asked for
+# ---------------------------------------------------------------------------------------------
 
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file; ``.gz``/``.bz2`` (and other smart_open extensions) are decompressed.
+def is_word2vec_bin(s: Sniff) -> bool:
+    """A header, then bytes that cannot be text.
 
-    Returns
-    -------
-    str
-        One of :data:`FORMATS`.
-
-    Raises
-    ------
-    MissingFileError
-        ``path`` does not exist.
-    VectorFileError
-        The file is empty, a directory, damaged, or in no supported format.
+    Content decides, not the extension: text wins when the first row parses as text, because a
+    binary row would need 4*D random bytes that happen to spell D numbers.
     """
-    p = check_input_path(path)
-    s = sniff(p)
-    if s.fmt is None:
-        raise vector_error(p, s.problem or "not a recognised word-vector file")
-    return s.fmt
+    return s.header is not None and s.has_binary_bytes and not s.row_is_text
 
 
-def resolve_format(path: Path, requested: str | None) -> Sniff:
-    """Sniff the file and reconcile the result with an explicitly requested format."""
-    if requested is not None and requested not in FORMATS:
-        raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {requested!r}")
-    s = sniff(path)
-    if requested is None:
-        if s.fmt is None:
-            raise vector_error(path, s.problem or "not a recognised word-vector file")
-        if s.fmt == "keyedvectors":
-            # The trust model: auto-detection never unpickles.
-            raise UntrustedFileError(
-                f"{path}: is a pickle (a gensim KeyedVectors.save or .model file); loading it runs code from "
-                f"the file, so it is never loaded by auto-detection: if you trust its source, ask for it by name "
-                f"with --format keyedvectors (API: format='keyedvectors')")
-        return s
-    if requested == "keyedvectors" or s.fmt == "keyedvectors":
-        if requested != s.fmt:
-            if s.fmt == "keyedvectors":
-                raise vector_error(path, f"looks like a gensim KeyedVectors.save file (a pickle), not {requested}; "
-                                   f"use format 'keyedvectors'")
-            raise vector_error(path, "is not a gensim KeyedVectors.save file (it does not start with a pickle header)"
-                               + (f"; it looks like {s.fmt}, use format '{s.fmt}'" if s.fmt else ""))
-        return s
-    if requested == "glove":
-        if s.header is not None:
-            raise vector_error(path, f"looks like word2vec with a header line ({show(s.first_line)}), not GloVe "
-                               f"text; use format '{s.fmt}'")
-        if s.glove_dim is None:
-            raise vector_error(path, s.problem or "not GloVe text")
-        s.fmt = "glove"
-        return s
-    # requested is word2vec-text or word2vec-bin
-    if s.header is None:
-        if s.fmt == "glove":
-            raise vector_error(path, f"looks like GloVe text without a header line; use format 'glove' "
-                               f"(first line: {show(s.first_line, 40)})")
-        raise vector_error(path, s.problem or "no word2vec header line 'N D'")
-    if requested == "word2vec-bin" and s.row_is_text:
-        raise vector_error(path, "looks like word2vec text (the line after the header is a text row); "
-                           "use format 'word2vec-text'")
-    if requested == "word2vec-text" and s.fmt == "word2vec-bin":
-        raise vector_error(path, "looks like word2vec binary (binary data after the header line); "
-                           "use format 'word2vec-bin'")
-    s.fmt = requested
-    return s
+def is_word2vec_text(s: Sniff) -> bool:
+    """A header, then text."""
+    return s.header is not None and not is_word2vec_bin(s)
+
+
+def is_glove(s: Sniff) -> bool:
+    """A first line that is a GloVe row (:func:`sniff` reads one only where no header is), not a bad header."""
+    return s.glove_dim is not None and s.problem is None
+
+
+def is_keyedvectors(s: Sniff) -> bool:
+    """A pickle: gensim's ``KeyedVectors.save`` writes one (as does a whole model's ``.save``)."""
+    return s.pickle
+
+
+def _no_header(s: Sniff, found: Format | None) -> str | None:
+    """Why a word2vec format cannot read a file without a header line."""
+    if s.header is not None:
+        return None
+    if found is not None and is_glove(s):
+        return (f"looks like GloVe text without a header line; use format '{found.name}' "
+                f"(first line: {show(s.first_line, 40)})")
+    return s.problem or "no word2vec header line 'N D'"
+
+
+def not_word2vec_bin(s: Sniff, found: Format | None) -> str | None:
+    """Why a file cannot be read as word2vec binary."""
+    if s.row_is_text and found is not None:
+        return f"looks like word2vec text (the line after the header is a text row); use format '{found.name}'"
+    return _no_header(s, found)
+
+
+def not_word2vec_text(s: Sniff, found: Format | None) -> str | None:
+    """Why a file cannot be read as word2vec text."""
+    if is_word2vec_bin(s) and found is not None:
+        return f"looks like word2vec binary (binary data after the header line); use format '{found.name}'"
+    return _no_header(s, found)
+
+
+def not_glove(s: Sniff, found: Format | None) -> str | None:
+    """Why a file cannot be read as GloVe text."""
+    if s.header is not None and found is not None:
+        return (f"looks like word2vec with a header line ({show(s.first_line)}), not GloVe text; "
+                f"use format '{found.name}'")
+    return None if s.glove_dim is not None else s.problem or "not GloVe text"
+
+
+def not_keyedvectors(s: Sniff, found: Format | None) -> str | None:
+    """Why a file cannot be read as a gensim KeyedVectors pickle."""
+    if s.pickle:
+        return None
+    return ("is not a gensim KeyedVectors.save file (it does not start with a pickle header)"
+            + (f"; it looks like {found.name}, use format '{found.name}'" if found else ""))
 
 
 # ---------------------------------------------------------------------------------------------
 # plausibility checks and diagnostics of damaged files
 # ---------------------------------------------------------------------------------------------
 
-def row_position(fmt: str, row: int) -> str:
-    """Human position of 0-based vector ``row``: a line for text formats, an ordinal otherwise."""
-    if fmt == "word2vec-text":
-        return f"line {row + 2}"
-    if fmt == "glove":
-        return f"line {row + 1}"
+def row_position(fmt: Format | None, row: int) -> str:
+    """Human position of 0-based vector ``row``: a line for text formats, an ordinal otherwise
+    (and for rows that are not in a file yet, ``fmt`` None)."""
+    if fmt is not None and fmt.first_line is not None:
+        return f"line {row + fmt.first_line}"
     return f"vector #{row + 1}"
 
 
 def check_plausible(path: Path, s: Sniff, n: int) -> None:
     """Refuse headers that the file cannot satisfy before the reader allocates an N x D matrix."""
-    assert s.header is not None
+    assert s.header is not None and s.fmt is not None
     n_header, dim = s.header
-    if s.fmt == "word2vec-bin":
+    if s.fmt.first_line is None:
         min_bytes = s.header_bytes + n * (4 * dim + 1)  # word may be empty: " " + 4*D bytes
     else:
         min_bytes = s.header_bytes + n * 2 * dim - 1    # "w 0 0 ... 0" per line, last without "\n"
@@ -374,14 +410,15 @@ def truncated(path: Path, s: Sniff, rows: int) -> VectorFileError:
     """The error for a file that ends after ``rows`` complete vectors, before the header's count."""
     if s.header is None:  # GloVe: its rows were counted just before
         return vector_error(path, f"the file has only {rows} rows now; did it change while being read?")
-    if s.fmt == "word2vec-bin":
+    assert s.fmt is not None
+    if s.fmt.first_line is None:
         return vector_error(path, f"header promises {s.header[0]} vectors of dimension {s.header[1]} but the file "
                             f"ends after {rows} complete ones (truncated file, or wrong counts in the header)")
     return vector_error(path, f"header promises {s.header[0]} vectors but the file has only {rows} "
                         f"(truncated file, or wrong counts in the header)")
 
 
-def parse_text_row(path: Path, fmt: str, row: int, raw: bytes, dim: int, out: np.ndarray) -> str:
+def parse_text_row(path: Path, fmt: Format, row: int, raw: bytes, dim: int, out: np.ndarray) -> str:
     """Parse one text row exactly as gensim does, into ``out`` (float32[dim]); return its word.
 
     gensim strips the line's trailing whitespace, decodes it as strict UTF-8, splits it on
@@ -425,7 +462,7 @@ def distinct(words: list) -> bool:
     return len(set(candidates)) == len(candidates)
 
 
-def check_words(path: Path, fmt: str, words: list[str]) -> None:
+def check_words(path: Path, fmt: Format | None, words: list[str]) -> None:
     """Refuse empty and duplicated words (gensim keeps the first of duplicates silently)."""
     if not distinct(words):
         seen: dict[str, int] = {}
@@ -438,7 +475,7 @@ def check_words(path: Path, fmt: str, words: list[str]) -> None:
         raise vector_error(path, f"empty word at {row_position(fmt, words.index(''))}")
 
 
-def check_rows(path: Path, fmt: str, words: list, vectors: np.ndarray, first: int = 0,
+def check_rows(path: Path, fmt: Format | None, words: list, vectors: np.ndarray, first: int = 0,
                stop: int | None = None) -> None:
     """Refuse NaN and infinite values in rows ``first:stop`` (all by default), naming the first such row's word."""
     # Checked in blocks so a 3 GB matrix never needs a 0.75 GB boolean temporary.

@@ -1,6 +1,7 @@
 """Reading and writing word-vector files; the only module of fastw2v that imports gensim.
 
-Supported formats (see :data:`FORMATS`):
+The formats are the registry :data:`FORMATS` (one :class:`~fastw2v.vector_formats.Format`
+each: how it is sniffed, read, written and named):
 
 ``word2vec-bin``
     The original C tool's binary format: an ASCII header ``"N D\\n"``, then for each
@@ -16,29 +17,31 @@ Supported formats (see :data:`FORMATS`):
     for by name (``format="keyedvectors"``), never by auto-detection.
 
 Any of them may be compressed (``.gz``, ``.bz2``, ...: smart_open picks the codec from
-the file name). :mod:`fastw2v.vector_formats` sniffs the format and checks the header
-beforehand; :mod:`fastw2v.vector_blocks` parses and writes the word2vec and GloVe
-formats block by block, with gensim's semantics (same words, same float32 values, same
-bytes written) but without a Python object per value; gensim reads and writes only
-KeyedVectors pickles and provides :func:`to_keyedvectors`. Every problem is a one-line
-:class:`~fastw2v.errors.VectorFileError` naming the file and the problem, including
-what gensim lets through silently (duplicate words, NaN/inf values, one-number rows).
+the file name). :func:`resolve_format` sniffs the format (:mod:`fastw2v.vector_formats`), applies
+the trust model and reconciles it with a format asked for by name;
+:mod:`fastw2v.vector_blocks` parses and writes the word2vec and GloVe formats block by block,
+with gensim's semantics (same words, same float32 values, same bytes written) but without a
+Python object per value; gensim reads and writes only KeyedVectors pickles and provides
+:func:`to_keyedvectors`. Every problem is a one-line :class:`~fastw2v.errors.VectorFileError`
+naming the file and the problem, including what gensim lets through silently (duplicate
+words, NaN/inf values, one-number rows).
 """
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Sequence
 
 import numpy as np
 import smart_open
 
 from .atomic import atomic_file
-from .errors import MissingFileError, describe
+from .errors import ConfigError, MissingFileError, UntrustedFileError, describe
 from .vector_blocks import count_lines, read_binary, read_text, write_rows
-from .vector_formats import (COMPRESSED_SUFFIXES, FORMATS, Sniff, check_input_path, check_limit, check_plausible,
-                             check_rows, check_words, detect_format, distinct, resolve_format, show, vector_error,
-                             written_format)
+from .vector_formats import (COMPRESSED_SUFFIXES, Format, Sniff, check_input_path, check_limit, check_plausible,
+                             check_rows, check_words, distinct, extension, is_glove, is_keyedvectors, is_word2vec_bin,
+                             is_word2vec_text, not_glove, not_keyedvectors, not_word2vec_bin, not_word2vec_text, show,
+                             sniff, vector_error)
 
 if TYPE_CHECKING:
     import os
@@ -75,30 +78,36 @@ def _as_float32(array: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
-def _read_word2vec(path: Path, s: Sniff, limit: int | None) -> tuple[list[str], np.ndarray]:
-    fmt = s.fmt
-    assert fmt is not None
-    if s.header is not None:
-        n, dim = s.header[0] if limit is None else min(s.header[0], limit), s.header[1]
-        check_plausible(path, s, n)
-    else:
-        assert s.glove_dim is not None
-        # GloVe has no header: count the rows first (gensim does too), so the matrix is allocated once.
-        n, dim = count_lines(path, limit), s.glove_dim
-    if fmt == "word2vec-bin":
-        words, vectors = read_binary(path, s, n)
-    else:
-        words, vectors = read_text(path, s, n, dim)
-    check_words(path, fmt, words)
+def _rows_to_read(path: Path, s: Sniff, limit: int | None) -> int:
+    """The header's count (checked against the file's size), or GloVe's rows counted first, as gensim
+    does, so the matrix is allocated once; at most ``limit``."""
+    if s.header is None:
+        return count_lines(path, limit)
+    n = s.header[0] if limit is None else min(s.header[0], limit)
+    check_plausible(path, s, n)
+    return n
+
+
+def _read_binary(path: Path, s: Sniff, limit: int | None) -> tuple[list[str], np.ndarray]:
+    words, vectors = read_binary(path, s, _rows_to_read(path, s, limit))
+    check_words(path, s.fmt, words)
     return words, vectors
 
 
-def _read_keyedvectors(path: Path, limit: int | None) -> tuple[list[str], np.ndarray]:
+def _read_text(path: Path, s: Sniff, limit: int | None) -> tuple[list[str], np.ndarray]:
+    assert s.dim is not None
+    words, vectors = read_text(path, s, _rows_to_read(path, s, limit), s.dim)
+    check_words(path, s.fmt, words)
+    return words, vectors
+
+
+def _read_keyedvectors(path: Path, s: Sniff, limit: int | None) -> tuple[list[str], np.ndarray]:
+    assert s.fmt is not None
     # With a limit, memory-map separately stored arrays so only the rows kept are read
     # (gensim cannot mmap compressed files).
     mmap = "r" if limit is not None and path.suffix.lower() not in COMPRESSED_SUFFIXES else None
-    logger.warning("%s: loading a pickle (format 'keyedvectors') runs code from the file: do this only for files "
-                   "from a source you trust", path)
+    logger.warning("%s: loading a pickle (format '%s') runs code from the file: do this only for files "
+                   "from a source you trust", path, s.fmt.name)
     try:
         obj = _gensim_keyed_vectors().load(str(path), mmap=mmap)
     except FileNotFoundError as exc:
@@ -132,8 +141,105 @@ def _read_keyedvectors(path: Path, limit: int | None) -> tuple[list[str], np.nda
     else:
         # No copy when it is already float32 C-contiguous (the usual case).
         vectors = _as_float32(vectors)
-    check_rows(path, "keyedvectors", words, vectors)
+    check_rows(path, s.fmt, words, vectors)
     return words, vectors
+
+
+def _write_binary(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray, order: np.ndarray | None) -> None:
+    write_rows(fout, path, words, vectors, True, order)
+
+
+def _write_text(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray, order: np.ndarray | None) -> None:
+    write_rows(fout, path, words, vectors, False, order)
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("word2vec-bin", "word2vec binary (the C tool's format: compact and exact)", pickle=False,
+           sniff=is_word2vec_bin, mismatch=not_word2vec_bin, read=_read_binary,
+           write=_write_binary, extensions=(".bin",)),
+    Format("word2vec-text", "word2vec text (fastText's .vec files too)", pickle=False,
+           sniff=is_word2vec_text, mismatch=not_word2vec_text, read=_read_text,
+           write=_write_text, extensions=(".txt", ".vec"), first_line=2),
+    Format("glove", "GloVe text (word2vec text without the header line)", pickle=False,
+           sniff=is_glove, mismatch=not_glove, read=_read_text, extensions=(".txt",), first_line=1),
+    Format("keyedvectors", "a gensim KeyedVectors.save or .model file", pickle=True,
+           sniff=is_keyedvectors, mismatch=not_keyedvectors, read=_read_keyedvectors, extensions=(".kv", ".model")),
+)}
+"""The vector formats by name: what ``format=`` (and the CLI's ``--format``) accepts, in this order."""
+
+#: The format a file is written in when neither a format nor its name's extension asks for another.
+WRITE_DEFAULT = "word2vec-bin"
+
+
+def _sniffed_as(s: Sniff) -> Format | None:
+    """The format whose test of the first bytes holds (at most one does), or None."""
+    return next((f for f in FORMATS.values() if f.sniff(s)), None)
+
+
+def _detected(path: Path, s: Sniff) -> Format:
+    """The format the first bytes are in; the sniffer's explanation when none."""
+    found = _sniffed_as(s)
+    if found is None:
+        raise vector_error(path, s.problem or "not a recognised word-vector file")
+    return found
+
+
+def resolve_format(path: Path, requested: str | None) -> Sniff:
+    """Sniff the file and settle its format (``s.fmt``): the one detected, or ``requested`` if the content allows.
+
+    Raises
+    ------
+    ConfigError
+        ``requested`` is not a format name.
+    UntrustedFileError
+        ``requested`` is None and the file is a pickle: auto-detection never loads one.
+    VectorFileError
+        The content is in no format, or not in ``requested`` (the message says which it is in).
+    """
+    if requested is not None and requested not in FORMATS:
+        raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {requested!r}")
+    s = sniff(path)
+    if requested is None:
+        found = _detected(path, s)
+        if found.pickle:
+            raise UntrustedFileError(
+                f"{path}: is a pickle ({found.summary}); loading it runs code from the file, so it is never "
+                f"loaded by auto-detection: if you trust its source, ask for it by name with --format {found.name} "
+                f"(API: format='{found.name}')")
+        s.fmt = found
+        return s
+    wanted, sniffed = FORMATS[requested], _sniffed_as(s)
+    problem = (f"looks like {sniffed.summary} (a pickle), not {requested}; use format '{sniffed.name}'"
+               if sniffed is not None and sniffed.pickle and sniffed is not wanted else wanted.mismatch(s, sniffed))
+    if problem is not None:
+        raise vector_error(path, problem)
+    s.fmt = wanted
+    return s
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """Guess the format of a word-vector file from its content.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; ``.gz``/``.bz2`` (and other smart_open extensions) are decompressed.
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS`, a pickle's included (which :func:`read_vectors` then loads only
+        when it is named).
+
+    Raises
+    ------
+    MissingFileError
+        ``path`` does not exist.
+    VectorFileError
+        The file is empty, a directory, damaged, or in no supported format.
+    """
+    p = check_input_path(path)
+    return _detected(p, sniff(p)).name
 
 
 def read_vectors(path: str | os.PathLike, format: str | None = None,
@@ -175,11 +281,9 @@ def read_vectors(path: str | os.PathLike, format: str | None = None,
     limit = check_limit(limit)
     p = check_input_path(path)
     s = resolve_format(p, format)
-    if s.fmt == "keyedvectors":
-        words, vectors = _read_keyedvectors(p, limit)
-    else:
-        words, vectors = _read_word2vec(p, s, limit)
-    logger.info("read %d vectors of dimension %d from %s (%s)", len(words), vectors.shape[1], p, s.fmt)
+    assert s.fmt is not None
+    words, vectors = s.fmt.read(p, s, limit)
+    logger.info("read %d vectors of dimension %d from %s (%s)", len(words), vectors.shape[1], p, s.fmt.name)
     return words, vectors
 
 
@@ -189,10 +293,7 @@ def vector_dimension(path: str | os.PathLike, format: str | None = None) -> int 
 
     Raises what :func:`read_vectors` raises for a missing file or an unrecognised format.
     """
-    s = resolve_format(check_input_path(path), format)
-    if s.fmt == "keyedvectors":
-        return None
-    return s.header[1] if s.header is not None else s.glove_dim
+    return resolve_format(check_input_path(path), format).dim
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,9 +385,25 @@ def _check_writable_words(path: Path, words: list) -> None:
         seen.add(w)
 
 
+def _format_to_write(path: Path, format: str | None, binary: bool | None) -> Format:
+    """The format asked for, else the writable one whose extensions include the name's, else :data:`WRITE_DEFAULT`."""
+    if binary is not None:
+        if format is not None:
+            raise ConfigError("pass format or binary, not both")
+        format = "word2vec-bin" if binary else "word2vec-text"  # gensim's flag
+    if format is None:
+        return next((f for f in FORMATS.values() if f.write is not None and extension(path) in f.extensions),
+                    FORMATS[WRITE_DEFAULT])
+    fmt = FORMATS.get(format)
+    if fmt is None or fmt.write is None:
+        writable = ", ".join(name for name, f in FORMATS.items() if f.write is not None)
+        raise ConfigError(f"format must be one of {writable} (the formats fastw2v writes), got {format!r}")
+    return fmt
+
+
 def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayLike,
-                  binary: bool | None = None, order: np.ndarray | None = None) -> None:
-    """Write vectors in word2vec binary or text format (header ``"N D"``), atomically.
+                  binary: bool | None = None, order: np.ndarray | None = None, *, format: str | None = None) -> None:
+    """Write vectors in a writable format of :data:`FORMATS` (word2vec binary or text), atomically.
 
     Parameters
     ----------
@@ -298,21 +415,25 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
     vectors : array_like
         Finite values, shape ``(len(words), dim)``.
     binary : bool, optional
-        Binary (compact, exact) or text format; default: from the name (``.txt``/``.vec``, compressed or
-        not, are text; anything else binary).
+        gensim's flag: ``format="word2vec-bin"`` (True) or ``"word2vec-text"`` (False).
     order : int64[len(words)], optional
         Write row ``order[i]`` of ``vectors`` as the ``i``-th vector (of word ``words[i]``), a
         block at a time: a permuted export of a large matrix without a permuted copy of it.
+    format : str, optional
+        A format of :data:`FORMATS` that has a writer. Default: the one whose ``extensions`` hold the
+        name's (``.txt``/``.vec``, compressed or not: word2vec text), else :data:`WRITE_DEFAULT`.
 
     Raises
     ------
+    ConfigError
+        ``format`` is not a writable format, or both ``format`` and ``binary`` are given.
     VectorFileError
         The words or vectors cannot be written as a file that reads back correctly;
         the message names the target and the problem.
     """
     p = Path(path)
-    if binary is None:
-        binary = written_format(p) == "word2vec-bin"
+    fmt = _format_to_write(p, format, binary)
+    assert fmt.write is not None
     if p.is_dir():
         raise vector_error(p, "is a directory; cannot write vectors there")
     try:
@@ -330,14 +451,13 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
         row_words[order] = words  # the word of each row, so that a bad row is named by its own word
     else:
         row_words = words
-    check_rows(p, "keyedvectors", row_words, vectors)  # NaN/inf would make a file read_vectors refuses
+    check_rows(p, None, row_words, vectors)  # NaN/inf would make a file read_vectors refuses
     try:
         with atomic_file(p) as tmp:
             # tmp ends with the target's name, so smart_open compresses a .gz/.bz2 target too.
             with smart_open.open(str(tmp), "wb") as fout:
-                write_rows(fout, p, words, vectors, binary, order)
+                fmt.write(fout, p, words, vectors, order)
     except UnicodeEncodeError as exc:  # a lone surrogate in a word
         raise vector_error(p, f"cannot write: a word is not valid Unicode ({describe(exc)})") from None
     compressed = f", {p.suffix[1:]}-compressed" if p.suffix.lower() in COMPRESSED_SUFFIXES else ""
-    logger.info("wrote %d vectors of dimension %d to %s (%s%s)", len(words), vectors.shape[1], p,
-                "word2vec-bin" if binary else "word2vec-text", compressed)
+    logger.info("wrote %d vectors of dimension %d to %s (%s%s)", len(words), vectors.shape[1], p, fmt.name, compressed)

@@ -97,8 +97,8 @@ def format_case(request, tmp_path):
     return path, fmt
 
 
-def test_formats_tuple():
-    assert FORMATS == ("word2vec-bin", "word2vec-text", "glove", "keyedvectors")
+def test_format_names():
+    assert tuple(FORMATS) == ("word2vec-bin", "word2vec-text", "glove", "keyedvectors")
 
 
 def test_detect_format(format_case):
@@ -490,7 +490,7 @@ def test_keyedvectors_missing_companion_file(tmp_path):
     (bin_bytes(), "w2v.bin", "word2vec-text", ["looks like word2vec binary", "use format 'word2vec-bin'"]),
     (text_bytes(), "w2v.txt", "word2vec-bin", ["looks like word2vec text", "use format 'word2vec-text'"]),
     (text_bytes(), "w2v.txt", "keyedvectors", ["not a gensim KeyedVectors.save file", "'word2vec-text'"]),
-    (None, "v.kv", "word2vec-text", ["KeyedVectors.save file", "use format 'keyedvectors'"]),
+    (None, "v.kv", "word2vec-text", ["KeyedVectors.save or .model file (a pickle)", "use format 'keyedvectors'"]),
     (None, "v.kv", "glove", ["use format 'keyedvectors'"]),
 ])
 def test_contradicting_format_refused(tmp_path, content, name, requested, fragments):
