@@ -2,7 +2,8 @@
 
 Each field is declared once, here: its name, type, default and, in ``metadata``, the
 help text the CLI shows (``"help"``) and, where the option is not ``--field-name``,
-its flag declaration (``"cli"``); fields without help are not command-line options.
+its flag declaration (``"cli"``); fields without help are not command-line options, and
+say what they are in ``"doc"``. ``Word2Vec``'s docstrings list the fields with these texts.
 """
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ class Word2VecConfig(_Settings):
     seed: int = _option(1, "Random seed; with --workers 1 runs are bit-identical.")
     max_sentence_length: int = _option(
         10_000, "Longer lines are split into pieces of this many tokens (never truncated).")
-    batch_words: int = _option(50_000)
+    batch_words: int = _option(50_000, doc="Tokens per training batch (each worker thread trains one at a time).")
 
     def __post_init__(self) -> None:
         def need(ok: bool, name: str, rule: str) -> None:

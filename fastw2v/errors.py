@@ -45,6 +45,11 @@ class ModelFormatError(FastW2VError, ValueError):
     """A saved fastw2v model is missing, damaged or written by a newer format version."""
 
 
+class ModelStateError(FastW2VError, ValueError, RuntimeError):
+    """The model cannot do what was asked in its state (no vocabulary yet, loaded read-only); the message
+    says what to do. Also a ``RuntimeError``, which gensim raises for a model without a vocabulary."""
+
+
 class TrainingDivergedError(FastW2VError, ArithmeticError):
     """Loss or weights became NaN/inf during training."""
 

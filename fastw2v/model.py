@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+import textwrap
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from . import finetune as ft
 from .callbacks import Callback, Callbacks
 from .config import FinetuneConfig, Word2VecConfig
 from .corpus import CorpusLike, EncodedCorpus, ScannedCorpus, TextCorpus, as_sentences, name_some
-from .errors import ConfigError, CorpusError
+from .errors import ConfigError, CorpusError, ModelStateError
 from .finetune import Pretrained
 from .phrases import PhrasesLike, phrase_models
 from .state import (ALIGN, BLEND, MAIN, WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights,
@@ -31,26 +32,72 @@ if TYPE_CHECKING:
     from gensim.models import KeyedVectors
 
 logger = logging.getLogger(__name__)
+_Documented = TypeVar("_Documented", bound="type | Callable[..., Any]")
+
 
 def _state_attribute(name: str) -> property:
     """A model attribute that is the state's (kept so ``model.vocab``, ``model.weights``... read as before)."""
-    return property(lambda self: getattr(self.state, name), lambda self, value: setattr(self.state, name, value),
-                    doc=f"``state.{name}`` (see :class:`~fastw2v.state.TrainingState`).")
+    def get(self: "Word2Vec") -> Any:
+        return getattr(self.state, name)
+
+    def put(self: "Word2Vec", value: Any) -> None:
+        setattr(self.state, name, value)
+        self._wv = None  # it may show what was just replaced
+
+    return property(get, put, doc=f"``state.{name}`` (see :class:`~fastw2v.state.TrainingState`).")
 
 
+def _settings_doc(marker: str, config: type) -> Callable[[_Documented], _Documented]:
+    """Put in the docstring, at the line holding ``marker``, a numpydoc entry per field of the configuration
+    dataclass ``config`` from the field's help text: the API documents what the CLI shows, from one place."""
+    def document(obj: _Documented) -> _Documented:
+        doc = obj.__doc__ or ""
+        at = doc.index(marker)
+        indent = doc[doc.rindex("\n", 0, at) + 1:at]
+        entries = []
+        for f in dataclasses.fields(config):
+            if f.default_factory is not dataclasses.MISSING:
+                made = (f.default_factory.__doc__ or "").strip().rstrip(".")
+                default = f"default: {made[:1].lower()}{made[1:]}"
+            else:
+                default = f"default {f.default!r}"
+            kind = "{" + ", ".join(map(repr, f.metadata["choices"])) + "}" if "choices" in f.metadata else f.type
+            text = f.metadata.get("help") or f.metadata["doc"]
+            entries.append(f"{indent}{f.name} : {kind}, {default}\n" + textwrap.fill(
+                text, 100, initial_indent=indent + "    ", subsequent_indent=indent + "    "))
+        obj.__doc__ = doc[:at] + "\n".join(entries).lstrip() + doc[at + len(marker):]
+        return obj
+
+    return document
+
+
+@_settings_doc("{settings}", Word2VecConfig)
 class Word2Vec:
     """Word2vec (skip-gram or CBOW, negative sampling and/or hierarchical softmax).
 
-    Parameters mirror gensim's ``Word2Vec`` (see :class:`~fastw2v.config.Word2VecConfig`
-    for all of them). ``sentences`` may be an iterable of token lists, a path, or a
-    list of paths (files or directories; ``.gz``/``.bz2`` read transparently); when
-    given, the vocabulary is built and the model trained right away. ``phrases`` (a
-    :class:`~fastw2v.phrases.PhraseModel`, a saved one's path, or a list of them) are applied
-    while the corpus is scanned, so the model trains on phrase tokens (``new_york``) with no
-    phrased copy of the text. ``callbacks`` run in every ``train()`` call: gensim
-    ``CallbackAny2Vec``-style objects or functions ``cb(model, epoch, loss)`` (see
-    :class:`~fastw2v.callbacks.Callbacks`). Progress is logged through :mod:`logging` (logger
+    Parameters mirror gensim's ``Word2Vec``. Progress is logged through :mod:`logging` (logger
     ``"fastw2v"``, INFO), as gensim does: ``logging.basicConfig(level=logging.INFO)`` shows it.
+
+    Parameters
+    ----------
+    sentences : corpus, optional
+        An iterable of token lists, a path, or a list of paths (files or directories;
+        ``.gz``/``.bz2`` read transparently); when given, the vocabulary is built and the
+        model trained right away.
+    corpus_file : path or list of paths, optional
+        gensim's name for a corpus of files (``sentences`` takes them too).
+    callbacks : sequence
+        Run in every ``train()`` call: gensim ``CallbackAny2Vec``-style objects or functions
+        ``cb(model, epoch, loss)`` (see :class:`~fastw2v.callbacks.Callbacks`).
+    config : Word2VecConfig, optional
+        Every setting at once, instead of the keywords below.
+    strict_encoding : bool
+        Fail on a corpus line that is not valid UTF-8 instead of replacing its bytes.
+    phrases : PhraseModel, path or sequence of them, optional
+        Phrase models (:class:`~fastw2v.phrases.PhraseModel` or saved ones' paths) applied, in
+        order, while the corpus is scanned, so the model trains on phrase tokens (``new_york``)
+        with no phrased copy of the text.
+    {settings}
 
     Examples
     --------
@@ -76,6 +123,7 @@ class Word2Vec:
                  strict_encoding: bool = False, phrases: PhrasesLike = None, **settings: Any) -> None:
         if config is not None and settings:
             raise TypeError("pass either config= or individual settings, not both")
+        self._wv: KeyedVectors | None = None  # what ``wv`` returns until the vectors change
         self.state = TrainingState(config if config is not None else Word2VecConfig(**settings))
         self.callbacks = Callbacks(callbacks).items  # checked now: a bad callback fails before any training
         self.strict_encoding = strict_encoding
@@ -92,6 +140,7 @@ class Word2Vec:
             self.train(source)
 
     @classmethod
+    @_settings_doc("{recipe}", FinetuneConfig)
     def from_pretrained(cls, pretrained: "str | os.PathLike | KeyedVectors", sentences: CorpusLike | None = None,
                         *, finetune: FinetuneConfig | None = None, format: str | None = None,
                         limit: int | None = None, callbacks: Sequence[Callback] = (),
@@ -112,7 +161,8 @@ class Word2Vec:
             The fine-tuning recipe (default ``FinetuneConfig()``). Its fields may also be
             given as keyword arguments (``anchor=0.1``), which override ``finetune``'s.
         format, limit
-            Vector file format and the number of leading vectors to read.
+            Vector file format (a name of :data:`fastw2v.vectors_io.FORMATS`; default: detected) and the
+            number of leading vectors to read.
         phrases : PhraseModel, path or sequence of them, optional
             Phrase models applied while scanning the corpus (as for ``Word2Vec``).
         phrases_from_pretrained : bool
@@ -120,6 +170,7 @@ class Word2Vec:
             (``heart_attack``), after ``phrases``, so those rows train on the domain.
         phrase_delimiter : str, optional
             The pre-trained entries' delimiter (default: detected, see ``finetune.pretrained_phrases``).
+        {recipe}
         **settings
             Word2vec settings as for ``Word2Vec``; ``vector_size`` comes from the vectors, and
             unset ones follow the fine-tuning recipe (``finetune.RECIPE_TRAINING``: skip-gram).
@@ -211,6 +262,17 @@ class Word2Vec:
     def set_vocabulary(self, vocab: Vocabulary, weights: Weights) -> None:
         """Install a vocabulary and matching weights (see ``TrainingState.set_vocabulary``)."""
         self.state.set_vocabulary(vocab, weights)
+        self._wv = None
+
+    @property
+    def state(self) -> TrainingState:
+        """Everything the model is (see :class:`~fastw2v.state.TrainingState`)."""
+        return self._state
+
+    @state.setter
+    def state(self, state: TrainingState) -> None:
+        self._state = state
+        self._wv = None
 
     @property
     def tables(self) -> Tables:
@@ -272,7 +334,7 @@ class Word2Vec:
         """
         self._require_vocab()
         if not self.weights.w_in.flags.writeable:
-            raise ValueError("this model was loaded with mmap=True (read-only); load it without mmap to train it")
+            raise ModelStateError("this model was loaded with mmap=True (read-only); load it without mmap to train it")
         if sentences is None:
             if not self.corpus_sources:
                 raise CorpusError("no corpus given, and this model records no corpus files to train on (it was "
@@ -287,21 +349,31 @@ class Word2Vec:
             encoded = self.encode(source)
         shape = (encoded.n_tokens, encoded.n_sentences)
         hooks = Callbacks([*self.callbacks, *callbacks])
+
+        def batch_done(position: Position) -> None:
+            self._wv = None  # the batch moved the vectors it shows
+            if on_batch_end is not None:
+                on_batch_end(position)
+
         hooks.train_begin(self)
         results: list[EpochResult] = []
-        while True:
-            phase = self.state.next_phase(epochs, shape)
-            if phase.name == ALIGN:
-                results += self._run_aligned(phase, encoded, shape, hooks, progress_seconds)
-                break
-            if phase.name == BLEND:
-                ft.combine_blend(self.state)
-                break
-            self._enter(phase, shape)
-            results += self._run_phase(encoded, hooks, on_batch_end, progress_seconds)
-            # After the warm-up, next_phase starts the main phase; after a blending fine-tuning's main phase, its blend.
-            if phase.name == MAIN and not (self.finetune_plan is not None and self.finetune_plan.blend_pending):
-                break
+        try:
+            while True:
+                phase = self.state.next_phase(epochs, shape)
+                if phase.name == ALIGN:
+                    results += self._run_aligned(phase, encoded, shape, hooks, progress_seconds)
+                    break
+                if phase.name == BLEND:
+                    ft.combine_blend(self.state)
+                    break
+                self._enter(phase, shape)
+                results += self._run_phase(encoded, hooks, batch_done, progress_seconds)
+                # After the warm-up, next_phase starts the main phase; after a blending fine-tuning's main phase,
+                # its blend.
+                if phase.name == MAIN and not (self.finetune_plan is not None and self.finetune_plan.blend_pending):
+                    break
+        finally:
+            self._wv = None  # trained, combined, or stopped part-way: the vectors changed
         hooks.train_end(self)
         return results
 
@@ -381,20 +453,25 @@ class Word2Vec:
     def wv(self) -> "KeyedVectors":
         """The input vectors as a gensim ``KeyedVectors``, most frequent word first, with counts.
 
-        A trained model's ``wv`` shares memory with the model. A fine-tuned model lists its
-        words by their domain plus (real or estimated) base counts, as a word2vec file does
+        One object, kept until the vectors change (``train``, ``build_vocab``, a new ``state``,
+        ``vocab`` or ``weights``; its word index and norms are built once per change). A trained
+        model's ``wv`` shares memory with the model. A fine-tuned model lists its words by their
+        domain plus (real or estimated) base counts, as a word2vec file does
         (``finetune.frequency_order``), so its ``wv`` is a copy in that order.
         """
         from .vectors_io import to_keyedvectors
 
         self._require_vocab()
-        self._sync()
-        shown = ft.frequency_order(self.state)
-        if shown is None:
-            return to_keyedvectors(self.vocab.words, self.weights.w_in, self.vocab.counts)
-        order, counts = shown
-        words = self.vocab.words
-        return to_keyedvectors([words[i] for i in order], self.weights.w_in[order], counts)
+        if self._wv is None:
+            self._sync()
+            shown = ft.frequency_order(self.state)
+            if shown is None:
+                self._wv = to_keyedvectors(self.vocab.words, self.weights.w_in, self.vocab.counts)
+            else:
+                order, counts = shown
+                words = self.vocab.words
+                self._wv = to_keyedvectors([words[i] for i in order], self.weights.w_in[order], counts)
+        return self._wv
 
     def export(self, path: str | os.PathLike, binary: bool | None = None, *, format: str | None = None) -> None:
         """Write the input vectors in word2vec binary or text format, atomically, in ``wv``'s order.
@@ -436,7 +513,7 @@ class Word2Vec:
 
     def _require_vocab(self) -> None:
         if self.vocab is None or self.weights is None:
-            raise RuntimeError("the model has no vocabulary yet: call build_vocab() first")
+            raise ModelStateError("the model has no vocabulary yet: call build_vocab() first")
 
     def __repr__(self) -> str:
         n = 0 if self.vocab is None else len(self.vocab)
