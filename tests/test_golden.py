@@ -84,6 +84,20 @@ def test_format_1_model_trains_on(cuts):
     assert model.history[-1].loss < model.history[1].loss < model.history[0].loss
 
 
+def test_format_1_model_is_a_base_to_fine_tune(cuts):
+    """Read as a base: its real counts weigh its words, its output layer carries over."""
+    base = load(FORMAT_1)
+    model = Word2Vec.from_pretrained(FORMAT_1, workers=1, epochs=1, **CONTINUE).build_vocab(str(cuts["domain"]))
+    plan = model.finetune_plan
+    assert model.vocab.words[:plan.n_pretrained] == base.vocab.words and model.config.hs
+    assert plan.base_real
+    np.testing.assert_array_equal(plan.base_counts, base.vocab.counts)
+    rows = model.weights.output_row(np.arange(plan.n_pretrained))
+    np.testing.assert_array_equal(model.weights.w_out_ns[rows], base.weights.w_out_ns)
+    model.train(str(cuts["domain"]))
+    assert np.isfinite(model.weights.w_in).all()
+
+
 # ---------------------------------------------------------------------------------------------------------
 # fine-tuned models saved before the plan kept corpus counts and before it kept base counts
 # ---------------------------------------------------------------------------------------------------------
