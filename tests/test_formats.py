@@ -1,7 +1,8 @@
 """Tests parametrised over the vector-format registry (``vectors_io.FORMATS``).
 
 Every test takes its formats from the registry, so a format added to it is tested here without a
-line of this file changing, except its sample when fastw2v cannot write it (``SAMPLES``).
+line of this file changing, except a sample of it when fastw2v cannot write it (``SAMPLES``) and,
+for a pickle, a file whose loading would run code (``CRAFTED``).
 """
 from __future__ import annotations
 
