@@ -417,6 +417,9 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         _format_option("PRETRAINED"),
         click.option("--limit", type=int, default=None, help="Read only the first N pre-trained vectors."),
+        click.option("--base-vocab", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
+                     help="PRETRAINED's vocabulary file, 'word count' per line (gensim's fvocab, word2vec.c's "
+                          "-save-vocab, GloVe's vocab.txt): its real counts instead of counts estimated from rank."),
         *options_of(FinetuneConfig),
     ]
     return _with_options(options, fn)
@@ -441,14 +444,14 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | None, phrases: tuple[str, ...],
              phrases_from_pretrained: bool, phrase_delimiter: str | None,
              checkpoint_every: Every | None, checkpoint: str | None, quiet: bool, strict_encoding: bool,
-             fmt: str, limit: int | None, **options: Any) -> None:
+             fmt: str, limit: int | None, base_vocab: str | None, **options: Any) -> None:
     """Fine-tune PRETRAINED vectors (word2vec .bin/.txt, GloVe, fastText .vec, KeyedVectors, or a saved
     fastw2v model) on CORPUS; the vector size comes from PRETRAINED."""
     from .model import Word2Vec
 
     _setup_logging(quiet)
     checkpoint = _checked_outputs(out, vectors, checkpoint, checkpoint_every, None, PRETRAINED=pretrained,
-                                  CORPUS=corpus, **{"--phrases": phrases})
+                                  CORPUS=corpus, **{"--phrases": phrases, "--base-vocab": base_vocab})
     recipe = FinetuneConfig(**{k: options.pop(k) for k in FinetuneConfig.field_names()})
     # Only settings given on the command line: the rest come from the recipe, or from a saved
     # model being fine-tuned again, and the vector size from the pre-trained vectors.
@@ -460,7 +463,7 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
     model = Word2Vec.from_pretrained(pretrained, finetune=recipe, format=None if fmt == "auto" else fmt,
                                      limit=limit, strict_encoding=strict_encoding, phrases=phrases,
                                      phrases_from_pretrained=phrases_from_pretrained,
-                                     phrase_delimiter=phrase_delimiter, **settings)
+                                     phrase_delimiter=phrase_delimiter, base_vocab=base_vocab, **settings)
     model.build_vocab(list(corpus))
     _train_and_save(model, list(corpus), out, vectors, checkpoint_every, checkpoint)
 

@@ -79,7 +79,8 @@ class Pretrained:
 
     words: list[str]
     vectors: np.ndarray               # float32[n, dim]; owned, may be resized in place
-    counts: np.ndarray | None = None  # int64[n] (saved models only)
+    counts: np.ndarray | None = None  # int64[n]: a saved model's counts, or a vocabulary file's
+    vocab_file: str | None = None     # where ``counts`` came from, when not from a saved model
     w_out_ns: np.ndarray | None = None  # float32[len(out_rows), dim]: the saved model's trained output rows
     out_rows: np.ndarray | None = None  # int32: the word of each row of w_out_ns, increasing
     config: Word2VecConfig | None = None
@@ -91,8 +92,21 @@ class Pretrained:
 
 
 def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | None = None,
-                    limit: int | None = None) -> Pretrained:
-    """Read pre-trained vectors: a vector file (any supported format), a saved model directory, or KeyedVectors."""
+                    limit: int | None = None, vocab: str | os.PathLike | None = None) -> Pretrained:
+    """Read pre-trained vectors: a vector file (any supported format), a saved model directory, or KeyedVectors.
+
+    ``vocab``: a vector file's vocabulary file (``word count`` lines, see
+    :func:`~fastw2v.vectors_io.read_vocab_counts`), whose real counts are used instead of
+    counts estimated from rank; every pre-trained word must be in it.
+    """
+    if vocab is not None:
+        if not hasattr(source, "index_to_key") and Path(source).is_dir():
+            raise ConfigError(f"a vocabulary file applies to vector files only: {source} is a saved fastw2v model, "
+                              f"whose own counts are used")
+        from .vectors_io import read_vocab_counts
+
+        table = read_vocab_counts(vocab)  # first: a bad vocabulary file fails before the vectors are read
+        return _with_vocabulary(load_pretrained(source, format, limit), vocab, table)
     from .vectors_io import read_vectors
 
     if hasattr(source, "index_to_key") and hasattr(source, "vectors"):
@@ -119,6 +133,17 @@ def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | No
                           w_out_ns=w_out, out_rows=out_rows, config=state.config, source=str(path))
     words, vectors = read_vectors(path, format=format, limit=limit)
     return Pretrained(words, vectors, source=str(path))
+
+
+def _with_vocabulary(pre: Pretrained, vocab: str | os.PathLike, table: dict[str, int]) -> Pretrained:
+    """``pre`` with the counts of its words from ``table``, read from the vocabulary file ``vocab``."""
+    missing = [w for w in pre.words if w not in table]
+    if missing:
+        raise CorpusError(f"{vocab}: {len(missing)} of the {len(pre.words)} words of {pre.source} have no count "
+                          f"(first: {', '.join(missing[:3])}); give the vocabulary file written with these vectors")
+    pre.counts = np.fromiter((table[w] for w in pre.words), dtype=np.int64, count=len(pre.words))
+    pre.vocab_file = str(vocab)
+    return pre
 
 
 def _trained_output_rows(weights: Weights) -> np.ndarray:
@@ -259,16 +284,19 @@ def base_evidence(pre: Pretrained, settings: FinetuneConfig,
                   kept: np.ndarray) -> tuple[np.ndarray | None, float | None, bool]:
     """Base-corpus counts of the kept pre-trained rows, the base's size in tokens, and whether they are real.
 
-    A saved fastw2v model has real counts (``base_tokens`` is their sum). A vector file's
-    counts are estimated from rank (:func:`~fastw2v.base_counts.estimate_base_counts`): the
-    ``preserve`` rates use them, and so does the order in which the result lists its words
+    A saved fastw2v model has real counts (``base_tokens`` is their sum), and so has a vector
+    file given with its vocabulary file (``base_tokens``, when set, is then the corpus size:
+    the file may list only part of the vocabulary). Otherwise a vector file's counts are
+    estimated from rank (:func:`~fastw2v.base_counts.estimate_base_counts`): the ``preserve``
+    rates use them, and so does the order in which the result lists its words
     (:func:`frequency_order`).
     """
     if pre.counts is not None:
-        if settings.base_tokens is not None:
+        if settings.base_tokens is not None and pre.vocab_file is None:
             raise ConfigError(f"base_tokens={settings.base_tokens!r} applies to vector files only: {pre.source} "
                               f"is a saved fastw2v model, whose real counts are used")
-        return pre.counts[kept].astype(np.float64), float(pre.counts.sum()), True
+        tokens = float(pre.counts.sum()) if settings.base_tokens is None else float(settings.base_tokens)
+        return pre.counts[kept].astype(np.float64), tokens, True
     est = estimate_base_counts(pre.source, len(pre.words), pre.dim, settings.base_tokens)
     logger.info("base counts of %s estimated from rank (Zipf), %.3g base tokens (%s)", pre.source, est.tokens,
                 est.how)

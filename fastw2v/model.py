@@ -146,7 +146,7 @@ class Word2Vec:
                         limit: int | None = None, callbacks: Sequence[Callback] = (),
                         strict_encoding: bool = False, phrases: PhrasesLike = None,
                         phrases_from_pretrained: bool = False, phrase_delimiter: str | None = None,
-                        **settings: Any) -> "Word2Vec":
+                        base_vocab: str | os.PathLike | None = None, **settings: Any) -> "Word2Vec":
         """A model that fine-tunes pre-trained vectors on a domain corpus.
 
         Parameters
@@ -163,6 +163,10 @@ class Word2Vec:
         format, limit
             Vector file format (a name of :data:`fastw2v.vectors_io.FORMATS`; default: detected) and the
             number of leading vectors to read.
+        base_vocab : path, optional
+            The vector file's vocabulary file (``word count`` lines: gensim's ``fvocab``,
+            word2vec.c's ``-save-vocab``, GloVe's ``vocab.txt``): real base counts instead of
+            counts estimated from rank.
         phrases : PhraseModel, path or sequence of them, optional
             Phrase models applied while scanning the corpus (as for ``Word2Vec``).
         phrases_from_pretrained : bool
@@ -183,7 +187,7 @@ class Word2Vec:
         recipe = {k: settings.pop(k) for k in FinetuneConfig.field_names() if k in settings}
         plan = dataclasses.replace(finetune or FinetuneConfig(), **recipe)
         ft.check_vector_size(pretrained, settings.get("vector_size"), format)
-        pre = ft.load_pretrained(pretrained, format=format, limit=limit)
+        pre = ft.load_pretrained(pretrained, format=format, limit=limit, vocab=base_vocab)
         known = ft.pretrained_phrases(pre.words, phrase_delimiter) if phrases_from_pretrained else None
         model = cls(config=ft.config_for(pre, settings), callbacks=callbacks, strict_encoding=strict_encoding,
                     phrases=phrase_models(phrases) + ([known] if known is not None else []))

@@ -40,8 +40,8 @@ from .errors import ConfigError, MissingFileError, UntrustedFileError, describe
 from .vector_blocks import count_lines, read_binary, read_text, write_rows
 from .vector_formats import (COMPRESSED_SUFFIXES, Format, Sniff, check_input_path, check_limit, check_plausible,
                              check_rows, check_words, distinct, extension, is_glove, is_keyedvectors, is_word2vec_bin,
-                             is_word2vec_text, not_glove, not_keyedvectors, not_word2vec_bin, not_word2vec_text, show,
-                             sniff, vector_error)
+                             is_word2vec_text, not_glove, not_keyedvectors, not_word2vec_bin, not_word2vec_text,
+                             open_stream, show, sniff, vector_error)
 
 if TYPE_CHECKING:
     import os
@@ -240,6 +240,37 @@ def detect_format(path: str | os.PathLike) -> str:
     """
     p = check_input_path(path)
     return _detected(p, sniff(p)).name
+
+
+def read_vocab_counts(path: str | os.PathLike) -> dict[str, int]:
+    """Word counts of a vocabulary file: one ``word count`` per line (compressed or not).
+
+    The file gensim's ``save_word2vec_format(fvocab=...)``, word2vec.c's ``-save-vocab`` and
+    GloVe's ``vocab_count`` write beside the vectors: the counts a vector file lacks.
+
+    Raises
+    ------
+    VectorFileError
+        A line is not a word and a count >= 0, a word is listed twice, or there is no line.
+    """
+    p = check_input_path(path)
+    counts: dict[str, int] = {}
+    with open_stream(p) as fin:
+        for number, raw in enumerate(fin, 1):
+            try:
+                fields = raw.decode("utf-8").split()
+            except UnicodeDecodeError as exc:
+                raise vector_error(p, f"line {number} is not valid UTF-8 ({exc.reason})") from None
+            if not fields:
+                continue
+            if len(fields) != 2 or not fields[1].isdigit():
+                raise vector_error(p, f"line {number} is not 'word count': {raw[:80]!r}")
+            if fields[0] in counts:
+                raise vector_error(p, f"line {number}: {show(fields[0])} is listed twice")
+            counts[fields[0]] = int(fields[1])
+    if not counts:
+        raise vector_error(p, "holds no 'word count' line")
+    return counts
 
 
 def read_vectors(path: str | os.PathLike, format: str | None = None,

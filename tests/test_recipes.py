@@ -20,7 +20,7 @@ from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in
 from fastw2v import Word2Vec, kernels, load
 from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
-from fastw2v.errors import ConfigError
+from fastw2v.errors import ConfigError, FastW2VError
 from fastw2v.state import AGAIN, ALIGN, MAIN, START
 from fastw2v.vectors_io import write_vectors
 
@@ -485,3 +485,46 @@ def test_a_finetuned_model_lists_its_words_by_domain_plus_base_counts(vector_fil
     pairs.write_text(f"{expected[first_new]}\t{expected[0]}\t1\n{expected[1]}\t{expected[2]}\t2\n"
                      f"{expected[3]}\t{expected[4]}\t3\n")
     assert evaluate_similarity(wv, pairs, restrict_vocab=first_new + 1).pairs == 3
+
+
+def test_a_vocabulary_file_gives_a_vector_file_real_counts(vector_file, tmp_path):
+    """--base-vocab (gensim's fvocab, word2vec.c's -save-vocab): the rates use its counts, not Zipf by rank."""
+    path, words, _ = vector_file
+    counts = np.random.default_rng(2).integers(1, 10_000, len(words))
+    vocab = tmp_path / "pre.vocab"
+    vocab.write_text("".join(f"{w} {c}\n" for w, c in zip(words, counts)))
+    model = prepared(path, base_vocab=vocab, preserve="balanced")
+    plan = model.finetune_plan
+    assert plan.base_real and plan.base_tokens == counts.sum()
+    np.testing.assert_array_equal(plan.base_counts, counts)
+    lee = corpus_counts(LEE)
+    n_d = np.array([lee.get(w, 0) for w in words], dtype=np.float64)
+    expected = expected_rates(n_d, float(plan.corpus_counts.sum()), counts.astype(np.float64), counts.sum(), 1.0)
+    np.testing.assert_allclose(model.weights.in_lr[:len(words)], expected, rtol=1e-6)
+    # a partial vocabulary file: base_tokens gives the corpus size
+    assert prepared(path, base_vocab=vocab, base_tokens=1e9).finetune_plan.base_tokens == 1e9
+    # the CLI takes it too
+    out = tmp_path / "ft"
+    result = CliRunner().invoke(main, ["finetune", str(path), LEE, "--out", str(out), "--base-vocab", str(vocab),
+                                       "--preserve", "balanced", "--epochs", "1", "--workers", "1", "--min-count",
+                                       str(MIN_COUNT), "--quiet"])
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(load(out).finetune_plan.base_counts, counts)
+
+
+@pytest.mark.parametrize("content, fragment", [("", "no 'word count' line"), ("the x\n", "not 'word count'"),
+                                               ("the 3\nthe 4\n", "listed twice"), ("the 3\n", "have no count")])
+def test_a_bad_vocabulary_file_is_one_clear_error(vector_file, tmp_path, content, fragment):
+    vocab = tmp_path / "bad.vocab"
+    vocab.write_text(content)
+    with pytest.raises(FastW2VError, match=fragment):
+        prepared(vector_file[0], base_vocab=vocab)
+    assert_clean_error(CliRunner().invoke(main, ["finetune", str(vector_file[0]), LEE, "--out", str(tmp_path / "o"),
+                                                 "--base-vocab", str(vocab), "--quiet"]), str(vocab))
+
+
+def test_a_vocabulary_file_is_refused_for_a_saved_model(base_model, tmp_path):
+    vocab = tmp_path / "v.txt"
+    vocab.write_text("the 3\n")
+    with pytest.raises(ConfigError, match="saved fastw2v model"):
+        Word2Vec.from_pretrained(base_model, base_vocab=vocab)
