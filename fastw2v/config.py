@@ -128,7 +128,113 @@ PRESERVE_PRESETS = ("low", "balanced", "adaptive", "high")  # see base_counts.pr
 ADAPTIVE_RATIO = 4.0
 ADAPTIVE_EVIDENCE = 30.0
 ANCHOR_WEIGHTS = ("uniform", "frequency")
-METHODS = ("aligned", "blend", "continue")
+
+#: The phases of a fine-tuning (:meth:`fastw2v.state.TrainingState.next_phase` picks the next one): the
+#: warm-up (output layer and new words only), the main phase, the aligned method's domain-only training
+#: and combination, and the blend of the trained rows with the base.
+WARMUP, MAIN, ALIGN, BLEND = "warmup", "main", "aligned", "blend"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An option a fine-tuning method cannot act on: a value for which ``acts`` holds would be silently ignored."""
+
+    option: str
+    acts: Callable[[Any], bool]
+    why: str
+
+
+@dataclass(frozen=True)
+class Method:
+    """A fine-tuning method: the phases it runs, what it says of itself, and the options it cannot honour.
+
+    Attributes
+    ----------
+    name : str
+        Its value of ``FinetuneConfig.method`` (and of ``--method``).
+    summary : str
+        What it does, in the words of the run's recipe line.
+    help : str
+        Its part of ``--method``'s help.
+    warmup : str
+        What ``warmup_epochs`` does under it (its part of ``--warmup-epochs``'s help).
+    phases : tuple of str
+        The phases it runs, in order. The result is combined by the last one: ``ALIGN`` rotates
+        a domain-only model onto the base and mixes them per word, ``BLEND`` mixes the trained
+        rows back toward the base; after ``MAIN`` the result is the training itself, each
+        pre-trained row having trained at its share of the learning rate.
+    refuses : tuple of Refusal
+        The options it cannot act on; a ``FinetuneConfig`` giving one of them is refused.
+    """
+
+    name: str
+    summary: str
+    help: str
+    warmup: str
+    phases: tuple[str, ...]
+    refuses: tuple[Refusal, ...] = ()
+
+    @property
+    def warms_up(self) -> bool:
+        """It runs a warm-up before its main phase."""
+        return WARMUP in self.phases
+
+    @property
+    def domain_only(self) -> bool:
+        """It trains a domain-only model and combines it with the base; no row of the union trains before that."""
+        return ALIGN in self.phases
+
+    @property
+    def blends(self) -> bool:
+        """Its main phase trains every pre-trained row at the full rate; the blend afterwards applies the shares."""
+        return BLEND in self.phases
+
+
+_NOTHING_ANCHORED = "nothing trains the pre-trained rows, so nothing can be anchored"
+_NEW_FROM_DOMAIN = "new words take the domain-only model's vectors"
+_WARMUP_TRAINS = ("epochs training only the output layer and the new words (the pre-trained rows wait until the "
+                  "output layer fits them)")
+
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("aligned",
+           summary="a domain-only model rotated onto the base, each shared word's direction mixed with the base's by "
+                   "its share",
+           help="a domain-only model rotated onto the base (Procrustes) and mixed per word by the --preserve rates",
+           warmup="more epochs of the domain-only model (it trains warmup + epochs passes)",
+           phases=(ALIGN,),
+           # Its domain-only model gives every new word its vector and no union row trains, so options about how
+           # union rows train have nothing to act on.
+           refuses=(Refusal("anchor", lambda v: v > 0, _NOTHING_ANCHORED),
+                    Refusal("anchor_weights", lambda v: v != "uniform", _NOTHING_ANCHORED),
+                    Refusal("pretrained_lr", lambda v: v != AUTO,
+                            "nothing trains the pre-trained rows; --preserve sets how much of the domain each one "
+                            "takes"),
+                    Refusal("freeze", lambda v: v == "new", f"{_NEW_FROM_DOMAIN}; they never train in the union"),
+                    Refusal("new_word_init", lambda v: v != "uniform", f"{_NEW_FROM_DOMAIN}, not an initialisation"))),
+    Method("blend",
+           summary="training continued from the base, then each shared word's direction mixed back toward the base's "
+                   "by its share",
+           help="train the pre-trained rows on the corpus, then mix each back toward its base vector by the "
+                "--preserve rates",
+           warmup=_WARMUP_TRAINS, phases=(WARMUP, MAIN, BLEND)),
+    Method("continue",
+           summary="training continued from the base, each shared word at its share of the learning rate",
+           help="train the pre-trained rows on the corpus", warmup=_WARMUP_TRAINS, phases=(WARMUP, MAIN)),
+)}
+"""The fine-tuning methods by name: what ``FinetuneConfig.method`` (and the CLI's ``--method``) accepts."""
+
+
+def _accepting(option: str) -> list[str]:
+    """The names of the methods that act on every value of ``option``."""
+    return [m.name for m in METHODS.values() if all(r.option != option for r in m.refuses)]
+
+
+def _per_method(text_of: Callable[[Method], str]) -> str:
+    """Help text saying ``text_of`` each method, methods with the same text named together."""
+    names: dict[str, list[str]] = {}
+    for m in METHODS.values():
+        names.setdefault(text_of(m), []).append(m.name)
+    return "; ".join(f"--method {' or '.join(group)}: {text}" for text, group in names.items())
 
 
 def _word_or_number(name: str, text: str, words: tuple[str, ...], number: type, expected: str) -> str | int | float:
@@ -191,12 +297,14 @@ class FinetuneConfig(_Settings):
     anchor_weights : {"uniform", "frequency"}
         Anchor every pre-trained row at ``anchor``, or at ``anchor * (1 - rate)`` with
         the ``preserve`` rates (the base's share of the evidence about the word).
-    method : {"aligned", "continue"}
-        "aligned" (default, chosen by the fine-tuning study's rule): train a domain-only
-        model (``warmup_epochs + epochs`` epochs), rotate it onto the base (orthogonal
-        Procrustes over shared frequent words) and mix it per word with the base by the
-        ``preserve`` rates (:mod:`fastw2v.alignment`); "continue": continue training the
-        pre-trained rows (warm-up, then main phase).
+    method : {"aligned", "blend", "continue"}
+        A name of :data:`METHODS`. "aligned" (default, chosen by the fine-tuning study's rule):
+        train a domain-only model (``warmup_epochs + epochs`` epochs), rotate it onto the base
+        (orthogonal Procrustes over shared frequent words) and mix it per word with the base by
+        the ``preserve`` rates (:mod:`fastw2v.alignment`); "blend": train the pre-trained rows
+        (warm-up, then main phase at the full rate), then mix each back toward its base vector
+        by the same rates; "continue": train the pre-trained rows (warm-up, then main phase),
+        each at its rate.
     output_lr : float
         Learning-rate multiplier of every output row.
     anchor : float
@@ -210,9 +318,7 @@ class FinetuneConfig(_Settings):
         "all", "Pre-trained words to keep: all, seen (used by the corpus) or N (seen + the N most frequent).",
         parse=parse_keep, metavar="all|seen|N")
     warmup_epochs: int = _option(
-        1, "Extra passes before the main epochs. --method blend or continue: epochs training only the output layer "
-           "and the new words (the pre-trained rows wait until the output layer fits them); --method aligned: "
-           "more epochs of the domain-only model (it trains warmup + epochs passes).")
+        1, f"Extra passes before the main epochs. {_per_method(lambda m: m.warmup)}.")
     freeze: str = _option("none", "Input rows that never move.", choices=FREEZE_MODES)
     pretrained_lr: float | str = _option(
         AUTO, "Learning-rate multiplier of pre-trained input rows (0.1: a tenth of the rate); auto: the "
@@ -229,14 +335,13 @@ class FinetuneConfig(_Settings):
               "default: the published size of a well-known file, else the smallest corpus consistent with it.")
     output_lr: float = _option(1.0, "Learning-rate multiplier of the output rows.")
     anchor: float = _option(0.0, "L2 pull of pre-trained rows toward their original vectors (0: off; needs "
-                                 "--method continue).")
+                                 f"--method {' or '.join(_accepting('anchor'))}).")
     new_word_init: str = _option("uniform", "Initial vectors of new words.", choices=NEW_WORD_INITS)
     anchor_weights: str = _option(
         "uniform", "Anchor strength per word: uniform, or frequency: anchor * (1 - rate) with the --preserve "
                    "rates.", choices=ANCHOR_WEIGHTS)
     method: str = _option(
-        "aligned", "aligned: a domain-only model rotated onto the base (Procrustes) and mixed per word by the "
-                   "--preserve rates; continue: train the pre-trained rows on the corpus.", choices=METHODS)
+        "aligned", "; ".join(f"{m.name}: {m.help}" for m in METHODS.values()) + ".", choices=tuple(METHODS))
 
     def __post_init__(self) -> None:
         kp = self.keep_pretrained
@@ -264,29 +369,18 @@ class FinetuneConfig(_Settings):
         bt = self.base_tokens
         if bt is not None and (isinstance(bt, (str, bool)) or not (0.0 < bt < float("inf"))):
             raise ConfigError(f"base_tokens={bt!r} is invalid: must be a finite number > 0")
-        for name, allowed in (("anchor_weights", ANCHOR_WEIGHTS), ("method", METHODS)):
+        for name, allowed in (("anchor_weights", ANCHOR_WEIGHTS), ("method", tuple(METHODS))):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is invalid: use {' or '.join(allowed)}")
-        if self.method == "aligned":
-            self._check_aligned()
+        self._check_method()
 
-    def _check_aligned(self) -> None:
-        """Refuse what ``method="aligned"`` cannot honour: it trains no pre-trained or new row of the union.
-
-        Its domain-only model gives every new word its vector and no union row trains, so options
-        about how union rows train have nothing to act on; they would be silently ignored.
-        """
-        unused = {"anchor": (self.anchor > 0, "nothing trains the pre-trained rows, so nothing can be anchored"),
-                  "anchor_weights": (self.anchor_weights != "uniform",
-                                     "nothing trains the pre-trained rows, so nothing can be anchored"),
-                  "pretrained_lr": (self.pretrained_lr != AUTO,
-                                    "nothing trains the pre-trained rows; --preserve sets how much of the domain "
-                                    "each one takes"),
-                  "freeze": (self.freeze == "new", "new words take the domain-only model's vectors; they never "
-                                                  "train in the union"),
-                  "new_word_init": (self.new_word_init != "uniform",
-                                    "new words take the domain-only model's vectors, not an initialisation")}
-        for name, (given, why) in unused.items():
-            if given:
-                raise ConfigError(f"{name}={getattr(self, name)!r} has no effect with method='aligned' ({why}); "
-                                  f"use method='blend' or 'continue' (--method blend or --method continue)")
+    def _check_method(self) -> None:
+        """Refuse an option the method cannot honour (:attr:`Method.refuses`): it would be silently ignored."""
+        method = METHODS[self.method]
+        for refusal in method.refuses:
+            value = getattr(self, refusal.option)
+            if refusal.acts(value):
+                others = _accepting(refusal.option)
+                raise ConfigError(f"{refusal.option}={value!r} has no effect with method='{method.name}' "
+                                  f"({refusal.why}); use method={' or '.join(repr(n) for n in others)} "
+                                  f"({' or '.join(f'--method {n}' for n in others)})")

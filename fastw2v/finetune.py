@@ -38,7 +38,8 @@ vector file).
 The default ``method="aligned"`` (chosen by the fine-tuning study's pre-registered rule,
 ``benchmarks/results/finetune_rule.md``) replaces steps 3-4 by a domain-only model rotated
 onto the base and mixed with it per word (:func:`domain_state`, :func:`combine_aligned`);
-``method="continue"`` runs them.
+``method="continue"`` runs them, and ``method="blend"`` runs them and then mixes each trained row
+back toward its base vector (:func:`combine_blend`). The methods are :data:`fastw2v.config.METHODS`.
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ from . import memory
 from .alignment import anchor_pairs, blend, combine, procrustes, rotate_into
 from .base_counts import (adaptive_rates, anchor_weights, estimate_base_counts, evidence_rates, frequency_rates,
                           preserve_weight)
-from .config import ADAPTIVE_EVIDENCE, ADAPTIVE_RATIO, AUTO, FinetuneConfig, Word2VecConfig
+from .config import ADAPTIVE_EVIDENCE, ADAPTIVE_RATIO, AUTO, METHODS, FinetuneConfig, Word2VecConfig
 from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError
 from .phrases import PhraseModel
@@ -322,13 +323,14 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
     trainable = (counts > 0) | (carried >= 0)
     out_rows = None if trainable.all() else np.flatnonzero(trainable).astype(np.int32)
     base_counts, base_tokens, base_real = base_evidence(pre, settings, kept)
+    method = METHODS[settings.method]
     plan = FinetunePlan(settings=settings, n_pretrained=n_pre, corpus_counts=counts,
-                        warmup_done=settings.warmup_epochs == 0 or settings.method == "aligned",
+                        warmup_done=settings.warmup_epochs == 0 or not method.warms_up,
                         base_counts=base_counts, base_tokens=base_tokens, base_real=base_real)
     # The pre-trained words that can move (the corpus's): their original rows are the one extra copy
     # anchoring and blending need.
     used = np.flatnonzero(counts[:n_pre] > 0)
-    if settings.method == "blend":
+    if method.blends:
         plan.base_rows = np.ascontiguousarray(pre.vectors[kept[used]])
     anchor = None
     if settings.anchor > 0:
@@ -367,7 +369,7 @@ def set_phase_rates(state: TrainingState, warmup: bool) -> None:
         w.in_lr[:n_pre] = 0.0
     elif s.freeze == "pretrained":
         w.in_lr[:n_pre] = 0.0
-    elif s.method == "blend" and s.pretrained_lr == AUTO:
+    elif plan.method.blends and s.pretrained_lr == AUTO:
         w.in_lr[:n_pre] = 1.0  # every row trains fully: the blend afterwards decides how much of it to keep
     else:
         w.in_lr[:n_pre] = pretrained_rates(plan)
@@ -379,16 +381,6 @@ def set_phase_rates(state: TrainingState, warmup: bool) -> None:
 def _rate_one(preserve: str | float) -> bool:
     """``preserve`` gives every word rate 1 (tau 0: the domain decides), so no base counts are needed."""
     return preserve in ("low", 0, 0.0)
-
-
-#: What each method does, in the words of the run's log line (and the demo's).
-METHOD_TEXT = {
-    "aligned": "a domain-only model rotated onto the base, each shared word's direction mixed with the base's by "
-               "its share",
-    "blend": "training continued from the base, then each shared word's direction mixed back toward the base's "
-             "by its share",
-    "continue": "training continued from the base, each shared word at its share of the learning rate",
-}
 
 
 def preserve_text(plan: FinetunePlan) -> str:
@@ -410,14 +402,14 @@ def preserve_text(plan: FinetunePlan) -> str:
 def moving_words(state: TrainingState) -> np.ndarray:
     """int64: the pre-trained rows the recipe can change (the rest keep their vectors exactly).
 
-    ``aligned``: the shared words of the domain-only vocabulary (those the corpus uses
-    ``min_count`` times); ``blend`` and ``continue``: every pre-trained word the corpus uses.
+    A method training a domain-only model (``aligned``): the shared words of its vocabulary
+    (those the corpus uses ``min_count`` times); the others: every pre-trained word the corpus uses.
     """
     plan = state.finetune_plan
     n_pre = plan.n_pretrained
     if plan.settings.freeze == "pretrained":
         return np.zeros(0, dtype=np.int64)
-    if plan.settings.method == "aligned":
+    if plan.method.domain_only:
         index = state.vocab.index
         rows = np.fromiter((index[w] for w in domain_vocabulary(state).words), dtype=np.int64)
         return np.sort(rows[rows < n_pre])
@@ -440,7 +432,7 @@ def describe_recipe(state: TrainingState) -> str:
         median = float(share[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
     else:
         median = 0.0
-    return (f"method={plan.settings.method}: {METHOD_TEXT[plan.settings.method]}; {preserve_text(plan)}. "
+    return (f"method={plan.method.name}: {plan.method.summary}; {preserve_text(plan)}. "
             f"Of the {plan.n_pretrained} pre-trained words, {rows.size} can move and {int((share > 0.5).sum())} "
             f"become mostly the domain's (share > 1/2); median share per domain token {median:.2f}; the other "
             f"{plan.n_pretrained - rows.size} keep their vectors exactly")
@@ -476,8 +468,8 @@ def pretrained_rates(plan: FinetunePlan) -> np.ndarray | float:
 
 def hs_words(state: TrainingState) -> int:
     """Leaves of the Huffman tree the fine-tuning trains with: the words with output rows, or for
-    ``method="aligned"`` the domain-only model's vocabulary."""
-    if state.finetune_plan.settings.method == "aligned":
+    a method training a domain-only model (``aligned``) that model's vocabulary."""
+    if state.finetune_plan.method.domain_only:
         return len(domain_vocabulary(state))
     return state.weights.n_out
 

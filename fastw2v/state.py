@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import memory
-from .config import FinetuneConfig, Word2VecConfig
+from .config import ALIGN, BLEND, MAIN, METHODS, WARMUP, FinetuneConfig, Method, Word2VecConfig
 from .errors import ConfigError, CorpusError
 from .vocabulary import Vocabulary, alias_table, huffman_tree, keep_probabilities, noise_distribution
 
@@ -241,16 +241,21 @@ class FinetunePlan:
     base_counts: np.ndarray | None = None
     base_tokens: float | None = None   # N_base: the base corpus's size in tokens
     base_real: bool = False            # base_counts are a saved model's counts (preserve="auto" -> "high")
-    aligned_done: bool = False         # method="aligned": the domain-only model was trained and combined
-    #: method="blend": float32[n_used, dim], the base vectors of the pre-trained words the corpus uses
+    aligned_done: bool = False         # an ALIGN phase: the domain-only model was trained and combined
+    #: a BLEND phase: float32[n_used, dim], the base vectors of the pre-trained words the corpus uses
     #: (in word order), which the trained rows are blended back toward after the main phase.
     base_rows: np.ndarray | None = None
-    blend_done: bool = False           # method="blend": the trained rows were blended with base_rows
+    blend_done: bool = False           # a BLEND phase: the trained rows were blended with base_rows
+
+    @property
+    def method(self) -> Method:
+        """The fine-tuning method of ``settings``."""
+        return METHODS[self.settings.method]
 
     @property
     def blend_pending(self) -> bool:
-        """``method="blend"`` has trained but not yet blended."""
-        return self.settings.method == "blend" and not self.blend_done
+        """The method blends and has not yet."""
+        return self.method.blends and not self.blend_done
 
     @property
     def preserve(self) -> str | float:
@@ -261,7 +266,6 @@ class FinetunePlan:
         return p
 
 
-WARMUP, MAIN, ALIGN, BLEND = "warmup", "main", "aligned", "blend"
 START, RESUME, AGAIN = "start", "resume", "again"
 
 
@@ -352,7 +356,7 @@ class TrainingState:
             ``corpus_shape`` (tokens, sentences) differs from the run being resumed.
         """
         plan, schedule, position = self.finetune_plan, self.schedule, self.position
-        if plan is not None and plan.settings.method == "aligned" and not plan.aligned_done:
+        if plan is not None and plan.method.domain_only and not plan.aligned_done:
             # As many passes as the warm-up plus the main phase of method="continue".
             main = self.config.epochs if epochs is None else epochs
             return Phase(ALIGN, Schedule.of(self.config, plan.settings.warmup_epochs + main), Position(), START)

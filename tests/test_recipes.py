@@ -20,6 +20,7 @@ from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in
 from fastw2v import Word2Vec, kernels, load
 from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
+from fastw2v.config import METHODS, FinetuneConfig
 from fastw2v.errors import ConfigError, FastW2VError
 from fastw2v.state import AGAIN, ALIGN, MAIN, START
 from fastw2v.vectors_io import write_vectors
@@ -378,6 +379,77 @@ def test_blend_resumed_from_its_last_checkpoint_blends_once(vector_file, tmp_pat
     assert resumed.train(LEE) == []
     np.testing.assert_array_equal(resumed.weights.w_in, whole.weights.w_in)
     assert resumed.finetune_plan.blend_done
+
+
+# ---------------------------------------------------------------------------------------------------------
+# every registered method
+# ---------------------------------------------------------------------------------------------------------
+
+#: A value of each option some method refuses, for which the option acts.
+ACTING = {"anchor": 0.5, "anchor_weights": "frequency", "pretrained_lr": 0.3, "freeze": "new",
+          "new_word_init": "scaled"}
+
+
+@pytest.mark.parametrize("method", METHODS.values(), ids=lambda m: m.name)
+def test_each_method_saves_loads_and_resumes(vector_file, tmp_path, method):
+    """A fine-tuning saved before training, and one checkpointed part-way, load with their method and train
+    to the uninterrupted run's model; the finished one loads as it was saved and trains on as a normal model."""
+    options = dict(method=method.name, preserve="balanced", base_tokens=1e6, warmup_epochs=1, epochs=3, **TRAIN)
+
+    def built() -> Word2Vec:
+        model = Word2Vec.from_pretrained(vector_file[0], **options)
+        model.build_vocab(LEE)
+        return model
+
+    whole = built()
+    assert whole.state.next_phase().name == method.phases[0]
+    whole.save(tmp_path / "pending")
+    whole.train(LEE)
+    assert len(whole.history) == 4  # warm-up + main epochs, whichever phases run them
+
+    pending = load(tmp_path / "pending")
+    assert pending.finetune_plan.method is method
+    pending.train(LEE)
+    interrupted = built()
+    interrupt_after_epoch(interrupted, LEE, tmp_path / "ck", 2)
+    resumed = load(tmp_path / "ck")
+    resumed.train(LEE)
+    for other in (pending, resumed):
+        np.testing.assert_array_equal(other.weights.w_in, whole.weights.w_in)
+        np.testing.assert_array_equal(other.weights.w_out_ns, whole.weights.w_out_ns)
+        assert [r.epoch for r in other.history] == [r.epoch for r in whole.history]
+
+    whole.save(tmp_path / "done")
+    done = load(tmp_path / "done")
+    plan = done.finetune_plan
+    assert plan.settings == whole.finetune_plan.settings
+    assert (plan.aligned_done, plan.blend_done, plan.blend_pending) == (method.domain_only, method.blends, False)
+    np.testing.assert_array_equal(done.weights.w_in, whole.weights.w_in)
+    phase = done.state.next_phase(epochs=1)
+    assert (phase.name, phase.kind) == (MAIN, AGAIN)
+    done.train(LEE, epochs=1)
+    assert np.isfinite(done.weights.w_in).all() and len(done.history) == 5
+
+
+@pytest.mark.parametrize("method", METHODS.values(), ids=lambda m: m.name)
+def test_each_method_refuses_exactly_what_it_cannot_honour(method):
+    refused = {r.option for r in method.refuses}
+    assert refused <= set(ACTING)
+    for option, value in ACTING.items():
+        if option in refused:
+            with pytest.raises(ConfigError, match=f"{option}=.*no effect with method='{method.name}'"):
+                FinetuneConfig(method=method.name, **{option: value})
+        else:
+            assert getattr(FinetuneConfig(method=method.name, **{option: value}), option) == value
+
+
+def test_method_help_names_every_method():
+    text = " ".join(CliRunner().invoke(main, ["finetune", "--help"], terminal_width=200).stdout.split())
+    assert f"--method [{'|'.join(METHODS)}]" in text
+    for method in METHODS.values():
+        assert f"{method.name}: {method.help}" in text, method.name
+        assert method.warmup in text  # in --warmup-epochs's help
+    assert "(0: off; needs --method blend or continue)" in text  # --anchor: the methods that train the base's rows
 
 
 @pytest.mark.parametrize("method", ["aligned", "blend", "continue"])
