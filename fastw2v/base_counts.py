@@ -21,7 +21,7 @@ as an input, and gets rate 1 so that it stays out of the formulas' way):
   moves depends on how over-represented it is in the domain (after Yang, Lu & Zheng,
   EMNLP 2017, who tie domain and general vectors by an L2 term weighted by a function of
   the word's normalised frequencies in both corpora); ``tau`` weighs one normalised
-  occurrence of the base against one of the domain (:data:`PRESERVE_PRESETS`);
+  occurrence of the base against one of the domain (:data:`fastw2v.config.PRESERVE_PRESETS`);
 * :func:`adaptive_rates` ``p_d / (p_d + T * p_b) * n_d / (n_d + K)``: the over-representation
   term with a fixed ratio ``T`` times an evidence term: a word the domain has seen only a few
   times keeps most of its base vector however over-represented it looks, because its domain
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import ADAPTIVE_EVIDENCE, ADAPTIVE_RATIO, PRESERVE_PRESETS
+from .config import ADAPTIVE_EVIDENCE, ADAPTIVE_RATIO, check_preserve
 from .errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -195,20 +195,17 @@ def preserve_weight(preserve: str | float, domain_tokens: float, base_tokens: fl
     :func:`adaptive_rates`); ``"high"``: ``N_base / N_domain`` (every raw occurrence counts
     alike, which is :func:`evidence_rates`); a number: that ``tau`` (>= 0).
     """
-    if isinstance(preserve, str):
-        if preserve == "low":
-            return 0.0
-        if preserve == "balanced":
-            return 1.0
-        if preserve == "adaptive":
-            return ADAPTIVE_RATIO
-        if preserve == "high":
-            if not (domain_tokens > 0 and base_tokens > 0):
-                raise ConfigError("preserve='high' needs both corpus sizes > 0")
-            return float(base_tokens) / float(domain_tokens)
-        raise ConfigError(f"preserve={preserve!r} is invalid: use {', '.join(PRESERVE_PRESETS)} or a number >= 0")
-    if isinstance(preserve, bool) or not (0.0 <= float(preserve) < float("inf")):
-        raise ConfigError(f"preserve={preserve!r} is invalid: use {', '.join(PRESERVE_PRESETS)} or a number >= 0")
+    check_preserve(preserve, auto=False)  # "auto" names no tau: FinetunePlan.preserve resolves it first
+    if preserve == "low":
+        return 0.0
+    if preserve == "balanced":
+        return 1.0
+    if preserve == "adaptive":
+        return ADAPTIVE_RATIO
+    if preserve == "high":
+        if not (domain_tokens > 0 and base_tokens > 0):
+            raise ConfigError("preserve='high' needs both corpus sizes > 0")
+        return float(base_tokens) / float(domain_tokens)
     return float(preserve)
 
 

@@ -257,10 +257,31 @@ def parse_rate(text: str) -> str | float:
     return _word_or_number("pretrained_lr", text, (AUTO,), float, "'auto' or a number")
 
 
+def _preserve_values(auto: bool) -> str:
+    return f"{'auto, ' if auto else ''}{', '.join(PRESERVE_PRESETS)} or a number >= 0"
+
+
+def check_preserve(preserve: str | float, auto: bool = True) -> str | float:
+    """``preserve`` if it is a valid ``FinetuneConfig.preserve``: a preset, ``auto`` (when ``auto``) or a tau >= 0.
+
+    Raises
+    ------
+    ConfigError
+        Naming the values it may take.
+    """
+    words = (AUTO, *PRESERVE_PRESETS) if auto else PRESERVE_PRESETS
+    if isinstance(preserve, str):
+        valid = preserve in words
+    else:
+        valid = isinstance(preserve, (int, float)) and not isinstance(preserve, bool) and 0.0 <= preserve < float("inf")
+    if not valid:
+        raise ConfigError(f"preserve={preserve!r} is invalid: use {_preserve_values(auto)}")
+    return preserve
+
+
 def parse_preserve(text: str) -> str | float:
-    """``--preserve``: ``auto``, a preset (``low``, ``balanced``, ``high``) or a number tau >= 0."""
-    return _word_or_number("preserve", text, (AUTO, *PRESERVE_PRESETS), float,
-                           f"auto, {', '.join(PRESERVE_PRESETS)} or a number >= 0")
+    """``--preserve``: ``auto``, a preset (``low``, ``balanced``, ``adaptive``, ``high``) or a number tau >= 0."""
+    return _word_or_number("preserve", text, (AUTO, *PRESERVE_PRESETS), float, _preserve_values(auto=True))
 
 
 @dataclass(frozen=True)
@@ -362,10 +383,7 @@ class FinetuneConfig(_Settings):
         if self.new_word_init not in NEW_WORD_INITS:
             raise ConfigError(f"new_word_init={self.new_word_init!r} is invalid: use "
                               f"{' or '.join(NEW_WORD_INITS)}")
-        p = self.preserve
-        if not (p in (AUTO, *PRESERVE_PRESETS) or (isinstance(p, (int, float)) and not isinstance(p, bool)
-                                                   and 0.0 <= p < float("inf"))):
-            raise ConfigError(f"preserve={p!r} is invalid: use auto, {', '.join(PRESERVE_PRESETS)} or a number >= 0")
+        check_preserve(self.preserve)
         bt = self.base_tokens
         if bt is not None and (isinstance(bt, (str, bool)) or not (0.0 < bt < float("inf"))):
             raise ConfigError(f"base_tokens={bt!r} is invalid: must be a finite number > 0")
