@@ -249,6 +249,17 @@ def test_common_pairs_gives_identical_pairs_for_all_models(sim_kv, sim_file):
         assert (r.pairs, r.oov_pairs, r.total_pairs) == (3, 0, 7)
 
 
+
+def test_common_pairs_with_phrases_are_the_pairs_each_model_scores(sim_kv, sim_file):
+    """multiword="phrase": a pair is common where every model has the phrase token, not merely its words."""
+    with_phrase = make_kv([*SIM_WORDS, "fish_oil"], np.vstack([SIM_VECS, SIM_VECS[4:5] + SIM_VECS[5:6]]))
+    shared = common_pairs([sim_kv, with_phrase], sim_file, multiword="phrase")
+    assert all(" " not in w1 + w2 for w1, w2 in shared)  # sim_kv has no phrase token
+    alone = common_pairs([with_phrase], sim_file, multiword="phrase")
+    assert ("fish oil", "cat") in alone and ("garlic", "fish oil") in alone
+    r = evaluate_similarity(with_phrase, sim_file, multiword="phrase", pairs=alone)
+    assert (r.pairs, r.multiword_used, r.oov_pairs) == (len(alone), 2, 0)
+
 # ---------------------------------------------------------------------------------------------------------
 # similarity == gensim on hand-built vectors (gensim's test data, no shared data needed)
 # ---------------------------------------------------------------------------------------------------------

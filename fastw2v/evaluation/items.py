@@ -13,9 +13,10 @@ import numpy as np
 
 from .analogies import _answer_analogies
 from .checks import check_method
-from .readers import PathLike, _term, read_analogy_questions, read_iob, read_similarity_pairs
+from .readers import PathLike, read_analogy_questions, read_iob, read_similarity_pairs
+from .similarity import select_pairs
 from .tagging import L2, MAX_ITER, decode_spans, fit_tagger, token_features
-from .vocab import Vocab, float_vectors, rowwise_cosine
+from .vocab import Vocab
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -38,19 +39,8 @@ def similarity_items(kv: "KeyedVectors", path: PathLike, pairs: Collection[tuple
     case_insensitive)``; building it is most of the cost for a large vocabulary).
     """
     vocab = Vocab(kv, restrict_vocab, case_insensitive) if vocab is None else vocab
-    subset = None if pairs is None else {(vocab.fold(_term(a)), vocab.fold(_term(b))) for a, b in pairs}
-    used, gold, rows = [], [], []
-    for w1, w2, score in read_similarity_pairs(path):
-        if (subset is not None and (vocab.fold(w1), vocab.fold(w2)) not in subset) or " " in w1 or " " in w2:
-            continue
-        r1, r2 = vocab.get(w1), vocab.get(w2)
-        if r1 is not None and r2 is not None:
-            used.append((w1, w2))
-            gold.append(score)
-            rows.append((r1, r2))
-    idx = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
-    vectors = float_vectors(kv, idx.ravel())
-    return PairScores(used, np.asarray(gold, dtype=np.float64), rowwise_cosine(vectors[0::2], vectors[1::2]))
+    chosen = select_pairs(read_similarity_pairs(path), vocab, "skip", pairs)
+    return PairScores(chosen.pairs, np.asarray(chosen.gold, dtype=np.float64), chosen.cosines(kv))
 
 
 class QuestionScores(NamedTuple):

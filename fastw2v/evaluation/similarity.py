@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Collection, Iterable, Sequence
 
 import numpy as np
@@ -35,61 +36,87 @@ def _correlations(gold: np.ndarray, model: np.ndarray) -> tuple[float, float]:
     return spearman, pearson
 
 
-def score_similarity(kv: "KeyedVectors", data: Sequence[tuple[str, str, float]], name: str, vocab: Vocab,
-                     multiword: str, pairs: Collection[tuple[str, str]] | None) -> SimilarityResult:
-    """Score parsed pairs ``data`` (see :func:`evaluate_similarity`); ``multiword`` is already checked."""
+@dataclass
+class PairSelection:
+    """The pairs of a similarity data set a lookup can score, in file order, and what became of the others."""
+
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # the scored pairs' terms, as written
+    gold: list[float] = field(default_factory=list)             # their human scores
+    rows: list[int] = field(default_factory=list)     # word rows of the first then second term of each pair
+    lengths: list[int] = field(default_factory=list)  # words per term, alternating first/second
+    oov: int = 0
+    multiword_skipped: int = 0
+    multiword_used: int = 0
+    excluded: int = 0
+    restricted: int = 0   # of the oov pairs, those only the restriction of the lookup left out
+
+    def cosines(self, kv: "KeyedVectors") -> np.ndarray:
+        """float64: the cosine of each pair's terms; a multi-word term is the mean of its words' vectors."""
+        if not self.gold:
+            return np.zeros(0)
+        counts = np.asarray(self.lengths, dtype=np.int64)
+        gathered = float_vectors(kv, np.asarray(self.rows, dtype=np.int64))
+        if np.all(counts == 1):
+            terms = gathered
+        else:  # sum of each term's word vectors; the mean has the same direction, hence the same cosine
+            starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+            terms = np.add.reduceat(gathered.astype(np.float64), starts, axis=0)
+        return rowwise_cosine(terms[0::2], terms[1::2])
+
+
+def select_pairs(data: Sequence[tuple[str, str, float]], vocab: Vocab, multiword: str,
+                 pairs: Collection[tuple[str, str]] | None, name: str = "") -> PairSelection:
+    """The pairs of ``data`` that :func:`evaluate_similarity` scores with ``vocab``, ``multiword`` and ``pairs``.
+
+    ``multiword`` is already checked; ``name`` names the data set in the debug log.
+    """
     subset = None if pairs is None else {(vocab.fold(_term(w1)), vocab.fold(_term(w2))) for w1, w2 in pairs}
-    gold: list[float] = []
-    rows: list[int] = []      # concatenated word rows of the first then second terms, per used pair
-    lengths: list[int] = []   # number of words per term, alternating first/second
-    oov = multi_skipped = multi_used = excluded = restricted = 0
+    out = PairSelection()
     for w1, w2, score in data:
         if subset is not None and (vocab.fold(w1), vocab.fold(w2)) not in subset:
-            excluded += 1
+            out.excluded += 1
             continue
         is_multi = " " in w1 or " " in w2
         if is_multi and multiword == "skip":
-            multi_skipped += 1
+            out.multiword_skipped += 1
             continue
         if is_multi and multiword == "phrase":
             r1, r2 = vocab.phrase(w1), vocab.phrase(w2)
             if r1 is None or r2 is None:  # no phrase token: fall back to skipping the pair
-                multi_skipped += 1
+                out.multiword_skipped += 1
                 continue
         else:
             r1, r2 = vocab.term(w1), vocab.term(w2)
         if r1 is None or r2 is None:
-            oov += 1
-            restricted += vocab.beyond([*w1.split(" "), *w2.split(" ")])
+            out.oov += 1
+            out.restricted += vocab.beyond([*w1.split(" "), *w2.split(" ")])
             logger.debug("%s: out-of-vocabulary pair %r %r", name, w1, w2)
             continue
-        multi_used += is_multi
-        gold.append(score)
-        rows.extend(r1)
-        rows.extend(r2)
-        lengths.extend((len(r1), len(r2)))
-    n = len(gold)
-    if n:
-        counts = np.asarray(lengths, dtype=np.int64)
-        gathered = float_vectors(kv, np.asarray(rows, dtype=np.int64))
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        if np.all(counts == 1):
-            terms = gathered
-        else:  # sum of each term's word vectors; the mean has the same direction, hence the same cosine
-            terms = np.add.reduceat(gathered.astype(np.float64), starts, axis=0)
-        sims = rowwise_cosine(terms[0::2], terms[1::2])
-    else:
-        sims = np.zeros(0)
-    spearman, pearson = _correlations(np.asarray(gold, dtype=np.float64), sims)
+        out.multiword_used += is_multi
+        out.pairs.append((w1, w2))
+        out.gold.append(score)
+        out.rows.extend(r1)
+        out.rows.extend(r2)
+        out.lengths.extend((len(r1), len(r2)))
+    return out
+
+
+def score_similarity(kv: "KeyedVectors", data: Sequence[tuple[str, str, float]], name: str, vocab: Vocab,
+                     multiword: str, pairs: Collection[tuple[str, str]] | None) -> SimilarityResult:
+    """Score parsed pairs ``data`` (see :func:`evaluate_similarity`); ``multiword`` is already checked."""
+    chosen = select_pairs(data, vocab, multiword, pairs, name)
+    n = len(chosen.gold)
+    spearman, pearson = _correlations(np.asarray(chosen.gold, dtype=np.float64), chosen.cosines(kv))
     total = len(data)
-    considered = total - excluded
+    considered = total - chosen.excluded
     if n == 0:
         logger.warning("%s: no pair could be evaluated (%d out-of-vocabulary, %d multi-word skipped, %d excluded)",
-                       name, oov, multi_skipped, excluded)
-    return SimilarityResult(name=name, spearman=spearman, pearson=pearson, pairs=n, oov_pairs=oov,
-                            multiword_pairs=multi_skipped, multiword_used=multi_used, excluded_pairs=excluded,
-                            total_pairs=total, coverage=n / considered if considered else math.nan,
-                            restricted_pairs=restricted, restrict_vocab=vocab.size)
+                       name, chosen.oov, chosen.multiword_skipped, chosen.excluded)
+    return SimilarityResult(name=name, spearman=spearman, pearson=pearson, pairs=n, oov_pairs=chosen.oov,
+                            multiword_pairs=chosen.multiword_skipped, multiword_used=chosen.multiword_used,
+                            excluded_pairs=chosen.excluded, total_pairs=total,
+                            coverage=n / considered if considered else math.nan,
+                            restricted_pairs=chosen.restricted, restrict_vocab=vocab.size)
 
 
 def log_similarity(result: SimilarityResult, prefix: str = "") -> None:
@@ -180,15 +207,12 @@ def common_pairs(kvs: Iterable["KeyedVectors"], path: PathLike, multiword: str =
     vocabs = [Vocab(kv, restrict_vocab, case_insensitive) for kv in kvs]
     if not vocabs:
         raise EvaluationError("common_pairs needs at least one KeyedVectors")
-    out: dict[tuple[str, str], None] = {}
-    rows = 0  # lines of the file they make up (a pair listed twice is scored twice by evaluate_similarity)
-    for w1, w2, _ in data:
-        if multiword == "skip" and (" " in w1 or " " in w2):
-            continue
-        if all(v.term(w1) is not None and v.term(w2) is not None for v in vocabs):
-            out.setdefault((w1, w2))
-            rows += 1
-    repeats = f" ({rows - len(out)} of them listed twice)" if rows > len(out) else ""
-    logger.info("%s: %d of %d pairs covered by all %d models%s", file_name(path), rows, len(data), len(vocabs),
+    first, *others = (select_pairs(data, v, multiword, None, file_name(path)).pairs for v in vocabs)
+    scorable = [set(pairs) for pairs in others]
+    # The lines of the file they make up: a pair listed twice is scored twice by evaluate_similarity.
+    lines = [pair for pair in first if all(pair in s for s in scorable)]
+    unique = dict.fromkeys(lines)
+    repeats = f" ({len(lines) - len(unique)} of them listed twice)" if len(lines) > len(unique) else ""
+    logger.info("%s: %d of %d pairs covered by all %d models%s", file_name(path), len(lines), len(data), len(vocabs),
                 repeats)
-    return list(out)
+    return list(unique)
