@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Collection, Iterable, Sequence
 
 import numpy as np
@@ -143,58 +144,80 @@ def _gensim_top5_fixup(method: str, q: np.ndarray, v_rows: np.ndarray, v_cols: n
         out[r] = ranked[min(_GENSIM_TOPN, len(ranked)) - 1]
 
 
-def score_analogies(kv: "KeyedVectors", data: Sequence[tuple[str, str, str, str, str]], name: str, vocab: Vocab,
-                    method: str, questions: Collection[Sequence[str]] | None, batch_size: int) -> AnalogyResult:
-    """Score parsed questions ``data`` (see :func:`evaluate_analogies`); ``method`` is already checked."""
+@dataclass
+class QuestionSelection:
+    """The questions of an analogy data set a lookup can answer, in file order, and what became of the others."""
+
+    sections: list[str]        # the data set's section names, in file order
+    questions: list[tuple[str, str, str, str]] = field(default_factory=list)  # the answerable ones, as written
+    rows: list[tuple[int, int, int, int]] = field(default_factory=list)       # their words' rows
+    section_of: list[int] = field(default_factory=list)                        # their sections' indices
+    restricted: int = 0   # of the oov questions, those only the restriction of the lookup left out
+    oov: np.ndarray = field(init=False)       # int64[n_sections]: questions with a word out of vocabulary
+    excluded: np.ndarray = field(init=False)  # int64[n_sections]: questions not asked for
+
+    def __post_init__(self) -> None:
+        self.oov = np.zeros(len(self.sections), dtype=np.int64)
+        self.excluded = np.zeros(len(self.sections), dtype=np.int64)
+
+    def correct(self, kv: "KeyedVectors", vocab: Vocab, method: str, batch_size: int) -> np.ndarray:
+        """bool[n_questions]: whether each question's best answer is its fourth word (``method`` checked)."""
+        idx = np.asarray(self.rows, dtype=np.int64).reshape(-1, 4)
+        if not len(idx):
+            return np.zeros(0, dtype=bool)
+        predicted = _answer_analogies(kv, vocab, idx[:, 0], idx[:, 1], idx[:, 2], method, batch_size)
+        return (predicted >= 0) & (vocab.canon[np.maximum(predicted, 0)] == idx[:, 3])
+
+
+def select_questions(data: Sequence[tuple[str, str, str, str, str]], vocab: Vocab,
+                     questions: Collection[Sequence[str]] | None) -> QuestionSelection:
+    """The questions of ``data`` that :func:`evaluate_analogies` answers with ``vocab`` and ``questions``."""
     subset = None if questions is None else {tuple(vocab.fold(w) for w in q) for q in questions}
-    section_names = list(dict.fromkeys(q[0] for q in data))
-    section_id = {s: i for i, s in enumerate(section_names)}
-    n_sections = len(section_names)
-    sec_oov = np.zeros(n_sections, dtype=np.int64)
-    sec_excluded = np.zeros(n_sections, dtype=np.int64)
-    restricted = 0
-    rows: list[tuple[int, int, int, int]] = []
-    sec_of_row: list[int] = []
+    out = QuestionSelection(list(dict.fromkeys(q[0] for q in data)))
+    section_id = {s: i for i, s in enumerate(out.sections)}
     get = vocab.get
     for section, a, b, c, d in data:
         sid = section_id[section]
         if subset is not None and (vocab.fold(a), vocab.fold(b), vocab.fold(c), vocab.fold(d)) not in subset:
-            sec_excluded[sid] += 1
+            out.excluded[sid] += 1
             continue
         ra, rb, rc, rd = get(a), get(b), get(c), get(d)
         if ra is None or rb is None or rc is None or rd is None:
-            sec_oov[sid] += 1
-            restricted += vocab.beyond([a, b, c, d])
+            out.oov[sid] += 1
+            out.restricted += vocab.beyond([a, b, c, d])
             continue
-        rows.append((ra, rb, rc, rd))
-        sec_of_row.append(sid)
-    idx = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
-    sec = np.asarray(sec_of_row, dtype=np.int64)
-    if len(idx):
-        predicted = _answer_analogies(kv, vocab, idx[:, 0], idx[:, 1], idx[:, 2], method, batch_size)
-        canon = vocab.canon
-        correct = (predicted >= 0) & (canon[np.maximum(predicted, 0)] == idx[:, 3])
-    else:
-        correct = np.zeros(0, dtype=bool)
+        out.questions.append((a, b, c, d))
+        out.rows.append((ra, rb, rc, rd))
+        out.section_of.append(sid)
+    return out
+
+
+def score_analogies(kv: "KeyedVectors", data: Sequence[tuple[str, str, str, str, str]], name: str, vocab: Vocab,
+                    method: str, questions: Collection[Sequence[str]] | None, batch_size: int) -> AnalogyResult:
+    """Score parsed questions ``data`` (see :func:`evaluate_analogies`); ``method`` is already checked."""
+    chosen = select_questions(data, vocab, questions)
+    n_sections = len(chosen.sections)
+    correct = chosen.correct(kv, vocab, method, batch_size)
+    sec = np.asarray(chosen.section_of, dtype=np.int64)
     sec_questions = np.bincount(sec, minlength=n_sections)
     sec_correct = np.bincount(sec[correct], minlength=n_sections)
     sections = {}
-    for i, s in enumerate(section_names):
+    for i, s in enumerate(chosen.sections):
         nq, nc = int(sec_questions[i]), int(sec_correct[i])
         sections[s] = SectionResult(accuracy=nc / nq if nq else math.nan, correct=nc, questions=nq,
-                                    oov_questions=int(sec_oov[i]))
-    n = len(idx)
+                                    oov_questions=int(chosen.oov[i]))
+    n = len(chosen.rows)
     n_correct = int(correct.sum())
     total = len(data)
-    excluded = int(sec_excluded.sum())
+    excluded = int(chosen.excluded.sum())
     considered = total - excluded
-    n_oov = int(sec_oov.sum())
+    n_oov = int(chosen.oov.sum())
     if n == 0:
         logger.warning("%s: no question could be evaluated (%d out-of-vocabulary, %d excluded)", name, n_oov, excluded)
     return AnalogyResult(name=name, method=method, accuracy=n_correct / n if n else math.nan, correct=n_correct,
                          questions=n, oov_questions=n_oov, excluded_questions=excluded, total_questions=total,
                          coverage=n / considered if considered else math.nan, restrict_vocab=vocab.size,
-                         sections=sections, restricted_questions=restricted)
+                         sections=sections, restricted_questions=chosen.restricted)
 
 
 def evaluate_analogies(kv: "KeyedVectors", path: PathLike, restrict_vocab: int | None = 300000,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Collection, NamedTuple, Sequence
 
 import numpy as np
 
-from .analogies import _answer_analogies
+from .analogies import select_questions
 from .checks import check_method
 from .readers import PathLike, read_analogy_questions, read_iob, read_similarity_pairs
 from .similarity import select_pairs
@@ -56,20 +56,8 @@ def analogy_items(kv: "KeyedVectors", path: PathLike, questions: Collection[Sequ
     """The questions :func:`evaluate_analogies` answers and whether each answer is right."""
     method = check_method(method)
     vocab = Vocab(kv, restrict_vocab, case_insensitive)
-    subset = None if questions is None else {tuple(vocab.fold(w) for w in q) for q in questions}
-    used, rows = [], []
-    for _, a, b, c, d in read_analogy_questions(path):
-        if subset is not None and (vocab.fold(a), vocab.fold(b), vocab.fold(c), vocab.fold(d)) not in subset:
-            continue
-        found = [vocab.get(w) for w in (a, b, c, d)]
-        if None not in found:
-            used.append((a, b, c, d))
-            rows.append(found)
-    idx = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
-    if not len(idx):
-        return QuestionScores(used, np.zeros(0, dtype=bool))
-    predicted = _answer_analogies(kv, vocab, idx[:, 0], idx[:, 1], idx[:, 2], method, batch_size)
-    return QuestionScores(used, (predicted >= 0) & (vocab.canon[np.maximum(predicted, 0)] == idx[:, 3]))
+    chosen = select_questions(read_analogy_questions(path), vocab, questions)
+    return QuestionScores(chosen.questions, chosen.correct(kv, vocab, method, batch_size))
 
 
 def sentence_entity_counts(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> np.ndarray:
