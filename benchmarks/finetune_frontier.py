@@ -74,10 +74,10 @@ def one_seed(base: study.Base, seed: int, epochs: int, tagger: bool) -> dict[str
     run_epochs(domain.weights, domain.tables, corpus, state.config, phase.schedule, domain.position)
     logging.warning("%s / seed %d: domain-only model trained in %.0f s", base.name, seed, time.perf_counter() - t)
     plan, weights = state.finetune_plan, state.weights
-    w_in, w_out = weights.w_in.copy(), weights.w_out_ns.copy()  # the untouched union state
+    w_in, w_out = weights.w_in.copy(), weights.heads["ns"].w.copy()  # the untouched union state
     out = {}
     for tau in TAUS:
-        weights.w_in[:], weights.w_out_ns[:] = w_in, w_out
+        weights.w_in[:], weights.heads["ns"].w[:] = w_in, w_out
         plan.settings = dataclasses.replace(plan.settings, preserve=tau)
         plan.aligned_done = False
         ft.combine_aligned(state, domain)

@@ -31,7 +31,7 @@ LOOSE_ATOL = 3e-4
 LOOSE_LOSS = 0.02
 
 # ----------------------------------------------------------------------------------------------------
-# pure-Python SplitMix64, as documented in kernels.py
+# pure-Python SplitMix64, as documented in kernels/rng.py
 # ----------------------------------------------------------------------------------------------------
 _M64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -213,10 +213,9 @@ def _block_inputs(rng, n_in, n_rows, dim, n_targets, scale=0.5):
 
 
 @njit
-def _block_kernel(hidden, n_in, w_out, targets, labels, n_targets, lr, out_lr, grad, scores, out_grad):
+def _block_kernel(example, n_in, n_targets, w_out, out_lr, lr):
     rows, _, _ = kernels.buffer_rows(w_out, 0, 0)  # nothing buffered: the shared matrix itself
-    return kernels.logistic_block(hidden, n_in, rows, targets, labels, n_targets, lr, out_lr, grad, scores,
-                                  out_grad, hidden.shape[1])
+    return kernels.logistic_block(example, n_in, n_targets, rows, out_lr, lr, example.hidden.shape[1])
 
 
 def _run_block(hidden, w_out, targets, labels, lr, out_lr, max_in=None, max_targets=None):
@@ -234,7 +233,8 @@ def _run_block(hidden, w_out, targets, labels, lr, out_lr, max_in=None, max_targ
     scores = np.zeros((max_targets, max_in), dtype=np.float32)
     out_grad = np.zeros(dim, dtype=np.float32)
     w = w_out.copy()
-    loss = _block_kernel(h, n_in, w, t, lab, len(targets), np.float32(lr), out_lr, grad, scores, out_grad)
+    loss = _block_kernel(kernels.Example(h, grad, t, lab, scores, out_grad), n_in, len(targets), w, out_lr,
+                         np.float32(lr))
     assert np.all(grad[n_in:] == 0)  # rows past n_in untouched
     return loss, w, grad[:n_in]
 
@@ -436,17 +436,24 @@ def _setup(hs, negative, seed=0, noise="point", sample=0.0, counts=COUNTS, dim=D
         codes, points, offsets = tree.codes, tree.points, tree.offsets
     else:
         codes, points, offsets = np.zeros(0, np.uint8), np.zeros(0, np.int32), np.zeros(1, np.int64)
-    tables = kernels.Lookups(keep_probabilities(counts, sample), thr, alias, codes, points, offsets)
+    tables = (keep_probabilities(counts, sample), thr, alias, codes, points, offsets)
     return w, tables
 
 
 def _run_kernel(arch, token_ids, offsets, first, last, w, tables, window, negative, hs, cbow_mean,
                 lr_start, lr_end, seed, epoch, hot_rows=0):
-    train = kernels.epoch_kernels(w["w_in"].shape[1])[0 if arch == "sg" else 1]
-    return train(token_ids, offsets, first, last, kernels.Matrices(w["w_in"], w["w_out_ns"], w["w_out_hs"]),
-                 kernels.Rates(w["in_lr"], w["out_ns_lr"], w["out_hs_lr"]), tables,
-                 kernels.Settings(window, negative, hs, cbow_mean, hot_rows, seed),
-                 kernels.EpochSpan(lr_start, lr_end, int(token_ids.shape[0]), epoch))
+    keep_prob, thr, alias, codes, points, hs_offsets = tables
+    heads = ()  # in training order: the Huffman path, then the negatives
+    if hs:
+        heads += ((kernels.Layer(w["w_out_hs"], w["out_hs_lr"]), kernels.HierarchicalSoftmax(codes, points,
+                                                                                             hs_offsets)),)
+    if negative:
+        heads += ((kernels.Layer(w["w_out_ns"], w["out_ns_lr"]), kernels.NegativeSampling(thr, alias, negative)),)
+    network = kernels.Network(kernels.Layer(w["w_in"], w["in_lr"]), heads)
+    architecture = kernels.SkipGram() if arch == "sg" else kernels.Cbow(cbow_mean)
+    return kernels.epoch_kernels(w["w_in"].shape[1])(
+        token_ids, offsets, first, last, network, architecture, keep_prob, kernels.Settings(window, hot_rows, seed),
+        kernels.EpochSpan(lr_start, lr_end, int(token_ids.shape[0]), epoch))
 
 
 def _compare(arch, hs, negative, cbow_mean=True, window=1, noise="point", sample=0.0, seed=7, epoch=0,

@@ -229,7 +229,7 @@ def test_aligned_recovers_a_known_rotation_end_to_end(tmp_path):
     assert model.vocab.words == domain.vocab.words
     np.testing.assert_allclose(model.weights.w_in, rotated, atol=1e-4)
     # The domain model's output rows, rotated alike: dot products with the inputs are the domain model's.
-    np.testing.assert_allclose(model.weights.w_out_ns, domain.weights.w_out_ns @ q, atol=1e-4)
+    np.testing.assert_allclose(model.weights.heads["ns"].w, domain.weights.heads["ns"].w @ q, atol=1e-4)
     assert len(model.history) == 3
 
 

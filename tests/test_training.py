@@ -12,9 +12,6 @@ from conftest import unit_rows
 from fastw2v.cli import main
 from fastw2v.errors import ConfigError
 
-MATRICES = ("w_in", "w_out_ns", "w_out_hs")
-
-
 def _train(corpus, **settings):
     model = fastw2v.Word2Vec(**settings)
     model.build_vocab(corpus)
@@ -23,7 +20,8 @@ def _train(corpus, **settings):
 
 
 def _same_weights(a, b):
-    return all(getattr(a.weights, n).tobytes() == getattr(b.weights, n).tobytes() for n in MATRICES)
+    ma, mb = a.weights.matrices(), b.weights.matrices()
+    return ma.keys() == mb.keys() and all(ma[n].tobytes() == mb[n].tobytes() for n in ma)
 
 
 def _rank(model, unit, a, b):
@@ -52,9 +50,8 @@ def test_single_worker_is_bit_identical_for_a_seed(lee_corpus, mode):
     assert [h.pairs for h in a.history] == [h.pairs for h in b.history]
     c = _train(lee_corpus, **{**settings, "seed": 4})
     assert not np.array_equal(a.weights.w_in, c.weights.w_in)
-    trained = [n for n in MATRICES if getattr(a.weights, n).size]
-    for name in trained:
-        assert not np.array_equal(getattr(a.weights, name), getattr(c.weights, name)), name
+    for name, matrix in a.weights.matrices().items():
+        assert not np.array_equal(matrix, c.weights.matrices()[name]), name
 
 
 def test_two_workers_train(lee_corpus):
@@ -63,8 +60,8 @@ def test_two_workers_train(lee_corpus):
     assert len(losses) == 4
     assert all(np.isfinite(losses))
     assert losses[-1] < losses[0]
-    for name in MATRICES:
-        assert np.isfinite(getattr(model.weights, name)).all()
+    for matrix in model.weights.matrices().values():
+        assert np.isfinite(matrix).all()
     assert model.position.epoch == 4 and model.position.sentence == 0
     # all tokens processed in every epoch
     n_tokens = model.encode(lee_corpus).n_tokens
@@ -93,12 +90,12 @@ def test_frozen_rows_through_model_api(lee_corpus):
     hs_rows = [len(model.vocab) - 2, 5]  # the Huffman root (on every path) and another inner node
     w = model.weights
     w.in_lr[rows] = 0.0
-    w.out_ns_lr[rows] = 0.0
-    w.out_hs_lr[hs_rows] = 0.0
-    before = {n: getattr(w, n).copy() for n in MATRICES}
+    w.heads["ns"].lr[rows] = 0.0
+    w.heads["hs"].lr[hs_rows] = 0.0
+    before = {n: m.copy() for n, m in w.matrices().items()}
     model.train(lee_corpus)
     for name, frozen in (("w_in", rows), ("w_out_ns", rows), ("w_out_hs", hs_rows)):
-        after = getattr(model.weights, name)
+        after = model.weights.matrices()[name]
         assert after[frozen].tobytes() == before[name][frozen].tobytes(), name
         others = np.setdiff1d(np.arange(after.shape[0]), frozen)
         moved = np.any(after[others] != before[name][others], axis=1)
