@@ -18,13 +18,13 @@ import functools
 from collections import namedtuple
 
 import numpy as np
-from numba import literal_unroll, literally, njit
+from numba import literally, njit
 
 from .codegen import FASTMATH, implements, prefetch_row
-from .heads import first_hot_row, max_targets, pick_targets, prefetch_targets
+from .heads import buffer_heads, merge_heads, most_targets, prefetch_heads, train_heads
 from .rng import rng_next, rng_seed, uniform
 from .rows import buffer_rows, merge_rows, row
-from .update import Example, logistic_block
+from .update import Example
 
 #: What a training kernel trains: ``inputs``, the input layer (a :class:`~fastw2v.kernels.rows.Layer`
 #: of float32[n_words, dim]), and ``heads``, a tuple of ``(Layer, head table)`` pairs (see
@@ -169,23 +169,6 @@ def work_buffers(sentence_offsets, first, last, window, n_hidden, n_targets, dim
 
 
 @njit(nogil=True, fastmath=FASTMATH)
-def train_head(head, centre, example, n_in, out_rows, lr, state, dim):
-    """One head's part of an example: pick its targets for ``centre`` and train them on the hidden vectors.
-
-    A function of its own (and not inlined as Numba IR) because :func:`train_sentences` calls it in
-    a loop over a tuple of heads, which Numba unrolls only over bodies of plain calls.
-
-    Returns
-    -------
-    (loss, state)
-    """
-    literally(dim)
-    layer, table = head
-    n_targets, state = pick_targets(table, centre, example, state)
-    return logistic_block(example, n_in, n_targets, out_rows, layer.lr, lr, dim), state
-
-
-@njit(nogil=True, fastmath=FASTMATH)
 def train_sentences(token_ids, sentence_offsets, first, last, network, architecture, keep_prob, settings, schedule,
                     dim):
     """Train sentences ``first..last-1`` of the corpus: every centre word, every head.
@@ -215,18 +198,12 @@ def train_sentences(token_ids, sentence_offsets, first, last, network, architect
     literally(dim)
     inputs, heads = network
     window, hot_rows = settings.window, settings.hot_rows
-    n_targets = 1
-    for head in literal_unroll(heads):
-        n_targets = max(n_targets, max_targets(head[1]))
     sentence, context, example = work_buffers(sentence_offsets, first, last, window,
-                                              max_hidden(architecture, window), n_targets, dim)
+                                              max_hidden(architecture, window), most_targets(heads), dim)
     # Private copies of the hottest rows: the inputs' first (the most frequent words), then each head's.
-    buffers = [buffer_rows(inputs.w, 0, hot_rows)]
-    for head in literal_unroll(heads):
-        layer, table = head
-        buffers.append(buffer_rows(layer.w, first_hot_row(table, layer.w.shape[0], hot_rows), hot_rows))
-    rows = [b[0] for b in buffers]
-    in_rows = rows[0]
+    in_buffer = buffer_rows(inputs.w, 0, hot_rows)
+    head_buffers = buffer_heads(heads, hot_rows)
+    in_rows = in_buffer[0]
     grad = example.grad
     loss = 0.0
     pairs = 0
@@ -238,8 +215,7 @@ def train_sentences(token_ids, sentence_offsets, first, last, network, architect
             # The rows position i + 1 will need that position i did not touch: its heads' first rows and
             # the input row of the word entering the window (measured: CBOW-NS about 10% faster).
             if i + 1 < n:
-                for head in literal_unroll(heads):
-                    prefetch_targets(head[1], head[0], sentence[i + 1])
+                prefetch_heads(heads, sentence[i + 1])
             if i + 1 + window < n:
                 prefetch_row(inputs.w, sentence[i + 1 + window])
             state, reach = reduced_window(state, window)
@@ -250,11 +226,7 @@ def train_sentences(token_ids, sentence_offsets, first, last, network, architect
             for k in range(n_in):
                 for c in range(dim):
                     grad[k, c] = 0.0
-            h = 0
-            for head in literal_unroll(heads):
-                h += 1
-                head_loss, state = train_head(head, sentence[i], example, n_in, rows[h], lr, state, dim)
-                loss += head_loss
+            loss, state = train_heads(heads, head_buffers, sentence[i], example, n_in, lr, loss, state, dim)
             for k in range(n_context):
                 m = inputs.lr[context[k]]
                 if m != 0:
@@ -263,11 +235,8 @@ def train_sentences(token_ids, sentence_offsets, first, last, network, architect
                     for c in range(dim):
                         dst[c] += m * grad[g, c]
             pairs += n_in
-    merge_rows(inputs, buffers[0])
-    h = 0
-    for head in literal_unroll(heads):
-        h += 1
-        merge_rows(head[0], buffers[h])
+    merge_rows(inputs, in_buffer)
+    merge_heads(heads, head_buffers)
     return loss, pairs, kept
 
 

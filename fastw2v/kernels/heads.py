@@ -17,8 +17,12 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from numba.extending import overload
+
 from .codegen import implements, prefetch_row
 from .rng import rng_next, uniform
+from .rows import buffer_rows, merge_rows
+from .update import logistic_block
 
 #: Negative sampling: the centre word (label 1) and ``negative`` draws from the noise distribution's
 #: Walker alias table (label 0): ``threshold`` float32[n_out], ``alias`` int32[n_out]. Rows are words.
@@ -133,3 +137,95 @@ def _root_nodes(head, n_rows, n_hot):
 @implements(prefetch_targets, HierarchicalSoftmax)
 def _no_prefetch(head, layer, centre):
     return None  # the nodes near the root are shared by every word and stay in cache
+
+
+# A network's heads are a tuple of (Layer, table) pairs of different types. The functions below
+# run over all of them as recursion on the tuple, which Numba resolves (and inlines) when a
+# kernel compiles: the per-example ones must inline the update rule, which a loop over the
+# tuple (numba.literal_unroll) cannot.
+def buffer_heads(heads, n_hot):
+    """The :func:`~fastw2v.kernels.rows.buffer_rows` of each head's ``n_hot`` most used rows, a tuple."""
+    raise NotImplementedError("a jitted function")
+
+
+def merge_heads(heads, buffers):
+    """:func:`~fastw2v.kernels.rows.merge_rows` of each head's buffer (of :func:`buffer_heads`)."""
+    raise NotImplementedError("a jitted function")
+
+
+def most_targets(heads):
+    """The most targets any head fills for one example (at least 1)."""
+    raise NotImplementedError("a jitted function")
+
+
+def prefetch_heads(heads, centre):
+    """:func:`prefetch_targets` of each head for an example of ``centre``."""
+    raise NotImplementedError("a jitted function")
+
+
+def train_heads(heads, buffers, centre, example, n_in, lr, loss, state, dim):
+    """Each head's part of an example, in order: pick its targets for ``centre`` and train them on its rows.
+
+    Returns
+    -------
+    (loss, state)
+        ``loss`` plus the heads' losses, and the RNG state after their draws.
+    """
+    raise NotImplementedError("a jitted function")
+
+
+@overload(buffer_heads, inline="always")
+def _buffer_heads(heads, n_hot):
+    if len(heads) == 0:
+        return lambda heads, n_hot: ()
+
+    def first_then_rest(heads, n_hot):
+        layer, head = heads[0]
+        first = buffer_rows(layer.w, first_hot_row(head, layer.w.shape[0], n_hot), n_hot)
+        return (first,) + buffer_heads(heads[1:], n_hot)
+    return first_then_rest
+
+
+@overload(merge_heads, inline="always")
+def _merge_heads(heads, buffers):
+    if len(heads) == 0:
+        return lambda heads, buffers: None
+
+    def first_then_rest(heads, buffers):
+        merge_rows(heads[0][0], buffers[0])
+        merge_heads(heads[1:], buffers[1:])
+    return first_then_rest
+
+
+@overload(most_targets, inline="always")
+def _most_targets(heads):
+    if len(heads) == 0:
+        return lambda heads: 1
+
+    def first_then_rest(heads):
+        return max(max_targets(heads[0][1]), most_targets(heads[1:]))
+    return first_then_rest
+
+
+@overload(prefetch_heads, inline="always")
+def _prefetch_heads(heads, centre):
+    if len(heads) == 0:
+        return lambda heads, centre: None
+
+    def first_then_rest(heads, centre):
+        prefetch_targets(heads[0][1], heads[0][0], centre)
+        prefetch_heads(heads[1:], centre)
+    return first_then_rest
+
+
+@overload(train_heads, inline="always")
+def _train_heads(heads, buffers, centre, example, n_in, lr, loss, state, dim):
+    if len(heads) == 0:
+        return lambda heads, buffers, centre, example, n_in, lr, loss, state, dim: (loss, state)
+
+    def first_then_rest(heads, buffers, centre, example, n_in, lr, loss, state, dim):
+        layer, head = heads[0]
+        n_targets, state = pick_targets(head, centre, example, state)
+        loss += logistic_block(example, n_in, n_targets, buffers[0][0], layer.lr, lr, dim)
+        return train_heads(heads[1:], buffers[1:], centre, example, n_in, lr, loss, state, dim)
+    return first_then_rest
