@@ -167,7 +167,7 @@ def import_base(package: Path):
 
 
 def ab_rows(base_package: Path, runs: int) -> list[list[str]]:
-    """words/s of this checkout's and the base's trainer per mode and worker count, epochs alternated."""
+    """Speed of this checkout's trainer and the base's per mode and worker count, epochs alternated."""
     import fastw2v
 
     trainers = {"base": import_base(base_package).Word2Vec, "this": fastw2v.Word2Vec}
@@ -181,16 +181,23 @@ def ab_rows(base_package: Path, runs: int) -> list[list[str]]:
                 models[name].build_vocab(corpus)
                 encoded[name] = models[name].encode(corpus)
                 models[name].train(encoded[name])  # compiles (or loads) the kernels
-            wps: dict[str, list[float]] = {name: [] for name in trainers}
+            seconds: dict[str, list[float]] = {name: [] for name in trainers}
+            cpu: dict[str, list[float]] = {name: [] for name in trainers}
             for run in range(runs):
                 for name in (list(trainers) if run % 2 == 0 else list(trainers)[::-1]):
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     models[name].train(encoded[name])
-                    wps[name].append(encoded[name].raw_tokens / (time.perf_counter() - t))
-            ratios = [a / b for a, b in zip(wps["this"], wps["base"])]
-            rows.append([mode, workers, f"{statistics.median(wps['base']) / 1e3:.0f}k",
-                         f"{statistics.median(wps['this']) / 1e3:.0f}k", f"{statistics.median(ratios):.3f}",
-                         f"{min(ratios):.3f}-{max(ratios):.3f}"])
+                    seconds[name].append(time.perf_counter() - t)
+                    cpu[name].append(time.process_time() - c)
+            # Paired ratios (base time / this time: > 1 is faster); CPU seconds leave out the time a
+            # thread waited for a core, which other jobs on a shared host make most of the noise.
+            ratios = [b / a for a, b in zip(seconds["this"], seconds["base"])]
+            cpu_ratios = [b / a for a, b in zip(cpu["this"], cpu["base"])]
+            tokens = encoded["this"].raw_tokens
+            rows.append([mode, workers, f"{tokens / statistics.median(seconds['base']) / 1e3:.0f}k",
+                         f"{tokens / statistics.median(seconds['this']) / 1e3:.0f}k",
+                         f"{statistics.median(ratios):.3f} ({min(ratios):.2f}-{max(ratios):.2f})",
+                         f"{statistics.median(cpu_ratios):.3f} ({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f})"])
             print("ab", rows[-1], flush=True)
     return rows
 
@@ -219,8 +226,8 @@ def main() -> None:
         print(f"\n`python benchmarks/speed.py --sections ab --base {args.base} --runs {runs}`: "
               f"first {AB_TOKENS // 10**6}M tokens of wiki-text8 in 1,000-token lines, d100, 1 epoch per run, "
               f"medians of {runs} runs alternating the trainers in one process\n")
-        print(markdown_table(["mode", "workers", "base words/s", "this words/s", "this / base (median)",
-                              "range"], rows))
+        print(markdown_table(["mode", "workers", "base words/s", "this words/s", "speed this / base (range)",
+                              "CPU-time speed this / base (range)"], rows))
         return
     corpus = str(line_corpus(1000, 4_000_000 if args.quick else None))
     modes = ["SG-NS", "CBOW-NS"] if args.quick else list(MODES)
