@@ -176,8 +176,7 @@ def train_sentences(token_ids, sentence_offsets, first, last, network, architect
     Each head's targets (:func:`~fastw2v.kernels.heads.pick_targets`) score the hidden
     vectors with :func:`~fastw2v.kernels.update.logistic_block`; all heads add to the same
     input gradient, as in word2vec.c. Skip-gram's negatives are shared by the context
-    words of a centre word (pWord2Vec). Compiled for one ``dim`` at a time (a literal) and
-    only inside :func:`epoch_kernels`, which Numba caches.
+    words of a centre word (pWord2Vec).
 
     Parameters
     ----------
@@ -188,6 +187,11 @@ def train_sentences(token_ids, sentence_offsets, first, last, network, architect
     keep_prob : float32[n_words]
         Subsampling keep-probabilities.
     settings, schedule : Settings, EpochSpan
+    dim : int
+        The vector size, made a compile-time constant (``numba.literally``): compiled once per
+        size. :func:`epoch_kernels`' closures, which Numba caches, call it; this function itself
+        is not cached, so a caller can compile it for a head type of its own without writing that
+        type into Numba's cache index, which every later process reads.
 
     Returns
     -------

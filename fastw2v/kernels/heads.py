@@ -38,6 +38,10 @@ HierarchicalSoftmax = namedtuple("HierarchicalSoftmax", "codes points offsets")
 def pick_targets(head, centre, example, state):
     """Fill ``example.targets``/``labels`` with the output rows that score ``centre``.
 
+    An implementation writes through local names for the two arrays (``targets =
+    example.targets``): Numba 0.68 loses stores such as ``example.targets[i] = k`` made in
+    a loop of an inlined overload.
+
     Returns
     -------
     (n_targets, state)
