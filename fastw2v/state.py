@@ -15,16 +15,41 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels
+from . import kernels, memory
 from .config import FinetuneConfig, Word2VecConfig
-from .errors import CorpusError
+from .errors import ConfigError, CorpusError
 from .heads import HEADS, heads_of
 from .vocabulary import Vocabulary, keep_probabilities
 
 
 def uniform_rows(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
     """word2vec's initial input vectors: float32[n, dim] uniform in ``[-0.5/dim, 0.5/dim)``."""
-    return (rng.random((n, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+    rows = rng.random((n, dim), dtype=np.float32)
+    rows -= np.float32(0.5)  # in place: the matrix is the only allocation
+    rows /= np.float32(dim)
+    return rows
+
+
+def check_memory(n_words: int, config: Word2VecConfig, n_out: int | None = None, at_least: bool = False) -> None:
+    """Refuse, before anything is allocated, weights of ``n_words`` words that this machine's memory cannot hold.
+
+    ``n_out``: words with output rows (default all); ``at_least``: ``n_words`` is a lower bound
+    (the vocabulary is still being counted).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``vector_size`` and the bytes the matrices need.
+    """
+    phys = memory.physical_memory()
+    n_out = n_words if n_out is None else n_out
+    rows = n_words + sum(head.n_rows(n_out) for head in heads_of(config))
+    need = rows * (4 * config.vector_size + 4)  # float32 rows and their learning-rate multipliers
+    if phys is not None and need > phys:
+        words = f"at least {n_words}" if at_least else str(n_words)
+        words += " word" if n_words == 1 else " words"
+        raise ConfigError(f"vector_size={config.vector_size} is too large: the weight matrices of {words} need "
+                          f"{memory.size_text(need)}, more than this machine's {memory.size_text(phys)} of memory")
 
 
 @dataclass
@@ -60,9 +85,10 @@ class Weights:
         seeded by ``config.seed``), output rows (for ``out_rows``, default every word) zero,
         every multiplier 1."""
         dim = config.vector_size
+        n_out = n_words if out_rows is None else out_rows.shape[0]
+        check_memory(n_words, config, n_out)
         if w_in is None:
             w_in = uniform_rows(n_words, dim, np.random.default_rng(config.seed))
-        n_out = n_words if out_rows is None else out_rows.shape[0]
         return cls(w_in=w_in, in_lr=np.ones(n_words, dtype=np.float32),
                    heads={head.name: head.initial(n_out, dim) for head in heads_of(config)}, out_rows=out_rows)
 
@@ -181,9 +207,18 @@ class Position:
     loss: float = 0.0
     pairs: int = 0
 
+    def __str__(self) -> str:
+        """``after epoch 2`` or ``in epoch 3 at sentence 1200``, epochs counted from 1 as in the log."""
+        if self.sentence == 0:
+            return f"after epoch {self.epoch}" if self.epoch else "at the start"
+        return f"in epoch {self.epoch + 1} at sentence {self.sentence}"
+
 
 @dataclass
 class EpochResult:
+    """One finished epoch. ``epoch`` counts from 1, as the log does ("epoch 2/5 done"), so it is also
+    the number of epochs of the schedule done when it ended."""
+
     epoch: int
     loss: float       # mean loss per trained pair (or per centre word for CBOW)
     pairs: int
@@ -205,6 +240,15 @@ class FinetunePlan:
     base_tokens: float | None = None   # N_base: the base corpus's size in tokens
     base_real: bool = False            # base_counts are a saved model's counts (preserve="auto" -> "high")
     aligned_done: bool = False         # method="aligned": the domain-only model was trained and combined
+    #: method="blend": float32[n_used, dim], the base vectors of the pre-trained words the corpus uses
+    #: (in word order), which the trained rows are blended back toward after the main phase.
+    base_rows: np.ndarray | None = None
+    blend_done: bool = False           # method="blend": the trained rows were blended with base_rows
+
+    @property
+    def blend_pending(self) -> bool:
+        """``method="blend"`` has trained but not yet blended."""
+        return self.settings.method == "blend" and not self.blend_done
 
     @property
     def preserve(self) -> str | float:
@@ -215,7 +259,7 @@ class FinetunePlan:
         return p
 
 
-WARMUP, MAIN, ALIGN = "warmup", "main", "aligned"
+WARMUP, MAIN, ALIGN, BLEND = "warmup", "main", "aligned", "blend"
 START, RESUME, AGAIN = "start", "resume", "again"
 
 
@@ -225,10 +269,11 @@ class Phase:
 
     Attributes
     ----------
-    name : {"warmup", "main", "aligned"}
-        The fine-tuning warm-up (output layer and new words only), the main phase, or
+    name : {"warmup", "main", "aligned", "blend"}
+        The fine-tuning warm-up (output layer and new words only), the main phase,
         ``method="aligned"``'s domain-only training and combination (one step: it is not
-        resumable part-way, a checkpoint taken during it restarts it).
+        resumable part-way, a checkpoint taken during it restarts it), or ``method="blend"``'s
+        blending of the trained rows with the base after the main phase (no training).
     schedule, start : Schedule, Position
         The learning-rate schedule to run and where in it training starts.
     kind : {"start", "resume", "again"}
@@ -256,6 +301,7 @@ class TrainingState:
     corpus_sources: list[str] = field(default_factory=list)   # files, so `fastw2v train --resume` can find them
     corpus_shape: tuple[int, int] | None = None  # (tokens, sentences) the position refers to
     history: list[EpochResult] = field(default_factory=list)
+    checkpoint_every: str | None = None  # the run's checkpoint interval (``checkpoint.Every`` text), kept on resume
     _tables: Tables | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -293,7 +339,8 @@ class TrainingState:
         A fine-tuning with ``method="aligned"`` that has not combined yet runs that
         (from the start); a schedule stopped part-way (a checkpoint) continues from its position; a
         fine-tuning warm-up that has not run (or was interrupted) comes before the main
-        phase; otherwise a new main schedule of ``epochs`` (default ``config.epochs``).
+        phase; a ``method="blend"`` main phase that finished is followed by its blend; otherwise
+        a new main schedule of ``epochs`` (default ``config.epochs``).
 
         Raises
         ------
@@ -321,7 +368,10 @@ class TrainingState:
         if in_progress:
             self._check_resumable(epochs, corpus_shape)
             return Phase(MAIN, schedule, position, RESUME)
-        kind = AGAIN if position.epoch >= schedule.total_epochs else START
+        finished = position.epoch >= schedule.total_epochs
+        if plan is not None and finished and plan.blend_pending:
+            return Phase(BLEND, schedule, position, RESUME)
+        kind = AGAIN if finished else START
         return Phase(MAIN, Schedule.of(self.config, epochs), Position(), kind)
 
     def _check_resumable(self, epochs: int | None, corpus_shape: tuple[int, int] | None) -> None:

@@ -397,7 +397,7 @@ def test_warmup_freezes_pretrained_rows_then_releases_them(pre, lee_counts):
                           "w_out_ns": m.weights.heads["ns"].w.copy(), "total": m.schedule.total_epochs})
 
     model.train(LEE, callbacks=[snapshot])
-    assert [s["epoch"] for s in snapshots] == [0, 0, 1]  # warm-up schedule, then the 2-epoch main schedule
+    assert [s["epoch"] for s in snapshots] == [1, 1, 2]  # warm-up schedule, then the 2-epoch main schedule
     warm = snapshots[0]
     assert warm["total"] == 1
     np.testing.assert_array_equal(warm["w_in"][:n], pre["vectors"])  # untouched during the warm-up
@@ -672,7 +672,12 @@ def test_finetune_help_shows_the_recipe_not_a_vector_size():
     text = " ".join(CliRunner().invoke(main, ["finetune", "--help"], terminal_width=200).stdout.split())
     vector_size = re.search(r"--vector-size INTEGER (.*?) --window", text).group(1)
     assert "default: 100" not in vector_size and "PRETRAINED" in vector_size
-    assert re.search(r"--sg / --cbow Skip-gram or CBOW\. \[default: sg\]", text)  # the recipe trains skip-gram
+    # the recipe trains skip-gram, and both helps say why the two commands differ
+    assert re.search(r"--sg / --cbow Skip-gram or CBOW\. `train` defaults to CBOW.*skip-gram learns rare words "
+                     r"better\)\. \[default: sg\]", text)
+    train = " ".join(CliRunner().invoke(main, ["train", "--help"], terminal_width=200).stdout.split())
+    assert re.search(r"--sg / --cbow Skip-gram or CBOW\. `train` defaults to CBOW.*\[default: cbow\]", train)
+    assert "--method aligned: more epochs of the domain-only model" in text
     for name in FinetuneConfig.field_names():
         assert f"--{name.replace('_', '-')} " in text, name
     assert "--keep-pretrained all|seen|N" in text and "--pretrained-lr auto|FLOAT" in text
