@@ -292,10 +292,10 @@ def candidate_rows(src: Sources, wanted: set[str]) -> Iterator[tuple[str, Any, V
         if DOMAIN_ONLY in wanted:
             yield DOMAIN_ONLY, to_keyedvectors(domain.vocab.words, domain.weights.w_in, domain.vocab.counts), None
         state, plan = union.state, union.state.finetune_plan
-        w_in, w_out = state.weights.w_in.copy(), state.weights.w_out_ns.copy()
+        w_in, w_out = state.weights.w_in.copy(), state.weights.heads["ns"].w.copy()
         shown = Shown(union)
         for t, k in aligned:
-            state.weights.w_in[:], state.weights.w_out_ns[:] = w_in, w_out
+            state.weights.w_in[:], state.weights.heads["ns"].w[:] = w_in, w_out
             plan.aligned_done = False
             ft.combine_aligned(state, domain, shares(plan, t, k))
             yield tk_name("aligned", t, k), shown.refresh(), shown.vocab

@@ -208,7 +208,7 @@ def finetune_child(path: Path, out: Path, corpus: Path) -> dict:
     saved = sum(f.stat().st_size for f in out.with_suffix(".fw2v").rglob("*") if f.is_file())
     return {"step": "finetune", "tool": "fastw2v", "seconds": time.perf_counter() - start, "steps": steps,
             "matrix_bytes": int(model.weights.w_in[:model.state.finetune_plan.n_pretrained].nbytes),
-            "w_out_rows": int(model.weights.w_out_ns.shape[0]), "vocab": len(model.vocab), "saved_bytes": saved,
+            "w_out_rows": model.weights.n_out, "vocab": len(model.vocab), "saved_bytes": saved,
             "method": model.finetune_plan.settings.method, "epochs": len(model.history),
             "peak_rss_bytes": max(s["peak_rss_bytes"] for s in steps.values())}
 

@@ -1,6 +1,7 @@
 """Speed against gensim 4.4, side by side on the same cores.
 
     python benchmarks/speed.py [--runs 3] [--quick]
+    python benchmarks/speed.py --sections ab --base PATH [--runs 5]
 
 Every measurement runs in a fresh child process (so peak RSS and JIT compile time
 are per run), alternating fastw2v, gensim iterable mode and gensim corpus_file mode
@@ -12,10 +13,15 @@ time (cold and warm Numba cache), thread scaling 1 -> 2 workers, cost growth wit
 size (1M, 4M, 16M tokens, sizes alternated; also with the 16M corpus's vocabulary throughout,
 and gensim corpus_file alongside) and loading times.
 Writes benchmarks/results/speed.md.
+
+``--sections ab`` compares this checkout's training with another's (``--base``: its ``fastw2v``
+package directory, e.g. a copy of main's) in one process: the same models on the first 2M tokens,
+alternating the two trainers epoch by epoch, so a noisy host slows both alike (not part of a full run).
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -35,6 +41,7 @@ MODES = {
 }
 COMMON = dict(vector_size=100, window=5, sample=1e-3, min_count=5, seed=1)
 SECTIONS = ("jit", "throughput", "scaling", "growth", "loading")
+AB_TOKENS = 2_000_000
 
 
 # ---------------------------------------------------------------- child side: one measured run
@@ -148,12 +155,60 @@ def med(results: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in results)
 
 
+# ---------------------------------------------------------------- A/B against another checkout, one process
+def import_base(package: Path):
+    """The ``fastw2v`` package at ``package`` (another checkout's), imported as ``fastw2v_base``."""
+    spec = importlib.util.spec_from_file_location("fastw2v_base", package / "__init__.py",
+                                                  submodule_search_locations=[str(package)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fastw2v_base"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def ab_rows(base_package: Path, runs: int) -> list[list[str]]:
+    """Speed of this checkout's trainer and the base's per mode and worker count, epochs alternated."""
+    import fastw2v
+
+    trainers = {"base": import_base(base_package).Word2Vec, "this": fastw2v.Word2Vec}
+    corpus = str(line_corpus(1000, AB_TOKENS))
+    rows = []
+    for workers in (2, 1):
+        for mode in MODES:
+            models, encoded = {}, {}
+            for name, word2vec in trainers.items():
+                models[name] = word2vec(**MODES[mode], **COMMON, epochs=1, workers=workers)
+                models[name].build_vocab(corpus)
+                encoded[name] = models[name].encode(corpus)
+                models[name].train(encoded[name])  # compiles (or loads) the kernels
+            seconds: dict[str, list[float]] = {name: [] for name in trainers}
+            cpu: dict[str, list[float]] = {name: [] for name in trainers}
+            for run in range(runs):
+                for name in (list(trainers) if run % 2 == 0 else list(trainers)[::-1]):
+                    t, c = time.perf_counter(), time.process_time()
+                    models[name].train(encoded[name])
+                    seconds[name].append(time.perf_counter() - t)
+                    cpu[name].append(time.process_time() - c)
+            # Paired ratios (base time / this time: > 1 is faster); CPU seconds leave out the time a
+            # thread waited for a core, which other jobs on a shared host make most of the noise.
+            ratios = [b / a for a, b in zip(seconds["this"], seconds["base"])]
+            cpu_ratios = [b / a for a, b in zip(cpu["this"], cpu["base"])]
+            tokens = encoded["this"].raw_tokens
+            rows.append([mode, workers, f"{tokens / statistics.median(seconds['base']) / 1e3:.0f}k",
+                         f"{tokens / statistics.median(seconds['this']) / 1e3:.0f}k",
+                         f"{statistics.median(ratios):.3f} ({min(ratios):.2f}-{max(ratios):.2f})",
+                         f"{statistics.median(cpu_ratios):.3f} ({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f})"])
+            print("ab", rows[-1], flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="4M tokens, 1 run, SG-NS and CBOW-NS only")
-    parser.add_argument("--sections", nargs="*", default=list(SECTIONS), choices=SECTIONS,
-                        help="parts to run (all by default; results/speed.md is written only by a full run)")
+    parser.add_argument("--sections", nargs="*", default=list(SECTIONS), choices=(*SECTIONS, "ab"),
+                        help="parts to run (all but ab by default; results/speed.md is written only by a full run)")
+    parser.add_argument("--base", type=Path, help="ab: the fastw2v package directory of the checkout to compare with")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -164,6 +219,16 @@ def main() -> None:
         return
 
     runs = 1 if args.quick else args.runs
+    if "ab" in args.sections:
+        if args.base is None:
+            parser.error("--sections ab needs --base")
+        rows = ab_rows(args.base.resolve(), runs)
+        print(f"\n`python benchmarks/speed.py --sections ab --base {args.base} --runs {runs}`: "
+              f"first {AB_TOKENS // 10**6}M tokens of wiki-text8 in 1,000-token lines, d100, 1 epoch per run, "
+              f"medians of {runs} runs alternating the trainers in one process\n")
+        print(markdown_table(["mode", "workers", "base words/s", "this words/s", "speed this / base (range)",
+                              "CPU-time speed this / base (range)"], rows))
+        return
     corpus = str(line_corpus(1000, 4_000_000 if args.quick else None))
     modes = ["SG-NS", "CBOW-NS"] if args.quick else list(MODES)
     report = [f"# Speed: fastw2v vs gensim 4.4\n\n`python benchmarks/speed.py --runs {runs}`; corpus `{Path(corpus).name}`, "

@@ -19,7 +19,7 @@ from .config import FinetuneConfig, Word2VecConfig
 from .errors import FastW2VError
 from .finetune import RECIPE_TRAINING
 from .vectors_io import FORMATS as VECTOR_FORMATS
-from .vectors_io import WRITE_DEFAULT
+from .vectors_io import WRITE_DEFAULT, check_writable_words
 
 logger = logging.getLogger("fastw2v")
 
@@ -360,6 +360,8 @@ def _train_and_save(model, sources: list[str], out: str, vectors: str | None, ch
         what = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
         click.echo(f"error: {what}{where}", err=True)
         sys.exit(130 if isinstance(exc, KeyboardInterrupt) else 2)
+    if vectors:  # a refusal must come before the model is saved, so that nothing is left behind
+        check_writable_words(vectors, model.wv.index_to_key)
     model.save(out)
     logger.info("saved model to %s", out)
     if vectors:

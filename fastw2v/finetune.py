@@ -61,7 +61,7 @@ from .errors import ConfigError, CorpusError
 from .phrases import PhraseModel
 from .progress import Progress
 from .state import Anchor, FinetunePlan, TrainingState, Weights, uniform_rows
-from .storage import load_state
+from .storage import load_state, weight_array_names
 from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -119,14 +119,14 @@ def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | No
     if path.is_dir():
         # The input matrix is read into memory once (and cut to `limit` in place); the other
         # arrays are mapped and only the rows kept are copied.
-        state = load_state(path, mmap=set(Weights.ARRAYS) - {"w_in"})
+        state = load_state(path, mmap=set(weight_array_names()) - {"w_in"})
         n = len(state.vocab) if limit is None else min(limit, len(state.vocab))
         w = state.weights
         out_rows = w_out = None
-        if w.w_out_ns.shape[0]:
+        if "ns" in w.heads:
             out_rows = _trained_output_rows(w)
             out_rows = out_rows[out_rows < n]
-            w_out = w.w_out_ns[w.output_row(out_rows)]
+            w_out = w.heads["ns"].w[w.output_row(out_rows)]
         vectors = w.w_in
         if n < vectors.shape[0]:
             vectors = _grow_rows(vectors, np.arange(n), 0)
@@ -156,7 +156,7 @@ def _trained_output_rows(weights: Weights) -> np.ndarray:
     """
     if weights.out_rows is not None:
         return np.asarray(weights.out_rows, dtype=np.int32)
-    w_out = weights.w_out_ns
+    w_out = weights.heads["ns"].w
     step = 65536
     used = np.concatenate([w_out[a:a + step].any(axis=1) for a in range(0, w_out.shape[0], step)])
     return np.flatnonzero(used).astype(np.int32)
@@ -348,9 +348,9 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
     w_in = _grow_rows(pre.vectors, kept, n - n_pre)
     w_in[n_pre:] = new_word_rows(n - n_pre, w_in[:n_pre], settings.new_word_init, config.seed)
     weights = Weights.initial(n, config, w_in=w_in, out_rows=out_rows)
-    if pre.w_out_ns is not None and weights.w_out_ns.shape[0]:
+    if pre.w_out_ns is not None and "ns" in weights.heads:
         has = np.flatnonzero(carried >= 0)
-        weights.w_out_ns[weights.output_row(has)] = pre.w_out_ns[carried[has]]
+        weights.heads["ns"].w[weights.output_row(has)] = pre.w_out_ns[carried[has]]
     state = TrainingState(config=config, anchor=anchor)
     state.set_vocabulary(vocab, weights)
     state.finetune_plan = plan
@@ -374,8 +374,8 @@ def set_phase_rates(state: TrainingState, warmup: bool) -> None:
     else:
         w.in_lr[:n_pre] = pretrained_rates(plan)
     w.in_lr[n_pre:] = 0.0 if s.freeze == "new" else 1.0
-    w.out_ns_lr[:] = s.output_lr
-    w.out_hs_lr[:] = s.output_lr
+    for layer in w.heads.values():
+        layer.lr[:] = s.output_lr
 
 
 def _rate_one(preserve: str | float) -> bool:
@@ -507,7 +507,8 @@ def domain_state(state: TrainingState, corpus: EncodedCorpus) -> tuple[TrainingS
     domain = TrainingState(config=config)
     weights = Weights.initial(len(vocab), config)
     # The domain model's output rows become the union's: they train at the recipe's output rate.
-    weights.out_ns_lr[:] = weights.out_hs_lr[:] = state.finetune_plan.settings.output_lr
+    for layer in weights.heads.values():
+        layer.lr[:] = state.finetune_plan.settings.output_lr
     domain.set_vocabulary(vocab, weights)
     return domain, encoded
 
@@ -541,9 +542,9 @@ def combine_aligned(state: TrainingState, domain: TrainingState, shares: np.ndar
     if plan.settings.freeze == "pretrained":
         rho[shared] = 0.0
     combine(weights.w_in, n_pre, rows, d_in, rho, rotation)
-    if weights.w_out_ns.shape[0] and domain.weights.w_out_ns.shape[0]:
+    if "ns" in weights.heads and "ns" in domain.weights.heads:
         # Every domain word is used by the corpus, so it has an output row in the union.
-        rotate_into(weights.w_out_ns, weights.output_row(rows), domain.weights.w_out_ns, rotation)
+        rotate_into(weights.heads["ns"].w, weights.output_row(rows), domain.weights.heads["ns"].w, rotation)
     plan.aligned_done = True
     set_phase_rates(state, warmup=False)
 

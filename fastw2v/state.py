@@ -11,13 +11,15 @@ combination) runs next, with which schedule, from where.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from . import memory
+from . import kernels, memory
 from .config import ALIGN, BLEND, MAIN, METHODS, WARMUP, FinetuneConfig, Method, Word2VecConfig
 from .errors import ConfigError, CorpusError
-from .vocabulary import Vocabulary, alias_table, huffman_tree, keep_probabilities, noise_distribution
+from .heads import HEADS, heads_of
+from .vocabulary import Vocabulary, keep_probabilities
 
 
 def uniform_rows(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
@@ -41,7 +43,7 @@ def check_memory(n_words: int, config: Word2VecConfig, n_out: int | None = None,
     """
     phys = memory.physical_memory()
     n_out = n_words if n_out is None else n_out
-    rows = n_words + (n_out if config.negative > 0 else 0) + (max(n_out - 1, 0) if config.hs else 0)
+    rows = n_words + sum(head.n_rows(n_out) for head in heads_of(config))
     need = rows * (4 * config.vector_size + 4)  # float32 rows and their learning-rate multipliers
     if phys is not None and need > phys:
         words = f"at least {n_words}" if at_least else str(n_words)
@@ -58,12 +60,11 @@ class Weights:
     ----------
     w_in : float32[n_words, dim]
         Input (word) vectors.
-    w_out_ns : float32[n_out, dim]
-        Negative-sampling output rows (``[0, dim]`` when negative sampling is off).
-    w_out_hs : float32[n_out - 1, dim]
-        Hierarchical-softmax inner-node rows (``[0, dim]`` when HS is off).
-    in_lr, out_ns_lr, out_hs_lr : float32, one per row of the matrix above
-        Learning-rate multipliers: 1 trains, 0 freezes (bit-identical), between is slower.
+    in_lr : float32[n_words]
+        Their learning-rate multipliers: 1 trains, 0 freezes (bit-identical), between is slower.
+    heads : dict of str to kernels.Layer
+        The output layer of each head the configuration trains (see :mod:`fastw2v.heads`), by name:
+        its matrix, float32[Head.n_rows(n_out), dim], and its multipliers, float32[Head.n_rows(n_out)].
     out_rows : int32[n_out] or None
         The word of each output row, increasing; None: every word has one (row ``i`` is word
         ``i``, ``n_out = n_words``). A fine-tuning gives output rows only to the words that
@@ -73,14 +74,9 @@ class Weights:
     """
 
     w_in: np.ndarray
-    w_out_ns: np.ndarray
-    w_out_hs: np.ndarray
     in_lr: np.ndarray
-    out_ns_lr: np.ndarray
-    out_hs_lr: np.ndarray
+    heads: dict[str, kernels.Layer]
     out_rows: np.ndarray | None = None
-
-    ARRAYS = ("w_in", "w_out_ns", "w_out_hs", "in_lr", "out_ns_lr", "out_hs_lr")
 
     @classmethod
     def initial(cls, n_words: int, config: Word2VecConfig, w_in: np.ndarray | None = None,
@@ -93,15 +89,8 @@ class Weights:
         check_memory(n_words, config, n_out)
         if w_in is None:
             w_in = uniform_rows(n_words, dim, np.random.default_rng(config.seed))
-        n_ns = n_out if config.negative > 0 else 0
-        n_hs = max(n_out - 1, 0) if config.hs else 0
-        return cls(w_in=w_in,
-                   w_out_ns=np.zeros((n_ns, dim), dtype=np.float32),
-                   w_out_hs=np.zeros((n_hs, dim), dtype=np.float32),
-                   in_lr=np.ones(n_words, dtype=np.float32),
-                   out_ns_lr=np.ones(n_ns, dtype=np.float32),
-                   out_hs_lr=np.ones(n_hs, dtype=np.float32),
-                   out_rows=out_rows)
+        return cls(w_in=w_in, in_lr=np.ones(n_words, dtype=np.float32),
+                   heads={head.name: head.initial(n_out, dim) for head in heads_of(config)}, out_rows=out_rows)
 
     @property
     def n_out(self) -> int:
@@ -109,7 +98,7 @@ class Weights:
         return self.w_in.shape[0] if self.out_rows is None else int(self.out_rows.shape[0])
 
     def output_row(self, word_ids: np.ndarray) -> np.ndarray:
-        """Row of ``w_out_ns`` (and leaf of the Huffman tree) of each word, -1 for words without one."""
+        """Output row of each word (its row of a head whose rows are words, such as ``ns``), -1 for none."""
         word_ids = np.asarray(word_ids, dtype=np.int64)
         if self.out_rows is None:
             return word_ids
@@ -118,54 +107,63 @@ class Weights:
         found[found] = self.out_rows[rows[found]] == word_ids[found]
         return np.where(found, rows, -1)
 
-    def check_rows(self, n_words: int) -> None:
-        """Raise ValueError unless the inputs have ``n_words`` rows and the outputs 0, ``n_out`` or ``n_out - 1``."""
+    def check_rows(self, n_words: int, config: Word2VecConfig) -> None:
+        """Raise ValueError unless the inputs have ``n_words`` rows and the heads are those ``config``
+        trains, each with its number of rows for ``n_out`` output words."""
         if self.out_rows is not None:
             rows = self.out_rows
             if rows.ndim != 1 or (rows.size and (rows[0] < 0 or rows[-1] >= n_words or (np.diff(rows) <= 0).any())):
                 raise ValueError(f"out_rows is not an increasing list of word ids below {n_words}")
-        n_out = self.n_out
-        for name in ("w_in", "in_lr"):
-            if getattr(self, name).shape[0] != n_words:
-                raise ValueError(f"{name} has {getattr(self, name).shape[0]} rows for {n_words} words")
-        for name in ("w_out_ns", "w_out_hs", "out_ns_lr", "out_hs_lr"):
-            if getattr(self, name).shape[0] not in (0, n_out, n_out - 1):
-                raise ValueError(f"{name} has {getattr(self, name).shape[0]} rows for {n_out} output rows")
+        for name, array in (("w_in", self.w_in), ("in_lr", self.in_lr)):
+            if array.shape[0] != n_words:
+                raise ValueError(f"{name} has {array.shape[0]} rows for {n_words} words")
+        expected = [head.name for head in heads_of(config)]
+        if sorted(self.heads) != sorted(expected):
+            raise ValueError(f"the output layers are {sorted(self.heads)} but the configuration trains {expected}")
+        for name, layer in self.heads.items():
+            n_rows = HEADS[name].n_rows(self.n_out)
+            for array_name, array in ((HEADS[name].matrix_name, layer.w), (HEADS[name].rates_name, layer.lr)):
+                if array.shape[0] != n_rows:
+                    raise ValueError(f"{array_name} has {array.shape[0]} rows for {self.n_out} output rows "
+                                     f"(expected {n_rows})")
+
+    def matrices(self) -> dict[str, np.ndarray]:
+        """Every trained matrix by name: ``w_in`` and each head's (``w_out_ns``, ``w_out_hs``)."""
+        return {"w_in": self.w_in, **{HEADS[name].matrix_name: layer.w for name, layer in self.heads.items()}}
 
     def check_finite(self) -> str | None:
         """Name of the first matrix holding NaN/inf, or None."""
         step = 65536  # in blocks of rows: a whole-matrix mask of a 3M x 300 model would be 900 MB
-        for name in ("w_in", "w_out_ns", "w_out_hs"):
-            matrix = getattr(self, name)
+        for name, matrix in self.matrices().items():
             if not all(np.isfinite(matrix[a:a + step]).all() for a in range(0, matrix.shape[0], step)):
                 return name
         return None
 
+    def network(self, tables: "Tables") -> kernels.Network:
+        """What the training kernels train: the input layer and each head with its ``tables``, in training order."""
+        return kernels.Network(kernels.Layer(self.w_in, self.in_lr),
+                               tuple((self.heads[name], table) for name, table in tables.heads.items()))
+
 
 @dataclass(frozen=True)
 class Tables:
-    """Lookup tables derived from word counts and the configuration."""
+    """Lookup tables derived from the output words' counts and the configuration.
+
+    Attributes
+    ----------
+    keep_prob : float32[n_out]
+        Subsampling keep-probabilities.
+    heads : dict of str to namedtuple
+        The kernel table of each head the configuration trains (see :mod:`fastw2v.heads`), in training order.
+    """
 
     keep_prob: np.ndarray
-    noise_threshold: np.ndarray
-    noise_alias: np.ndarray
-    hs_codes: np.ndarray
-    hs_points: np.ndarray
-    hs_offsets: np.ndarray
+    heads: dict[str, Any]
 
     @classmethod
     def build(cls, counts: np.ndarray, config: Word2VecConfig) -> "Tables":
-        if config.negative > 0:
-            threshold, alias = alias_table(noise_distribution(counts, config.ns_exponent))
-        else:
-            threshold, alias = np.ones(1, np.float32), np.zeros(1, np.int32)
-        if config.hs:
-            tree = huffman_tree(counts)
-            codes, points, offsets = tree.codes, tree.points, tree.offsets
-        else:
-            codes, points, offsets = np.zeros(0, np.uint8), np.zeros(0, np.int32), np.zeros(1, np.int64)
-        return cls(keep_prob=keep_probabilities(counts, config.sample), noise_threshold=threshold,
-                   noise_alias=alias, hs_codes=codes, hs_points=points, hs_offsets=offsets)
+        return cls(keep_prob=keep_probabilities(counts, config.sample),
+                   heads={head.name: head.table(counts, config) for head in heads_of(config)})
 
 
 @dataclass
@@ -316,7 +314,7 @@ class TrainingState:
 
     def set_vocabulary(self, vocab: Vocabulary, weights: Weights) -> None:
         """Install a vocabulary and matching weights; the position starts over."""
-        weights.check_rows(len(vocab))
+        weights.check_rows(len(vocab), self.config)
         self.vocab = vocab
         self.weights = weights
         self._tables = None

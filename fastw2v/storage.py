@@ -45,6 +45,8 @@ from . import memory
 from .atomic import atomic_directory
 from .config import FinetuneConfig, Word2VecConfig
 from .errors import ConfigError, MissingFileError, ModelFormatError, describe
+from .heads import HEADS, heads_of
+from .kernels import Layer
 from .progress import Progress
 from .state import Anchor, EpochResult, FinetunePlan, Position, Schedule, TrainingState, Weights
 from .vocabulary import Vocabulary
@@ -58,7 +60,7 @@ HEADER = "header.json"
 def save_state(state: TrainingState, path: str | os.PathLike) -> None:
     """Write ``state`` (which must have a vocabulary) to the directory ``path`` atomically."""
     arrays: dict[str, np.ndarray] = {"counts": state.vocab.counts}
-    arrays.update({name: getattr(state.weights, name) for name in Weights.ARRAYS})
+    arrays.update(weight_arrays(state.weights))
     if state.weights.out_rows is not None:
         arrays["out_rows"] = state.weights.out_rows
     plan = state.finetune_plan
@@ -103,6 +105,29 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
             json.dump(state.vocab.words, fh, ensure_ascii=False)
         with open(tmp / HEADER, "w", encoding="utf-8") as fh:
             json.dump(header, fh, indent=1)
+
+
+def weight_array_names() -> list[str]:
+    """Names of the weight arrays a saved model holds (``w_in``, ``in_lr`` and each head's two)."""
+    return ["w_in", *(head.matrix_name for head in HEADS.values()), "in_lr",
+            *(head.rates_name for head in HEADS.values())]
+
+
+def weight_arrays(weights: Weights) -> dict[str, np.ndarray]:
+    """The weight arrays a saved model holds, by name; a head the model does not train has no rows."""
+    dim = weights.w_in.shape[1]
+    arrays = {"w_in": weights.w_in, "in_lr": weights.in_lr}
+    for head in HEADS.values():
+        layer = weights.heads.get(head.name)
+        arrays[head.matrix_name] = np.zeros((0, dim), np.float32) if layer is None else layer.w
+        arrays[head.rates_name] = np.zeros(0, np.float32) if layer is None else layer.lr
+    return {name: arrays[name] for name in weight_array_names()}
+
+
+def _weights(arrays: dict[str, np.ndarray], config: Word2VecConfig) -> Weights:
+    """The weights of a loaded model: the heads ``config`` trains (the others' arrays have no rows)."""
+    heads = {head.name: Layer(arrays[head.matrix_name], arrays[head.rates_name]) for head in heads_of(config)}
+    return Weights(w_in=arrays["w_in"], in_lr=arrays["in_lr"], heads=heads, out_rows=arrays.get("out_rows"))
 
 
 def _write_npy(path: Path, array: np.ndarray, ticker: Progress) -> None:
@@ -225,8 +250,7 @@ def load_state(path: str | os.PathLike, mmap: bool | Collection[str] = False) ->
     state = TrainingState(config=config)
     try:
         vocab = Vocabulary(words, np.asarray(arrays["counts"]))
-        state.set_vocabulary(vocab, Weights(**{name: arrays[name] for name in Weights.ARRAYS},
-                                            out_rows=arrays.get("out_rows")))
+        state.set_vocabulary(vocab, _weights(arrays, config))
     except (KeyError, ValueError) as exc:
         raise ModelFormatError(f"{path}: inconsistent model files ({exc})") from None
     try:

@@ -6,6 +6,7 @@ threads train concurrently (Hogwild) on the shared weight matrices.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -37,6 +38,9 @@ EpochStartCallback = Callable[[int], None]
 BatchCallback = Callable[[Position], None]
 
 
+BatchTrainer = Callable[[int, int, float, float, int], tuple[float, int]]
+
+
 def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: Word2VecConfig,
                schedule: Schedule, position: Position, end_epoch: int | None = None,
                anchor: Anchor | None = None, on_epoch_begin: EpochStartCallback | None = None,
@@ -66,75 +70,23 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
     n_tokens = corpus.n_tokens
     if n_tokens == 0 or not batches:
         return []
-    w = weights
-    t = tables
-
-    train = kernels.epoch_kernels(weights.w_in.shape[1])[0 if config.sg else 1]
-    matrices = kernels.Matrices(w.w_in, w.w_out_ns, w.w_out_hs)
-    rates = kernels.Rates(w.in_lr, w.out_ns_lr, w.out_hs_lr)
-    lookups = kernels.Lookups(t.keep_prob, t.noise_threshold, t.noise_alias, t.hs_codes, t.hs_points, t.hs_offsets)
-    # One worker has no one to contend with: buffering would only cost rounding.
-    settings = kernels.Settings(config.window, config.negative, config.hs, config.cbow_mean,
-                                HOT_ROWS if config.workers > 1 else 0, config.seed)
-
-    def say_compiling() -> None:
-        # Kernels are compiled per vector size and cached on disk: a new size compiles once more.
-        logger.info("compiling training kernels for vector size %d (first run with this vector size only, ~20 s)",
-                    w.w_in.shape[1])
-
-    # Compiled (or loaded from the cache) before the progress clock starts: words/s and ETA count training only.
-    compile_kernel(train, (corpus.token_ids, offsets, 0, 0, matrices, rates, lookups, settings,
-                           kernels.EpochSpan(0.0, 0.0, 0, 0)), say_compiling)
-    if anchor is not None:
-        compile_kernel(kernels.anchor_pull, (w.w_in, anchor.vectors, anchor.index, corpus.token_ids,
-                                             offsets[0], offsets[0], 0.0, anchor.strength), say_compiling)
-
-    def run_batch(first: int, last: int, lr_start: float, lr_end: float, epoch: int) -> tuple[float, int]:
-        loss, pairs, _ = train(corpus.token_ids, offsets, first, last, matrices, rates, lookups, settings,
-                               kernels.EpochSpan(lr_start, lr_end, int(n_tokens), epoch))
-        if anchor is not None:
-            lr = kernels.epoch_rate(lr_start, lr_end, offsets[first], n_tokens)
-            kernels.anchor_pull(w.w_in, anchor.vectors, anchor.index, corpus.token_ids, offsets[first],
-                                offsets[last], lr, anchor.strength)
-        return loss, pairs
-
+    run_batch = batch_trainer(weights, tables, corpus, config, anchor)
     results = []
     first_batch = next((i for i, (a, _) in enumerate(batches) if a >= position.sentence), len(batches))
     done_before = int(offsets[batches[first_batch][0]]) if first_batch < len(batches) else n_tokens
     progress = Progress("whole run", "words", end_epoch * n_tokens, done=position.epoch * n_tokens + done_before,
                         interval=progress_seconds)
     pool = ThreadPoolExecutor(config.workers) if config.workers > 1 else None
+    # Bounded look-ahead keeps every thread busy without queuing the whole epoch.
+    map_batches = map if pool is None else functools.partial(_ordered_map, pool, ahead=2 * config.workers)
     try:
         while position.epoch < end_epoch:
             epoch = position.epoch
-            lr_start, lr_end = schedule.rate(epoch), schedule.rate(epoch + 1)
-            todo = [b for b in batches if b[0] >= position.sentence]
             if on_epoch_begin is not None:
                 on_epoch_begin(epoch + 1)
             started = time.perf_counter()
-            words = 0
-            if pool is None:
-                outcomes = (run_batch(a, b, lr_start, lr_end, epoch) for a, b in todo)
-            else:
-                # Bounded look-ahead keeps every thread busy without queuing the whole epoch.
-                outcomes = _ordered_map(pool, lambda ab: run_batch(ab[0], ab[1], lr_start, lr_end, epoch),
-                                        todo, 2 * config.workers)
-            for (a, b), (loss, pairs) in zip(todo, outcomes):
-                if not math.isfinite(loss):
-                    raise TrainingDivergedError(
-                        f"training diverged in epoch {epoch + 1}: the loss became {loss} "
-                        f"(learning rate alpha={schedule.alpha} is likely too high)")
-                position.loss += loss
-                position.pairs += pairs
-                position.sentence = b
-                batch_words = int(offsets[b] - offsets[a])
-                words += batch_words
-                progress.advance(batch_words, lambda: (
-                    f"epoch {epoch + 1}/{end_epoch}: {100.0 * offsets[b] / n_tokens:.1f}% | "
-                    f"lr {kernels.epoch_rate(lr_start, lr_end, offsets[b], n_tokens):.5f} | "
-                    f"loss {position.loss / max(position.pairs, 1):.4f}"))
-                if on_batch_end is not None:
-                    on_batch_end(position)
+            words = _train_epoch(run_batch, map_batches, batches, corpus, schedule, position, end_epoch, progress,
+                                 on_batch_end)
             bad = weights.check_finite()
             if bad is not None:
                 raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}: {bad} holds NaN/inf "
@@ -153,6 +105,78 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
     return results
 
 
+def batch_trainer(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: Word2VecConfig,
+                  anchor: Anchor | None) -> BatchTrainer:
+    """The function that trains one batch, ``(first, last, lr_start, lr_end, epoch) -> (loss, pairs)``.
+
+    It trains sentences ``first..last-1`` of ``corpus`` with the epoch's learning rates, then
+    pulls their anchored rows. Its kernels are compiled (or loaded from the cache) here,
+    before any progress clock starts: words/s and ETA count training only.
+    """
+    dim = weights.w_in.shape[1]
+    train = kernels.epoch_kernels(dim)
+    network = weights.network(tables)
+    architecture = kernels.SkipGram() if config.sg else kernels.Cbow(config.cbow_mean)
+    # One worker has no one to contend with: buffering would only cost rounding.
+    settings = kernels.Settings(config.window, HOT_ROWS if config.workers > 1 else 0, config.seed)
+    token_ids, offsets, n_tokens = corpus.token_ids, corpus.sentence_offsets, int(corpus.n_tokens)
+
+    def say_compiling() -> None:
+        # Kernels are compiled per vector size and cached on disk: a new size compiles once more.
+        logger.info("compiling training kernels for vector size %d (first run with this vector size only, ~20 s)",
+                    dim)
+
+    compile_kernel(train, (token_ids, offsets, 0, 0, network, architecture, tables.keep_prob, settings,
+                           kernels.EpochSpan(0.0, 0.0, 0, 0)), say_compiling)
+    if anchor is not None:
+        compile_kernel(kernels.anchor_pull, (weights.w_in, anchor.vectors, anchor.index, token_ids, offsets[0],
+                                             offsets[0], 0.0, anchor.strength), say_compiling)
+
+    def run_batch(first: int, last: int, lr_start: float, lr_end: float, epoch: int) -> tuple[float, int]:
+        loss, pairs, _ = train(token_ids, offsets, first, last, network, architecture, tables.keep_prob, settings,
+                               kernels.EpochSpan(lr_start, lr_end, n_tokens, epoch))
+        if anchor is not None:
+            lr = kernels.epoch_rate(lr_start, lr_end, offsets[first], n_tokens)
+            kernels.anchor_pull(weights.w_in, anchor.vectors, anchor.index, token_ids, offsets[first],
+                                offsets[last], lr, anchor.strength)
+        return loss, pairs
+
+    return run_batch
+
+
+def _train_epoch(run_batch: BatchTrainer, map_batches: Callable, batches: list[tuple[int, int]],
+                 corpus: EncodedCorpus, schedule: Schedule, position: Position, end_epoch: int, progress: Progress,
+                 on_batch_end: BatchCallback | None) -> int:
+    """Train the batches of epoch ``position.epoch`` from ``position.sentence`` on, advancing ``position``
+    after each; returns the corpus tokens trained.
+
+    ``map_batches(fn, batches)`` yields ``fn`` of each batch, in order (``map``, or threads).
+    """
+    epoch = position.epoch
+    offsets, n_tokens = corpus.sentence_offsets, corpus.n_tokens
+    lr_start, lr_end = schedule.rate(epoch), schedule.rate(epoch + 1)
+    todo = [b for b in batches if b[0] >= position.sentence]
+    words = 0
+    outcomes = map_batches(lambda ab: run_batch(ab[0], ab[1], lr_start, lr_end, epoch), todo)
+    for (a, b), (loss, pairs) in zip(todo, outcomes):
+        if not math.isfinite(loss):
+            raise TrainingDivergedError(
+                f"training diverged in epoch {epoch + 1}: the loss became {loss} "
+                f"(learning rate alpha={schedule.alpha} is likely too high)")
+        position.loss += loss
+        position.pairs += pairs
+        position.sentence = b
+        batch_words = int(offsets[b] - offsets[a])
+        words += batch_words
+        progress.advance(batch_words, lambda: (
+            f"epoch {epoch + 1}/{end_epoch}: {100.0 * offsets[b] / n_tokens:.1f}% | "
+            f"lr {kernels.epoch_rate(lr_start, lr_end, offsets[b], n_tokens):.5f} | "
+            f"loss {position.loss / max(position.pairs, 1):.4f}"))
+        if on_batch_end is not None:
+            on_batch_end(position)
+    return words
+
+
 @dataclass
 class TrainablePart:
     """The words with output rows as a sub-problem of their own, renumbered ``0..n_out-1``.
@@ -168,7 +192,7 @@ class TrainablePart:
     rows : int32[n_out]
         Word id of each compact id.
     weights : Weights
-        Gathered ``w_in`` and ``in_lr``; ``w_out_*`` and their rates are the full state's arrays.
+        Gathered ``w_in`` and ``in_lr``; the heads' layers are the full state's.
     corpus : EncodedCorpus
         The corpus in compact ids.
     anchor : Anchor or None

@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from gensim.models import KeyedVectors
     from numpy.typing import ArrayLike
 
-__all__ = ["FORMATS", "detect_format", "read_vectors", "vector_dimension", "write_vectors", "to_keyedvectors"]
+__all__ = ["FORMATS", "check_writable_words", "detect_format", "read_vectors", "vector_dimension", "write_vectors",
+           "to_keyedvectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -396,6 +397,25 @@ def _no_separators(words: list[str]) -> bool:
         if " " in joined or joined.count("\n") != len(block) - 1:
             return False
     return True
+
+
+def check_writable_words(path: str | os.PathLike, words: Sequence[str]) -> None:
+    """Refuse words that no vector format can write and read back, naming ``path`` and the first such word.
+
+    What :func:`write_vectors` checks, for a caller that must know before it writes anything else
+    (the CLI saves a model and then its vectors: a refusal after the first would leave it behind).
+
+    Raises
+    ------
+    VectorFileError
+        A word is not a string, is empty, duplicated, holds a space or newline, or is not valid Unicode.
+    """
+    p = Path(path)
+    _check_writable_words(p, list(words))
+    try:
+        "\n".join(words).encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate in a word
+        raise vector_error(p, f"cannot write: a word is not valid Unicode ({describe(exc)})") from None
 
 
 def _check_writable_words(path: Path, words: list) -> None:

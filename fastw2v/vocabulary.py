@@ -13,6 +13,8 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from .kernels import HierarchicalSoftmax
+
 logger = logging.getLogger(__name__)
 
 
@@ -168,23 +170,18 @@ def alias_table(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return threshold.astype(np.float32), alias
 
 
-@dataclass(frozen=True)
-class HuffmanTree:
-    """Binary Huffman codes for hierarchical softmax, in CSR layout.
+def huffman_tree(counts: np.ndarray) -> HierarchicalSoftmax:
+    """The Huffman tree of ``counts`` in CSR layout, built with word2vec.c's two-queue method (O(n) after sorting).
 
-    For word ``w`` the path runs from the root to the leaf:
-    ``points[offsets[w]:offsets[w+1]]`` are inner-node indices (rows of the HS
-    output matrix, ``n_words - 1`` of them) and ``codes[...]`` the branch taken
-    at each (0 or 1), as in word2vec.c.
+    For word ``w`` the path runs from the root to the leaf: ``points[offsets[w]:offsets[w+1]]``
+    are inner-node indices (rows of the HS output matrix, ``n_words - 1`` of them) and
+    ``codes[...]`` the branch taken at each (0 or 1), as in word2vec.c.
+
+    Returns
+    -------
+    HierarchicalSoftmax
+        ``codes`` uint8[total_path_length], ``points`` int32[total_path_length], ``offsets`` int64[n_words + 1].
     """
-
-    codes: np.ndarray    # uint8[total_path_length]
-    points: np.ndarray   # int32[total_path_length]
-    offsets: np.ndarray  # int64[n_words + 1]
-
-
-def huffman_tree(counts: np.ndarray) -> HuffmanTree:
-    """Build the Huffman tree of ``counts`` with word2vec.c's two-queue method (O(n) after sorting)."""
     counts = np.asarray(counts, dtype=np.int64)
     n = counts.size
     if n < 2:
@@ -233,4 +230,4 @@ def huffman_tree(counts: np.ndarray) -> HuffmanTree:
         at = offsets[leaves + 1] - 1 - level
         codes[at] = branch[node]
         points[at] = parent[node] - n  # inner node id: 0..n-2, root = n-2
-    return HuffmanTree(codes=codes, points=points, offsets=offsets)
+    return HierarchicalSoftmax(codes=codes, points=points, offsets=offsets)

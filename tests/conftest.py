@@ -68,6 +68,23 @@ def unit_rows(matrix) -> np.ndarray:
     return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
 
 
+def neighbour_rank(model, unit, a, b) -> int:
+    """How many words (other than ``a``) are closer to ``a`` than ``b`` is: 0 = nearest neighbour.
+
+    ``unit``: the model's input vectors as unit rows (:func:`unit_rows`).
+    """
+    idx = model.vocab.index
+    sims = unit @ unit[idx[a]]
+    sims[idx[a]] = -np.inf
+    return int((sims > sims[idx[b]]).sum())
+
+
+#: Related word pairs of the Lee corpus (each word seen at least 5 times).
+LEE_PAIRS = [("bin", "laden"), ("osama", "laden"), ("prime", "minister"), ("islamic", "jihad"),
+             ("hamas", "jihad"), ("firefighters", "blazes"), ("qantas", "unions"), ("test", "cricket"),
+             ("foreign", "affairs"), ("wage", "freeze"), ("police", "officers")]
+
+
 def shared_file(name: str) -> Path:
     """Path of ``name`` in the shared data directory; skips the calling test when it is absent."""
     path = SHARED_DATA / name

@@ -16,27 +16,31 @@ MODEL_USERS = {"cli", "demo", "__init__"}
 
 
 def module_imports(path: Path) -> set[str]:
-    """Names of the ``fastw2v`` modules ``path`` imports anywhere in its text."""
+    """Names of the ``fastw2v`` modules ``path`` imports anywhere in its text (a subpackage counts as one)."""
+    # The package a file's relative imports start from: () at the top level, ("kernels",) in fastw2v/kernels/.
+    here = path.resolve().parent.relative_to(PACKAGE).parts if path.resolve().is_relative_to(PACKAGE) else ()
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 0 and not (node.module or "").startswith("fastw2v"):
+            module = node.module or ""
+            if node.level:
+                parts = here[:len(here) - node.level + 1] + tuple(filter(None, module.split(".")))
+            elif module == "fastw2v" or module.startswith("fastw2v."):
+                parts = tuple(module.split(".")[1:])
+            else:
                 continue
-            base = (node.module or "") if node.level else (node.module or "").removeprefix("fastw2v").lstrip(".")
-            if base:
-                found.add(base.split(".")[0])
-            else:  # from . import a, b
-                found.update(alias.name.split(".")[0] for alias in node.names)
+            found.update([parts[0]] if parts else (alias.name.split(".")[0] for alias in node.names))
         elif isinstance(node, ast.Import):
             found.update(alias.name.split(".")[1] for alias in node.names
                          if alias.name.startswith("fastw2v.") and alias.name.count("."))
-    return found - {path.stem}
+    return found - {here[0] if here else path.stem}
 
 
 def import_graph() -> dict[str, set[str]]:
-    modules = {p.stem: p for p in PACKAGE.glob("*.py")}
-    modules.update({p.parent.name: p for p in PACKAGE.glob("*/__init__.py")})  # a package counts as its __init__
-    return {name: module_imports(path) & set(modules) for name, path in modules.items()}
+    modules = {p.stem: [p] for p in PACKAGE.glob("*.py")}
+    # A subpackage is one node: what any of its modules imports.
+    modules.update({p.parent.name: sorted(p.parent.glob("*.py")) for p in PACKAGE.glob("*/__init__.py")})
+    return {name: set().union(*map(module_imports, paths)) & set(modules) for name, paths in modules.items()}
 
 
 def test_the_parser_sees_nested_and_type_checking_imports(tmp_path):

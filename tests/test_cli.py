@@ -201,8 +201,8 @@ def test_train_options_reach_the_model(tmp_path, args, expect):
     assert len(model.history) == model.config.epochs
     n = len(model.vocab)
     if model.config.hs:
-        assert model.weights.w_out_hs.shape == (n - 1, model.config.vector_size)
-        assert model.weights.w_out_ns.shape[0] == 0
+        assert model.weights.heads["hs"].w.shape == (n - 1, model.config.vector_size)
+        assert "ns" not in model.weights.heads
     if expect.get("max_final_vocab"):
         assert n <= expect["max_final_vocab"]
     if expect.get("max_sentence_length") == 50:

@@ -22,7 +22,7 @@ from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in
 
 from fastw2v import Word2Vec, load
 from fastw2v.state import TrainingState, Weights
-from fastw2v.storage import save_state
+from fastw2v.storage import save_state, weight_arrays
 from fastw2v.vectors_io import write_vectors
 from fastw2v.vocabulary import Vocabulary
 
@@ -61,8 +61,11 @@ def test_output_rows_exist_only_for_words_the_corpus_uses(base, lee_halves, mode
     w, used = model.weights, used_words(model)
     assert 0 < used.size < len(model.vocab)
     np.testing.assert_array_equal(w.out_rows, used)
-    assert w.out_ns_lr.shape[0] == w.w_out_ns.shape[0] == (used.size if model.config.negative else 0)
-    assert w.out_hs_lr.shape[0] == w.w_out_hs.shape[0] == (used.size - 1 if model.config.hs else 0)
+    expected = {"ns": used.size} if model.config.negative else {}
+    if model.config.hs:
+        expected["hs"] = used.size - 1
+    assert {name: (layer.w.shape[0], layer.lr.shape[0]) for name, layer in w.heads.items()} == {
+        name: (n, n) for name, n in expected.items()}
     np.testing.assert_array_equal(w.output_row(used), np.arange(used.size))
     unused = np.setdiff1d(np.arange(len(model.vocab)), used)
     assert (w.output_row(unused) == -1).all()
@@ -73,7 +76,7 @@ def test_output_rows_exist_only_for_words_the_corpus_uses(base, lee_halves, mode
     frequent = [i for i in used[:50] if i < model.finetune_plan.n_pretrained]
     assert (w.w_in[frequent] != base["vectors"][[index[model.vocab.words[i]] for i in frequent]]).any(axis=1).all()
     if model.config.negative:
-        assert w.w_out_ns.any(axis=1).mean() > 0.9  # (almost) every row trained: none is dead weight
+        assert w.heads["ns"].w.any(axis=1).mean() > 0.9  # (almost) every row trained: none is dead weight
 
 
 def test_saved_model_stores_only_the_output_rows_it_has(base, lee_halves, tmp_path):
@@ -88,7 +91,7 @@ def test_saved_model_stores_only_the_output_rows_it_has(base, lee_halves, tmp_pa
     for mmap in (False, True):
         loaded = load(tmp_path / "m", mmap=mmap)
         np.testing.assert_array_equal(loaded.weights.out_rows, model.weights.out_rows)
-        np.testing.assert_array_equal(loaded.weights.w_out_ns, model.weights.w_out_ns)
+        np.testing.assert_array_equal(loaded.weights.heads["ns"].w, model.weights.heads["ns"].w)
         np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
 
 
@@ -102,21 +105,21 @@ def test_refinetune_adds_rows_for_newly_used_words_and_keeps_old_ones(base, lee_
     w = model.weights
     old_rows = w.output_row(old_ids)
     assert (old_rows >= 0).all()
-    np.testing.assert_array_equal(w.w_out_ns[old_rows], first.weights.w_out_ns)  # carried over exactly
+    np.testing.assert_array_equal(w.heads["ns"].w[old_rows], first.weights.heads["ns"].w)  # carried over exactly
     used = used_words(model)
     np.testing.assert_array_equal(w.out_rows, np.union1d(used, old_ids))
     newly = np.setdiff1d(used, old_ids)
-    assert newly.size > 0 and not w.w_out_ns[w.output_row(newly)].any()  # zero, as every new output row
+    assert newly.size > 0 and not w.heads["ns"].w[w.output_row(newly)].any()  # zero, as every new output row
     model.train(str(lee_halves[1]))
     # Rows of words the second corpus does not use stay exactly; the used ones trained.
     idle = np.setdiff1d(old_ids, used)
     assert idle.size > 0
-    np.testing.assert_array_equal(w.w_out_ns[w.output_row(idle)],
-                                  first.weights.w_out_ns[first.weights.output_row([first.vocab.index[
+    np.testing.assert_array_equal(w.heads["ns"].w[w.output_row(idle)],
+                                  first.weights.heads["ns"].w[first.weights.output_row([first.vocab.index[
                                       model.vocab.words[i]] for i in idle])])
     np.testing.assert_array_equal(w.w_in[idle], first.weights.w_in[[first.vocab.index[model.vocab.words[i]]
                                                                      for i in idle]])
-    assert w.w_out_ns[w.output_row(newly)].any(axis=1).all()
+    assert w.heads["ns"].w[w.output_row(newly)].any(axis=1).all()
 
 
 def test_resume_mid_epoch_is_bit_identical(base, lee_halves, tmp_path):
@@ -135,9 +138,10 @@ def test_resume_mid_epoch_is_bit_identical(base, lee_halves, tmp_path):
     resumed = load(tmp_path / "ckpt")
     assert resumed.position.epoch == 1 and resumed.position.sentence == saved[0]
     resumed.train(str(lee_halves[0]))
-    for name in (*Weights.ARRAYS, "out_rows"):
-        a, b = getattr(resumed.weights, name), getattr(direct.weights, name)
-        assert a.tobytes() == b.tobytes(), name
+    arrays_a = {**weight_arrays(resumed.weights), "out_rows": resumed.weights.out_rows}
+    arrays_b = {**weight_arrays(direct.weights), "out_rows": direct.weights.out_rows}
+    for name, a in arrays_a.items():
+        assert a.tobytes() == arrays_b[name].tobytes(), name
 
 
 @pytest.mark.parametrize("keep", ["all", "seen", 100])

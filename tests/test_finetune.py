@@ -21,6 +21,7 @@ from reference import corpus_counts
 from fastw2v import Word2Vec, load
 from fastw2v.config import FinetuneConfig
 from fastw2v.errors import ConfigError, FastW2VError, VectorFileError
+from fastw2v.storage import weight_arrays
 from fastw2v.vectors_io import write_vectors
 
 LEE = datapath("lee_background.cor")
@@ -300,9 +301,9 @@ def test_counts_and_unseen_rows_after_training(pre, lee_counts, mode):
     used = np.flatnonzero(model.finetune_plan.corpus_counts > 0)
     np.testing.assert_array_equal(model.weights.out_rows, used)
     if model.config.negative:
-        assert model.weights.w_out_ns.shape == (used.size, DIM)
+        assert model.weights.heads["ns"].w.shape == (used.size, DIM)
     if model.config.hs:
-        assert model.weights.w_out_hs.shape == (used.size - 1, DIM)
+        assert model.weights.heads["hs"].w.shape == (used.size - 1, DIM)
     # Frequent pre-trained words did train.
     frequent = [w for w in pre["seen"] if lee_counts[w] >= 5]
     moved = model.weights.w_in[rows_of(model, frequent)] != pre["vectors"][pre_rows(pre, frequent)]
@@ -321,12 +322,12 @@ def test_output_layer_starts_at_zero(pre, name):
     model = finetuned(source(pre, name))
     n = int((model.finetune_plan.corpus_counts > 0).sum())  # output rows: the words the corpus uses
     assert n < len(model.vocab)
-    assert model.weights.w_out_ns.shape == (n, DIM)
-    assert not model.weights.w_out_ns.any()
+    assert model.weights.heads["ns"].w.shape == (n, DIM)
+    assert not model.weights.heads["ns"].w.any()
     hs = finetuned(source(pre, name), hs=True, negative=0)
-    assert hs.weights.w_out_hs.shape == (n - 1, DIM)
-    assert not hs.weights.w_out_hs.any()
-    assert hs.weights.w_out_ns.shape[0] == 0
+    assert hs.weights.heads["hs"].w.shape == (n - 1, DIM)
+    assert not hs.weights.heads["hs"].w.any()
+    assert "ns" not in hs.weights.heads
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -393,7 +394,7 @@ def test_warmup_freezes_pretrained_rows_then_releases_them(pre, lee_counts):
 
     def snapshot(m, epoch, loss):
         snapshots.append({"epoch": epoch, "w_in": m.weights.w_in.copy(), "in_lr": m.weights.in_lr.copy(),
-                          "w_out_ns": m.weights.w_out_ns.copy(), "total": m.schedule.total_epochs})
+                          "w_out_ns": m.weights.heads["ns"].w.copy(), "total": m.schedule.total_epochs})
 
     model.train(LEE, callbacks=[snapshot])
     assert [s["epoch"] for s in snapshots] == [1, 1, 2]  # warm-up schedule, then the 2-epoch main schedule
@@ -503,13 +504,13 @@ def test_finetune_saved_model_keeps_output_layer_and_counts(base_model_dir, lee_
     # Every base word keeps its output row (a plain model has one per word); new words get zero rows.
     base_rows = model.weights.output_row(np.arange(nb))
     assert (base_rows >= 0).all()
-    np.testing.assert_array_equal(model.weights.w_out_ns[base_rows], base.weights.w_out_ns)
-    assert base.weights.w_out_ns.any()
+    np.testing.assert_array_equal(model.weights.heads["ns"].w[base_rows], base.weights.heads["ns"].w)
+    assert base.weights.heads["ns"].w.any()
     new_rows = model.weights.output_row(np.arange(nb, len(model.vocab)))
-    assert (new_rows >= 0).all() and not model.weights.w_out_ns[new_rows].any()
+    assert (new_rows >= 0).all() and not model.weights.heads["ns"].w[new_rows].any()
     model.train(str(lee_halves[1]))
     assert np.isfinite(model.weights.w_in).all()
-    assert (model.weights.w_out_ns[base_rows] != base.weights.w_out_ns).any()
+    assert (model.weights.heads["ns"].w[base_rows] != base.weights.heads["ns"].w).any()
 
 
 def test_auto_rates_weigh_base_and_corpus_occurrences_alike(base_model_dir, lee_halves):
@@ -524,7 +525,7 @@ def test_auto_rates_weigh_base_and_corpus_occurrences_alike(base_model_dir, lee_
     # Sampling tables come from the domain corpus alone: a base word the corpus never uses is no negative.
     unused = np.flatnonzero(corpus == 0)
     rows = model.weights.output_row(unused)
-    assert unused.size > 0 and (rows >= 0).all() and (model.tables.noise_threshold[rows] == 0).all()
+    assert unused.size > 0 and (rows >= 0).all() and (model.tables.heads["ns"].threshold[rows] == 0).all()
     model.train(str(lee_halves[1]))
     expected = np.where(corpus > 0, corpus / (corpus + base.vocab.counts), 1.0)
     np.testing.assert_allclose(model.weights.in_lr[:nb], expected, rtol=1e-6)
@@ -555,8 +556,9 @@ def test_finetune_saved_model_settings_can_be_overridden(base_model_dir, lee_hal
 def assert_same_state(a: Word2Vec, b: Word2Vec) -> None:
     assert a.vocab.words == b.vocab.words
     np.testing.assert_array_equal(a.vocab.counts, b.vocab.counts)
-    for name in ("w_in", "w_out_ns", "w_out_hs", "in_lr", "out_ns_lr", "out_hs_lr"):
-        np.testing.assert_array_equal(getattr(a.weights, name), getattr(b.weights, name), err_msg=name)
+    arrays_a, arrays_b = weight_arrays(a.weights), weight_arrays(b.weights)
+    for name in arrays_a:
+        np.testing.assert_array_equal(arrays_a[name], arrays_b[name], err_msg=name)
 
 
 def test_finetuned_model_saves_and_loads_with_its_plan(pre, tmp_path):
@@ -612,7 +614,7 @@ def test_from_pretrained_takes_a_finetune_config(pre):
     assert a.finetune_plan.settings == b.finetune_plan.settings == recipe
     assert a.vocab.words == b.vocab.words
     for name in ("w_in", "in_lr", "out_ns_lr"):
-        np.testing.assert_array_equal(getattr(a.weights, name), getattr(b.weights, name))
+        np.testing.assert_array_equal(weight_arrays(a.weights)[name], weight_arrays(b.weights)[name])
     # Keywords override the given recipe's fields.
     c = Word2Vec.from_pretrained(pre["files"]["bin"], finetune=recipe, anchor=0.0, workers=1)
     assert c._pending_finetune[1] == recipe.replace(anchor=0.0)

@@ -68,7 +68,7 @@ def test_format_1_model_loads(cuts):
     c = model.config
     assert (c.vector_size, c.sg, c.hs, c.negative, c.min_count, c.epochs) == (8, True, True, 5, 8, 2)
     np.testing.assert_array_equal(model.wv["fire"], _row(FORMAT_1, "w_in", "fire"))
-    assert model.weights.out_rows is None and model.weights.w_out_hs.shape == (N_BASE_WORDS - 1, 8)
+    assert model.weights.out_rows is None and model.weights.heads["hs"].w.shape == (N_BASE_WORDS - 1, 8)
     # Its history numbered epochs from 0: read as counted from 1, as every history is now.
     assert [r.epoch for r in model.history] == [e["epoch"] + 1 for e in header["history"]] == [1, 2]
     assert model.checkpoint_every is None and model.position.epoch == 2
@@ -93,7 +93,7 @@ def test_format_1_model_is_a_base_to_fine_tune(cuts):
     assert plan.base_real
     np.testing.assert_array_equal(plan.base_counts, base.vocab.counts)
     rows = model.weights.output_row(np.arange(plan.n_pretrained))
-    np.testing.assert_array_equal(model.weights.w_out_ns[rows], base.weights.w_out_ns)
+    np.testing.assert_array_equal(model.weights.heads["ns"].w[rows], base.weights.heads["ns"].w)
     model.train(str(cuts["domain"]))
     assert np.isfinite(model.weights.w_in).all()
 
@@ -149,7 +149,7 @@ def test_finetuned_model_without_base_real_loads(cuts):
     np.testing.assert_array_equal(model.anchor.index[:n], np.arange(n))
     assert (model.anchor.index[n:] == -1).all()
     # Format 1: one output row per word.
-    assert model.weights.out_rows is None and model.weights.w_out_ns.shape == (len(model.vocab), 8)
+    assert model.weights.out_rows is None and model.weights.heads["ns"].w.shape == (len(model.vocab), 8)
 
 
 @pytest.mark.parametrize("path", [NO_CORPUS_COUNTS, NO_BASE_REAL], ids=lambda p: p.name)
@@ -177,14 +177,14 @@ def test_fine_tuning_a_full_output_layer_model_carries_its_trained_rows(cuts, pa
     again = Word2Vec.from_pretrained(path, workers=1, epochs=1, **CONTINUE).build_vocab(str(cuts["other"]))
     assert again.vocab.words[:n] == old.vocab.words
     np.testing.assert_array_equal(again.weights.w_in[:n], old.weights.w_in)
-    trained = old.weights.w_out_ns.any(axis=1)
+    trained = old.weights.heads["ns"].w.any(axis=1)
     rows = again.weights.output_row(np.arange(n))
     assert (rows[trained] >= 0).all()
-    np.testing.assert_array_equal(again.weights.w_out_ns[rows[trained]], old.weights.w_out_ns[trained])
+    np.testing.assert_array_equal(again.weights.heads["ns"].w[rows[trained]], old.weights.heads["ns"].w[trained])
     other = corpus_counts(cuts["other"])
     untrained = [w for w, t in zip(old.vocab.words, trained) if not t]
     np.testing.assert_array_equal(rows[~trained] >= 0, [other[w] > 0 for w in untrained])
-    assert not again.weights.w_out_ns[rows[~trained & (rows >= 0)]].any()
+    assert not again.weights.heads["ns"].w[rows[~trained & (rows >= 0)]].any()
     again.train(str(cuts["other"]))
     assert np.isfinite(again.weights.w_in).all()
 

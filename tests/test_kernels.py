@@ -8,7 +8,9 @@
 * ``epoch_kernels``' skip-gram and CBOW (one shared loop, ``train_sentences``): sequential over centre
   words, with window=1 and sample=0 (no randomness reaches the result) and a point-mass noise table
   (deterministic negatives), and additionally with a larger window, subsampling and a real noise table,
-  where the reference replays the kernels' SplitMix64 stream (re-implemented here in pure Python).
+  where the reference replays the kernels' SplitMix64 stream (re-implemented in pure Python).
+
+The references live in ``tests/reference.py``.
 """
 from __future__ import annotations
 
@@ -18,188 +20,22 @@ import numpy as np
 import pytest
 from numba import njit
 
+from reference import (MAX_LOGIT, RTOL, Margin, Rng, ref_logistic_block, ref_pair_loss, ref_sigmoid, ref_train,
+                       rng_seed, sigmoid, tolerances)
+
 from fastw2v import kernels
 from fastw2v.vocabulary import alias_table, huffman_tree, keep_probabilities, noise_distribution
-
-ATOL = 1e-5
-RTOL = 1e-5
-# When a reference logit came within float32 noise of a cell boundary (see _Margin):
-# one cell moves sigma by <= width/4 ~ 1e-3, so g by 1e-3 * lr, a weight by ~1e-3 * lr * |w| and a loss
-# term by <= width ~ 4e-3.
-BOUNDARY_NOISE = 2e-6
-LOOSE_ATOL = 3e-4
-LOOSE_LOSS = 0.02
-
-# ----------------------------------------------------------------------------------------------------
-# pure-Python SplitMix64, as documented in kernels.py
-# ----------------------------------------------------------------------------------------------------
-_M64 = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15
-
-
-def _mix(z: int) -> int:
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
-    return z ^ (z >> 31)
-
-
-def _rng_seed(seed: int, epoch: int, sentence: int) -> int:
-    z = _mix((seed + _GOLDEN) & _M64)
-    z = _mix(z ^ ((epoch * _GOLDEN) & _M64))
-    return _mix(z ^ ((sentence + _GOLDEN) & _M64))
-
-
-class _Rng:
-    def __init__(self, seed, epoch, sentence):
-        self.state = _rng_seed(seed, epoch, sentence)
-
-    def bits(self) -> int:
-        self.state = (self.state + _GOLDEN) & _M64
-        return _mix(self.state)
-
-
-def _uniform(bits: int) -> float:
-    return (bits >> 40) / float(1 << 24)
 
 
 def test_python_rng_matches_kernel_rng():
     for args in [(1, 0, 0), (12345, 3, 17), (0, 0, 10 ** 6)]:
-        assert int(kernels.rng_seed(*args)) == _rng_seed(*args)
+        assert int(kernels.rng_seed(*args)) == rng_seed(*args)
     state = np.uint64(kernels.rng_seed(5, 1, 2))
-    rng = _Rng(5, 1, 2)
+    rng = Rng(5, 1, 2)
     for _ in range(5):
         state, bits = kernels.rng_next(state)
         state = np.uint64(state)
         assert int(bits) == rng.bits()
-
-
-# ----------------------------------------------------------------------------------------------------
-# reference implementations (float64)
-# ----------------------------------------------------------------------------------------------------
-
-def _sigmoid(x):
-    return 1.0 / (1.0 + math.exp(-x))
-
-
-MAX_LOGIT = float(kernels.MAX_LOGIT)
-
-
-def _tolerances():
-    """(weight atol, loss abs tolerance) for the reference computed since the last ``_Margin.value`` reset."""
-    if _Margin.value < BOUNDARY_NOISE:
-        return LOOSE_ATOL, LOOSE_LOSS
-    return ATOL, ATOL
-
-
-class _Margin:
-    """Smallest distance of a reference logit to a table-cell boundary since the last reset.
-
-    The kernel computes logits in float32 (vectorised, in an unspecified order), the reference in
-    float64; they differ by ~1e-7. A logit that close to a cell boundary may fall in the neighbouring
-    cell in the kernel, which moves sigma by up to ~1e-3 (one cell): the comparison is then only
-    meaningful to the table's resolution.
-    """
-
-    value = math.inf
-
-
-def ref_sigmoid(f):
-    """(sigma(f), -log sigma(f)) by the kernel's documented rule, in float64."""
-    m = MAX_LOGIT
-    width = 2 * m / kernels.TABLE_SIZE
-    if f >= m:
-        _Margin.value = min(_Margin.value, f - m)
-        return 1.0, 0.0
-    if f <= -m:
-        _Margin.value = min(_Margin.value, -m - f)
-        return 0.0, -f
-    k = math.floor((f + m) / width)
-    _Margin.value = min(_Margin.value, f - (-m + k * width), (-m + (k + 1) * width) - f)
-    centre = -m + (k + 0.5) * width
-    return _sigmoid(centre), math.log1p(math.exp(-centre))
-
-
-def ref_pair_loss(f, label):
-    """-log sigma(f) for label 1, -log(1 - sigma(f)) = f - log sigma(f) for label 0, as the kernel computes them."""
-    _, neg_log_sig = ref_sigmoid(f)
-    if label == 1:
-        return neg_log_sig
-    return neg_log_sig + f
-
-
-def ref_logistic_block(hidden, w_out, targets, labels, lr, out_lr, grad):
-    """float64 reference of ``kernels.logistic_block``; updates ``w_out`` and ``grad`` in place, returns loss."""
-    hidden = np.asarray(hidden, dtype=np.float64)
-    scores = np.array([[float(h @ w_out[row]) for h in hidden] for row in targets])  # all before any update
-    loss = 0.0
-    for t, (row, label) in enumerate(zip(targets, labels)):
-        step = np.zeros(w_out.shape[1])
-        for i in range(len(hidden)):
-            f = scores[t, i]
-            s, _ = ref_sigmoid(f)
-            loss += ref_pair_loss(f, label)
-            g = (label - s) * lr
-            grad[i] += g * w_out[row]       # the row as it is before this target's update
-            step += g * hidden[i]
-        w_out[row] += out_lr[row] * step
-    return loss
-
-
-def ref_train(arch, token_ids, offsets, first, last, w, tables, window, negative, hs, cbow_mean,
-              lr_start, lr_end, epoch_tokens, seed, epoch):
-    """Reference of the skip-gram (arch='sg') / CBOW (arch='cbow') kernel, sequential over centre words.
-
-    ``w`` is a dict of float64 arrays updated in place. Returns (loss, pairs, kept).
-    """
-    keep_prob, thr, alias, codes, points, hs_offsets = tables
-    loss, pairs, kept = 0.0, 0, 0
-    for s in range(first, last):
-        start = int(offsets[s])
-        lr = lr_start + (lr_end - lr_start) * start / epoch_tokens
-        rng = _Rng(seed, epoch, s)
-        sentence = []
-        for k in range(start, int(offsets[s + 1])):
-            word = int(token_ids[k])
-            p = float(keep_prob[word])
-            if p < 1.0 and _uniform(rng.bits()) >= p:
-                continue
-            sentence.append(word)
-        n = len(sentence)
-        kept += n
-        for i in range(n):
-            reach = window - rng.bits() % window
-            context = [sentence[j] for j in range(max(0, i - reach), min(n, i + reach + 1)) if j != i]
-            if not context:
-                continue
-            centre = sentence[i]
-            if arch == "sg":
-                hidden = w["w_in"][context].copy()
-            else:
-                hidden = w["w_in"][context].sum(axis=0, keepdims=True)
-                if cbow_mean:
-                    hidden /= len(context)
-            grad = np.zeros_like(hidden)
-            if hs:
-                path = range(int(hs_offsets[centre]), int(hs_offsets[centre + 1]))
-                targets = [int(points[k]) for k in path]
-                labels = [1 - int(codes[k]) for k in path]
-                loss += ref_logistic_block(hidden, w["w_out_hs"], targets, labels, lr, w["out_hs_lr"], grad)
-            if negative > 0:
-                targets, labels = [centre], [1]
-                for _ in range(negative):
-                    bits = rng.bits()
-                    k = bits % len(alias)
-                    if _uniform(bits) >= float(thr[k]):
-                        k = int(alias[k])
-                    if k == centre:
-                        continue
-                    targets.append(int(k))
-                    labels.append(0)
-                loss += ref_logistic_block(hidden, w["w_out_ns"], targets, labels, lr, w["out_ns_lr"], grad)
-            for k, word in enumerate(context):
-                w["w_in"][word] += w["in_lr"][word] * (grad[k] if arch == "sg" else grad[0])
-            pairs += len(context) if arch == "sg" else 1
-    return loss, pairs, kept
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -213,10 +49,9 @@ def _block_inputs(rng, n_in, n_rows, dim, n_targets, scale=0.5):
 
 
 @njit
-def _block_kernel(hidden, n_in, w_out, targets, labels, n_targets, lr, out_lr, grad, scores, out_grad):
+def _block_kernel(example, n_in, n_targets, w_out, out_lr, lr):
     rows, _, _ = kernels.buffer_rows(w_out, 0, 0)  # nothing buffered: the shared matrix itself
-    return kernels.logistic_block(hidden, n_in, rows, targets, labels, n_targets, lr, out_lr, grad, scores,
-                                  out_grad, hidden.shape[1])
+    return kernels.logistic_block(example, n_in, n_targets, rows, out_lr, lr, example.hidden.shape[1])
 
 
 def _run_block(hidden, w_out, targets, labels, lr, out_lr, max_in=None, max_targets=None):
@@ -234,7 +69,8 @@ def _run_block(hidden, w_out, targets, labels, lr, out_lr, max_in=None, max_targ
     scores = np.zeros((max_targets, max_in), dtype=np.float32)
     out_grad = np.zeros(dim, dtype=np.float32)
     w = w_out.copy()
-    loss = _block_kernel(h, n_in, w, t, lab, len(targets), np.float32(lr), out_lr, grad, scores, out_grad)
+    loss = _block_kernel(kernels.Example(h, grad, t, lab, scores, out_grad), n_in, len(targets), w, out_lr,
+                         np.float32(lr))
     assert np.all(grad[n_in:] == 0)  # rows past n_in untouched
     return loss, w, grad[:n_in]
 
@@ -258,9 +94,9 @@ def test_logistic_block_matches_reference(case):
 
     w_ref = w_out.astype(np.float64)
     grad_ref = np.zeros((n_in, dim))
-    _Margin.value = math.inf
+    Margin.value = math.inf
     loss_ref = ref_logistic_block(hidden, w_ref, targets, labels, lr, out_lr.astype(np.float64), grad_ref)
-    atol, loss_tol = _tolerances()
+    atol, loss_tol = tolerances()
     assert loss == pytest.approx(loss_ref, rel=RTOL, abs=loss_tol)
     np.testing.assert_allclose(grad, grad_ref, atol=atol, rtol=RTOL)
     np.testing.assert_allclose(w_new, w_ref, atol=atol, rtol=RTOL)
@@ -280,11 +116,11 @@ def test_logistic_block_loss_values_and_saturation():
     out_lr = np.ones(4, dtype=np.float32)
     loss, _, grad = _run_block(hidden, w_out, [0], [1], 0.1, out_lr)
     assert loss == pytest.approx(ref_pair_loss(f, 1), rel=1e-6)
-    assert loss == pytest.approx(-math.log(_sigmoid(f)), abs=2e-3)
+    assert loss == pytest.approx(-math.log(sigmoid(f)), abs=2e-3)
     assert grad[0, 0] == pytest.approx((1 - ref_sigmoid(f)[0]) * 0.1 * 1.501, rel=1e-5)
     loss, _, _ = _run_block(hidden, w_out, [0], [0], 0.1, out_lr)
     assert loss == pytest.approx(ref_pair_loss(f, 0), rel=1e-6)
-    assert loss == pytest.approx(-math.log(1 - _sigmoid(f)), abs=2e-3)
+    assert loss == pytest.approx(-math.log(1 - sigmoid(f)), abs=2e-3)
     # f = +200 with label 0 and f = -200 with label 1: saturated, finite, the largest possible steps
     loss, w_new, grad = _run_block(hidden, w_out, [2, 3], [0, 1], 0.1, out_lr)
     assert loss == pytest.approx(ref_pair_loss(200.0, 0) + ref_pair_loss(-200.0, 1), rel=1e-6)
@@ -313,7 +149,7 @@ def test_logistic_block_sigmoid_accuracy_sweep():
             np.linspace(-9, 9, 1801, dtype=np.float32).tolist():
         for label in (1, 0):
             sig, loss = _kernel_sigmoid_and_loss(f, label)
-            assert abs(sig - _sigmoid(f)) <= 5e-4, (f, label, sig)
+            assert abs(sig - sigmoid(f)) <= 5e-4, (f, label, sig)
             assert abs(loss - _exact_pair_loss(f, label)) <= 2e-3, (f, label, loss)
 
 
@@ -331,7 +167,7 @@ def test_logistic_block_edge_logits(f):
         sig, loss = _kernel_sigmoid_and_loss(f, label)
         assert 0.0 <= sig <= 1.0, (f, label, sig)
         assert math.isfinite(loss)
-        assert abs(sig - _sigmoid(f)) <= 5e-4, (f, label, sig)
+        assert abs(sig - sigmoid(f)) <= 5e-4, (f, label, sig)
         if abs(f) <= 30:
             assert abs(loss - _exact_pair_loss(f, label)) <= 2e-3, (f, label, loss)
 
@@ -436,17 +272,24 @@ def _setup(hs, negative, seed=0, noise="point", sample=0.0, counts=COUNTS, dim=D
         codes, points, offsets = tree.codes, tree.points, tree.offsets
     else:
         codes, points, offsets = np.zeros(0, np.uint8), np.zeros(0, np.int32), np.zeros(1, np.int64)
-    tables = kernels.Lookups(keep_probabilities(counts, sample), thr, alias, codes, points, offsets)
+    tables = (keep_probabilities(counts, sample), thr, alias, codes, points, offsets)
     return w, tables
 
 
 def _run_kernel(arch, token_ids, offsets, first, last, w, tables, window, negative, hs, cbow_mean,
                 lr_start, lr_end, seed, epoch, hot_rows=0):
-    train = kernels.epoch_kernels(w["w_in"].shape[1])[0 if arch == "sg" else 1]
-    return train(token_ids, offsets, first, last, kernels.Matrices(w["w_in"], w["w_out_ns"], w["w_out_hs"]),
-                 kernels.Rates(w["in_lr"], w["out_ns_lr"], w["out_hs_lr"]), tables,
-                 kernels.Settings(window, negative, hs, cbow_mean, hot_rows, seed),
-                 kernels.EpochSpan(lr_start, lr_end, int(token_ids.shape[0]), epoch))
+    keep_prob, thr, alias, codes, points, hs_offsets = tables
+    heads = ()  # in training order: the Huffman path, then the negatives
+    if hs:
+        heads += ((kernels.Layer(w["w_out_hs"], w["out_hs_lr"]), kernels.HierarchicalSoftmax(codes, points,
+                                                                                             hs_offsets)),)
+    if negative:
+        heads += ((kernels.Layer(w["w_out_ns"], w["out_ns_lr"]), kernels.NegativeSampling(thr, alias, negative)),)
+    network = kernels.Network(kernels.Layer(w["w_in"], w["in_lr"]), heads)
+    architecture = kernels.SkipGram() if arch == "sg" else kernels.Cbow(cbow_mean)
+    return kernels.epoch_kernels(w["w_in"].shape[1])(
+        token_ids, offsets, first, last, network, architecture, keep_prob, kernels.Settings(window, hot_rows, seed),
+        kernels.EpochSpan(lr_start, lr_end, int(token_ids.shape[0]), epoch))
 
 
 def _compare(arch, hs, negative, cbow_mean=True, window=1, noise="point", sample=0.0, seed=7, epoch=0,
@@ -459,13 +302,13 @@ def _compare(arch, hs, negative, cbow_mean=True, window=1, noise="point", sample
         tweak(w)
     before = {k: v.copy() for k, v in w.items()}
     ref = {k: v.astype(np.float64) for k, v in w.items()}
-    _Margin.value = math.inf
+    Margin.value = math.inf
     loss, pairs, kept = _run_kernel(arch, token_ids, offsets, first, last, w, tables, window, negative, hs,
                                     cbow_mean, lr_start, lr_end, seed, epoch, hot_rows)
     ref_loss, ref_pairs, ref_kept = ref_train(arch, token_ids, offsets, first, last, ref, tables, window, negative,
                                               hs, cbow_mean, lr_start, lr_end, int(token_ids.shape[0]), seed, epoch)
     assert (pairs, kept) == (ref_pairs, ref_kept)
-    atol, loss_tol = _tolerances()
+    atol, loss_tol = tolerances()
     assert loss == pytest.approx(ref_loss, rel=RTOL, abs=loss_tol)
     for name in ("w_in", "w_out_ns", "w_out_hs"):
         np.testing.assert_allclose(w[name], ref[name], atol=atol, rtol=RTOL, err_msg=name)
@@ -505,12 +348,12 @@ def test_point_mass_noise_skips_centre_equal_to_noise_word():
     # loss terms: centre 2 -> [2] (both draws skipped), centre 0 -> [0, 2, 2]; recompute from the start weights
     w_in, w_out = before["w_in"].astype(np.float64), before["w_out_ns"].astype(np.float64)
     f2 = w_in[0] @ w_out[NOISE_WORD]
-    _Margin.value = math.inf
+    Margin.value = math.inf
     first = ref_pair_loss(f2, 1)
     assert loss > first  # the second example adds three positive terms
     assert loss == pytest.approx(first + ref_logistic_block(
         [w_in[NOISE_WORD]], _after_first(w_in, w_out), [0, NOISE_WORD, NOISE_WORD], [1, 0, 0],
-        0.05, np.ones(len(COUNTS)), np.zeros((1, DIM))), rel=1e-5, abs=_tolerances()[1])  # lr = lr_start
+        0.05, np.ones(len(COUNTS)), np.zeros((1, DIM))), rel=1e-5, abs=tolerances()[1])  # lr = lr_start
 
 
 def _after_first(w_in, w_out, lr=0.05):

@@ -217,7 +217,7 @@ def test_aligned_recovers_a_known_rotation_end_to_end(tmp_path):
     assert model.vocab.words == domain.vocab.words
     np.testing.assert_allclose(model.weights.w_in, rotated, atol=1e-4)
     # The domain model's output rows, rotated alike: dot products with the inputs are the domain model's.
-    np.testing.assert_allclose(model.weights.w_out_ns, domain.weights.w_out_ns @ q, atol=1e-4)
+    np.testing.assert_allclose(model.weights.heads["ns"].w, domain.weights.heads["ns"].w @ q, atol=1e-4)
     assert len(model.history) == 3
 
 
@@ -349,7 +349,7 @@ def test_blend_is_continued_training_mixed_back_by_each_words_share(vector_file)
                                rtol=1e-4, atol=1e-6)
     np.testing.assert_array_equal(blend.weights.w_in[unused], vectors[unused])
     np.testing.assert_array_equal(blend.weights.w_in[n:], cont.weights.w_in[n:])
-    np.testing.assert_array_equal(blend.weights.w_out_ns, cont.weights.w_out_ns)
+    np.testing.assert_array_equal(blend.weights.heads["ns"].w, cont.weights.heads["ns"].w)
     assert len(blend.history) == 2
 
 
@@ -485,7 +485,7 @@ def test_aligned_output_lr_is_the_domain_models_output_rate(vector_file):
 
     model = prepared(vector_file[0], method="aligned", output_lr=0.25)
     domain, _ = ft.domain_state(model.state, model.encode(LEE))
-    assert (domain.weights.out_ns_lr == np.float32(0.25)).all()
+    assert all((layer.lr == np.float32(0.25)).all() for layer in domain.weights.heads.values())
 
 
 # ---------------------------------------------------------------------------------------------------------

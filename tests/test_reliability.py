@@ -24,12 +24,12 @@ from fastw2v import Word2Vec
 from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
 from fastw2v.errors import ConfigError, CorpusError, FastW2VError, ModelFormatError, TrainingDivergedError
+from fastw2v.storage import weight_arrays
 from fastw2v.vectors_io import read_vectors, write_vectors
 
 LEE = datapath("lee_background.cor")
 SETTINGS = dict(vector_size=16, min_count=2, epochs=2, workers=1)
 CLI_SETTINGS = ["--vector-size", "16", "--min-count", "2", "--epochs", "2", "--workers", "1", "-q"]
-ARRAYS = ("w_in", "w_out_ns", "w_out_hs", "in_lr", "out_ns_lr", "out_hs_lr")
 
 
 def cli(*args):
@@ -39,8 +39,9 @@ def cli(*args):
 def assert_bit_identical(a: Word2Vec, b: Word2Vec) -> None:
     assert a.vocab.words == b.vocab.words
     np.testing.assert_array_equal(a.vocab.counts, b.vocab.counts)
-    for name in ARRAYS:
-        x, y = getattr(a.weights, name), getattr(b.weights, name)
+    arrays_a, arrays_b = weight_arrays(a.weights), weight_arrays(b.weights)
+    for name in arrays_a:
+        x, y = arrays_a[name], arrays_b[name]
         assert x.shape == y.shape and x.dtype == y.dtype, name
         assert x.tobytes() == y.tobytes(), f"{name} differs"
 
@@ -55,14 +56,14 @@ def _save_loop(mode: str, target: Path, base_in: np.ndarray, base_out: np.ndarra
     n, dim = w_in.shape
     words = [f"w{i}" for i in range(n)]
     if mode == "model":
+        from fastw2v.kernels import Layer
         from fastw2v.training import Weights
         from fastw2v.vocabulary import Vocabulary
 
         model = Word2Vec(vector_size=dim, workers=1)
         f32 = np.float32
         model.set_vocabulary(Vocabulary(words, np.arange(n, 0, -1)), Weights(
-            w_in=w_in, w_out_ns=w_out, w_out_hs=np.zeros((0, dim), f32), in_lr=np.ones(n, f32),
-            out_ns_lr=np.ones(n, f32), out_hs_lr=np.zeros(0, f32)))
+            w_in=w_in, in_lr=np.ones(n, f32), heads={"ns": Layer(w_out, np.ones(n, f32))}))
 
         def save():
             model.save(target)
@@ -135,7 +136,7 @@ def check_model(target, base_in, base_out, n):
     assert model.vocab.words == [f"w{i}" for i in range(n)]
     np.testing.assert_array_equal(model.vocab.counts, np.arange(n, 0, -1))
     sign = _sign(model.weights.w_in, base_in)
-    assert _sign(model.weights.w_out_ns, base_out) == sign  # both matrices from the same save
+    assert _sign(model.weights.heads["ns"].w, base_out) == sign  # both matrices from the same save
     np.testing.assert_array_equal(model.weights.in_lr, 1.0)
 
 
@@ -341,8 +342,8 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
         model.train(LEE, callbacks=[saver, poison])
     checkpoint = fastw2v.load(ck)
     assert checkpoint.position.epoch == 1
-    for name in ARRAYS:
-        assert np.isfinite(getattr(checkpoint.weights, name)).all(), name
+    for name, array in weight_arrays(checkpoint.weights).items():
+        assert np.isfinite(array).all(), name
     checkpoint.train(LEE)  # and the run can go on from it
     assert np.isfinite(checkpoint.weights.w_in).all()
 
@@ -388,8 +389,8 @@ def _poisoned_run_keeps_finite_checkpoint(model: Word2Vec, poison, tmp_path) -> 
     with pytest.raises(TrainingDivergedError):
         model.train(LEE, callbacks=[poison], on_batch_end=saver.on_batch_end)
     checkpoint = fastw2v.load(ck)
-    for name in ARRAYS:
-        assert np.isfinite(getattr(checkpoint.weights, name)).all(), name
+    for name, array in weight_arrays(checkpoint.weights).items():
+        assert np.isfinite(array).all(), name
 
 
 def test_mid_epoch_checkpoint_is_never_non_finite(tmp_path):

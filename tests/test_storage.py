@@ -1,7 +1,6 @@
 """Saving and loading complete models."""
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
@@ -11,8 +10,7 @@ from click.testing import CliRunner
 import fastw2v
 from fastw2v.cli import main
 from fastw2v.errors import MissingFileError, ModelFormatError
-from fastw2v.state import Weights
-from fastw2v.storage import FORMAT_VERSION
+from fastw2v.storage import FORMAT_VERSION, weight_arrays
 
 SETTINGS = dict(vector_size=16, window=3, min_count=3, sg=True, hs=True, negative=3, epochs=2, workers=1, seed=9,
                 batch_words=5000)
@@ -23,7 +21,7 @@ def trained_model(lee_corpus):
     model = fastw2v.Word2Vec(**SETTINGS)
     model.build_vocab(lee_corpus)
     model.weights.in_lr[[1, 2]] = 0.0  # non-default multipliers are part of the state
-    model.weights.out_ns_lr[3] = 0.5
+    model.weights.heads["ns"].lr[3] = 0.5
     model.train(lee_corpus)
     return model
 
@@ -33,8 +31,10 @@ def _assert_same_model(a, b):
     assert a.vocab.words == b.vocab.words
     assert a.vocab.index == b.vocab.index
     assert np.array_equal(a.vocab.counts, b.vocab.counts) and b.vocab.counts.dtype == np.int64
-    for name in Weights.ARRAYS:
-        x, y = getattr(a.weights, name), getattr(b.weights, name)
+    arrays_a, arrays_b = weight_arrays(a.weights), weight_arrays(b.weights)
+    assert arrays_a.keys() == arrays_b.keys()
+    for name in arrays_a:
+        x, y = arrays_a[name], arrays_b[name]
         assert x.dtype == y.dtype and x.shape == y.shape, name
         assert np.asarray(x).tobytes() == np.asarray(y).tobytes(), name
     assert a.history == b.history
@@ -52,8 +52,11 @@ def test_round_trip(trained_model, tmp_path):
     assert isinstance(loaded.weights.w_in, np.ndarray) and not isinstance(loaded.weights.w_in, np.memmap)
     assert loaded.weights.w_in.flags.writeable
     # the derived tables are rebuilt identically from the counts
-    for field in dataclasses.fields(trained_model.tables):
-        assert np.array_equal(getattr(trained_model.tables, field.name), getattr(loaded.tables, field.name)), field.name
+    assert np.array_equal(trained_model.tables.keep_prob, loaded.tables.keep_prob)
+    assert trained_model.tables.heads.keys() == loaded.tables.heads.keys()
+    for name, table in trained_model.tables.heads.items():
+        for a, b in zip(table, loaded.tables.heads[name]):
+            assert np.array_equal(a, b), name
     # Word2Vec.load is the same as fastw2v.load
     _assert_same_model(trained_model, fastw2v.Word2Vec.load(path))
 
@@ -91,8 +94,7 @@ def test_mmap_load_is_read_only(trained_model, tmp_path):
     trained_model.save(tmp_path / "m")
     loaded = fastw2v.load(tmp_path / "m", mmap=True)
     _assert_same_model(trained_model, loaded)
-    for name in ("w_in", "w_out_ns", "w_out_hs"):
-        array = getattr(loaded.weights, name)
+    for name, array in loaded.weights.matrices().items():
         assert isinstance(array, np.memmap), name
         assert not array.flags.writeable
         with pytest.raises(ValueError):

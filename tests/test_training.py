@@ -12,12 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import fastw2v
-from conftest import unit_rows
+from conftest import LEE_PAIRS, neighbour_rank, unit_rows
 from fastw2v.cli import main
 from fastw2v.errors import ConfigError
-
-MATRICES = ("w_in", "w_out_ns", "w_out_hs")
-
 
 def _train(corpus, **settings):
     model = fastw2v.Word2Vec(**settings)
@@ -27,15 +24,8 @@ def _train(corpus, **settings):
 
 
 def _same_weights(a, b):
-    return all(getattr(a.weights, n).tobytes() == getattr(b.weights, n).tobytes() for n in MATRICES)
-
-
-def _rank(model, unit, a, b):
-    """How many words (other than ``a``) are closer to ``a`` than ``b`` is: 0 = nearest neighbour."""
-    idx = model.vocab.index
-    sims = unit @ unit[idx[a]]
-    sims[idx[a]] = -np.inf
-    return int((sims > sims[idx[b]]).sum())
+    ma, mb = a.weights.matrices(), b.weights.matrices()
+    return ma.keys() == mb.keys() and all(ma[n].tobytes() == mb[n].tobytes() for n in ma)
 
 
 SMALL = dict(vector_size=16, window=4, min_count=5, sg=True, negative=5, epochs=2, seed=3)
@@ -56,9 +46,8 @@ def test_single_worker_is_bit_identical_for_a_seed(lee_corpus, mode):
     assert [h.pairs for h in a.history] == [h.pairs for h in b.history]
     c = _train(lee_corpus, **{**settings, "seed": 4})
     assert not np.array_equal(a.weights.w_in, c.weights.w_in)
-    trained = [n for n in MATRICES if getattr(a.weights, n).size]
-    for name in trained:
-        assert not np.array_equal(getattr(a.weights, name), getattr(c.weights, name)), name
+    for name, matrix in a.weights.matrices().items():
+        assert not np.array_equal(matrix, c.weights.matrices()[name]), name
 
 
 def test_two_workers_train(lee_corpus):
@@ -67,8 +56,8 @@ def test_two_workers_train(lee_corpus):
     assert len(losses) == 4
     assert all(np.isfinite(losses))
     assert losses[-1] < losses[0]
-    for name in MATRICES:
-        assert np.isfinite(getattr(model.weights, name)).all()
+    for matrix in model.weights.matrices().values():
+        assert np.isfinite(matrix).all()
     assert model.position.epoch == 4 and model.position.sentence == 0
     # all tokens processed in every epoch
     n_tokens = model.encode(lee_corpus).n_tokens
@@ -97,12 +86,12 @@ def test_frozen_rows_through_model_api(lee_corpus):
     hs_rows = [len(model.vocab) - 2, 5]  # the Huffman root (on every path) and another inner node
     w = model.weights
     w.in_lr[rows] = 0.0
-    w.out_ns_lr[rows] = 0.0
-    w.out_hs_lr[hs_rows] = 0.0
-    before = {n: getattr(w, n).copy() for n in MATRICES}
+    w.heads["ns"].lr[rows] = 0.0
+    w.heads["hs"].lr[hs_rows] = 0.0
+    before = {n: m.copy() for n, m in w.matrices().items()}
     model.train(lee_corpus)
     for name, frozen in (("w_in", rows), ("w_out_ns", rows), ("w_out_hs", hs_rows)):
-        after = getattr(model.weights, name)
+        after = model.weights.matrices()[name]
         assert after[frozen].tobytes() == before[name][frozen].tobytes(), name
         others = np.setdiff1d(np.arange(after.shape[0]), frozen)
         moved = np.any(after[others] != before[name][others], axis=1)
@@ -340,11 +329,6 @@ def test_the_compile_notice_names_the_vector_size(lee_corpus, caplog, monkeypatc
 # quality on real text
 # ----------------------------------------------------------------------------------------------------
 
-LEE_PAIRS = [("bin", "laden"), ("osama", "laden"), ("prime", "minister"), ("islamic", "jihad"),
-             ("hamas", "jihad"), ("firefighters", "blazes"), ("qantas", "unions"), ("test", "cricket"),
-             ("foreign", "affairs"), ("wage", "freeze"), ("police", "officers")]
-
-
 @pytest.fixture(scope="module")
 def lee_model(lee_corpus):
     return _train(lee_corpus, vector_size=50, window=5, min_count=5, sg=True, negative=5, epochs=15, workers=1,
@@ -355,7 +339,7 @@ def test_quality_on_lee_corpus(lee_model):
     model = lee_model
     unit = unit_rows(model.weights.w_in)
     idx = model.vocab.index
-    ranks = {pair: _rank(model, unit, *pair) for pair in LEE_PAIRS}
+    ranks = {pair: neighbour_rank(model, unit, *pair) for pair in LEE_PAIRS}
     # every partner is among the 20 nearest neighbours (of ~1750 words); typically within 10
     assert all(r < 20 for r in ranks.values()), ranks
     related = np.mean([unit[idx[a]] @ unit[idx[b]] for a, b in LEE_PAIRS])
@@ -406,7 +390,7 @@ def test_quality_on_wiki_text8_first_2m_tokens(wiki_text8):
     idx = model.vocab.index
     # (france/paris, germany/berlin, england/london rank in the hundreds to thousands after only 2M tokens
     # and 3 epochs, so they are not used; every pair below measured at rank <= 13 over 3 seeds)
-    ranks = {pair: _rank(model, unit, *pair) for pair in WIKI_PAIRS}
+    ranks = {pair: neighbour_rank(model, unit, *pair) for pair in WIKI_PAIRS}
     assert all(r < 20 for r in ranks.values()), ranks
     # related pairs beat random words drawn from the 5000 most frequent ones (a random word can happen to be
     # related, e.g. brother/grandson, so the partner must beat 95% of them, and the means must differ clearly)

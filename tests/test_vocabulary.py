@@ -193,7 +193,8 @@ def _state(seed, epoch=0, sentence=0):
 def _draw(threshold, alias, n_draws, centre=-1, seed=12345):
     targets = np.empty(n_draws + 1, dtype=np.int32)
     labels = np.empty(n_draws + 1, dtype=np.float32)
-    n, _ = kernels.draw_negatives(centre, n_draws, threshold, alias, targets, labels, _state(seed))
+    n, _ = kernels.draw_negatives(kernels.NegativeSampling(threshold, alias, n_draws), centre, targets, labels,
+                                  _state(seed))
     assert targets[0] == centre and labels[0] == 1.0
     assert np.all(labels[1:n] == 0.0)
     return targets[1:n]
