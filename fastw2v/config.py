@@ -191,7 +191,7 @@ class FinetuneConfig(_Settings):
     anchor : float
         Strength of the L2 pull of pre-trained rows toward their original vectors (0: off).
     new_word_init : {"uniform", "scaled"}
-        word2vec's small uniform vectors, or those directions rescaled to norms drawn
+        a fresh model's small uniform vectors (``[-1/dim, 1/dim)``), or those directions rescaled to norms drawn
         from the pre-trained vectors' norms.
     """
 
