@@ -353,14 +353,15 @@ def test_initial_input_rows_span_plus_minus_one_over_dim():
 
 @pytest.mark.slow
 def test_cbow_one_epoch_on_wiki_text8_learns_as_much_as_word2vec_c(wiki_text8, shared_data):
-    """Default CBOW-NS, one epoch of wiki-text8: word2vec.c's own defaults reach ~0.13 analogies / ~0.52 WS353
-    and gensim's corpus_file mode ~0.125 / ~0.46 (benchmarks/results/cbow_quality.md); before issue #24
-    fastw2v reached 0.08 / 0.40."""
+    """Default CBOW-NS, one epoch of wiki-text8 (its article lines, split at 10,000 tokens), 2 workers: measured
+    0.144 / 0.478 and 0.161 / 0.509 (analogies / WS353, seeds 1 and 2); word2vec.c's own defaults reach ~0.13 /
+    ~0.52 and gensim's corpus_file mode ~0.125 / ~0.46 (benchmarks/results/cbow_quality.md); before issue #24
+    fastw2v reached 0.08 / 0.40. The bars: 0.95x gensim corpus_file's, with room for 2-worker noise."""
     from fastw2v.evaluation import evaluate_analogies, evaluate_similarity
 
     model = fastw2v.Word2Vec(wiki_text8, epochs=1, workers=2, seed=1)
     assert model.config.alpha == 0.05
     analogy = evaluate_analogies(model.wv, shared_data / "eval" / "questions-words.txt", restrict_vocab=30000)
     ws353 = evaluate_similarity(model.wv, shared_data / "eval" / "wordsim353.tsv")
-    assert analogy.accuracy >= 0.125, analogy.accuracy
-    assert ws353.spearman >= 0.47, ws353.spearman
+    assert analogy.accuracy >= 0.12, analogy.accuracy
+    assert ws353.spearman >= 0.45, ws353.spearman
