@@ -98,6 +98,9 @@ ABLATIONS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "        if k == centre:\n            continue",
         "        while k == centre:\n            state, bits = rng_next(state)\n            k = np.int64(bits % n)\n"
         "            if _uniform(bits) >= noise_threshold[k]:\n                k = noise_alias[k]")]),
+    "2 workers, no hot-row buffers": ("plain Hogwild with 2 workers (HOT_ROWS 0): the control for the buffered "
+                                      "row below", [(
+        "fastw2v/training.py", "HOT_ROWS = 256", "HOT_ROWS = 0")]),
     "context gradient / n": ("each context row moves by the gradient of the mean (divided by the context "
                              "size) instead of the whole hidden gradient (word2vec.c, gensim, fastText)", [(
         _K,
@@ -114,8 +117,10 @@ ABLATION_RUNS = [
     ("gensim iterable", "gensim", None, {}, "CBOW-NS"),
     ("gensim iterable, init ±0.5/d", "gensim", None, {"init_scale": 0.5}, "CBOW-NS"),
     (BEFORE, "fastw2v", "base", {}, "CBOW-NS"),
-    *[(name, "fastw2v", "ablation:" + name, {}, "CBOW-NS") for name in ABLATIONS],
+    *[(name, "fastw2v", "ablation:" + name, {"workers": 2} if "workers" in name else {}, "CBOW-NS")
+      for name in ABLATIONS],
     ("max_sentence_length 1000", "fastw2v", "base", {"max_sentence_length": 1000}, "CBOW-NS"),
+    ("min_alpha 2.5e-6", "fastw2v", "base", {"min_alpha": 2.5e-6}, "CBOW-NS"),
     ("2 workers (hot-row buffers)", "fastw2v", "base", {"workers": 2}, "CBOW-NS"),
     ("alpha 0.05", "fastw2v", "base", {"alpha": 0.05}, "CBOW-NS"),
     ("alpha 0.05 + init ±1/d", "fastw2v", "ablation:" + INIT, {"alpha": 0.05}, "CBOW-NS"),
@@ -129,6 +134,17 @@ ABLATION_RUNS = [
     (INIT, "fastw2v", "ablation:" + INIT, {}, "SG-NS"),
 ]
 ABLATION_MODES = ("CBOW-NS", "CBOW-HS", "SG-NS")
+#: What the rows that change a setting (not the code) change.
+SETTING_ROWS = {
+    "gensim iterable": "gensim 4.4, corpus_iterable, 1 worker",
+    "gensim iterable, init ±0.5/d": "gensim with its initial vectors halved to word2vec.c's [-0.5/d, 0.5/d)",
+    "max_sentence_length 1000": "pieces of 1,000 tokens instead of 10,000 (lines here are 1,000 tokens)",
+    "min_alpha 2.5e-6": "final rate alpha x 1e-4 (word2vec.c) instead of gensim's 1e-4",
+    "2 workers (hot-row buffers)": "2 workers: Hogwild plus private copies of the 256 hottest rows per batch",
+    "alpha 0.05": "word2vec.c's CBOW rate",
+    "alpha 0.05 + init ±1/d": "both",
+    "gensim iterable, alpha 0.05": "gensim at word2vec.c's CBOW rate",
+}
 
 MODES = {"CBOW-NS": dict(sg=0, hs=0, negative=5), "CBOW-HS": dict(sg=0, hs=1, negative=0),
          "SG-NS": dict(sg=1, hs=0, negative=5)}
@@ -188,11 +204,12 @@ def _keyed(words, vectors):
 def child(job: dict) -> dict:
     corpus, mode, s = job["corpus"], MODES[job["mode"]], job["settings"]
     workers, epochs, seed = job["workers"], job["epochs"], job["seed"]
+    load_before = os.getloadavg()[0]
     t = time.perf_counter()
     if job["trainer"] == "fastw2v":
         import fastw2v
 
-        extra = {k: s[k] for k in ("alpha", "sample", "max_sentence_length") if k in s}
+        extra = {k: s[k] for k in ("alpha", "min_alpha", "sample", "max_sentence_length") if k in s}
         model = fastw2v.Word2Vec(corpus, **COMMON, **mode, **extra, epochs=epochs, workers=workers, seed=seed)
         wall = time.perf_counter() - t
         kv, used = model.wv, {"alpha": model.config.alpha, "sample": model.config.sample,
@@ -242,7 +259,8 @@ def child(job: dict) -> dict:
 
     analogy = evaluate_analogies(kv, EVAL / "questions-words.txt", restrict_vocab=30000).accuracy
     ws353 = evaluate_similarity(kv, EVAL / "wordsim353.tsv").spearman
-    return {**job, "analogy": analogy, "ws353": ws353, "wall": wall, "used": used}
+    return {**job, "analogy": analogy, "ws353": ws353, "wall": wall, "used": used,
+            "load": [load_before, os.getloadavg()[0]]}
 
 
 # ---------------------------------------------------------------- parent side
@@ -343,6 +361,35 @@ def _summary(values: list[float], digits: int = 3) -> str:
     return f"{statistics.mean(values):.{digits}f} [{min(values):.{digits}f}, {max(values):.{digits}f}]"
 
 
+def _within_noise(ours: list[float], theirs: list[float]) -> bool:
+    """Not below: our mean is at least theirs minus the larger of the two seed ranges (max - min)."""
+    spread = max(max(ours) - min(ours), max(theirs) - min(theirs))
+    return statistics.mean(ours) >= statistics.mean(theirs) - spread
+
+
+def verdict(rs: list[dict], epochs: int) -> str:
+    """The issue's targets for fastw2v at its own defaults, stated before the runs."""
+    ours = [r for r in rs if r["label"] == PEERS[0][0]]
+    cf = [r for r in rs if r["trainer"] == "gensim_cf"]
+    w2v = [r for r in rs if r["label"] == "word2vec.c (own defaults)"]
+    if not ours:
+        return ""
+    lines = []
+    for metric, name in (("analogy", "analogies"), ("ws353", "WS353")):
+        mine = [r[metric] for r in ours]
+        if cf:
+            ratio = statistics.mean(mine) / statistics.mean(r[metric] for r in cf)
+            lines.append(f"- {name}: fastw2v (own defaults) / gensim corpus_file = {ratio:.2f} "
+                         f"({'meets' if ratio >= 0.95 else 'misses'} the 0.95 bar)")
+        if w2v and epochs == 1:
+            theirs = [r[metric] for r in w2v]
+            ok = _within_noise(mine, theirs)
+            lines.append(f"- {name}: fastw2v (own defaults) {statistics.mean(mine):.3f} vs word2vec.c (own defaults) "
+                         f"{statistics.mean(theirs):.3f}: {'within noise or above' if ok else 'below the noise'} "
+                         f"(noise: the larger seed range of the two)")
+    return "\n".join(lines) + "\n"
+
+
 def report(check_rows: list[list[str]] | None = None) -> None:
     runs = load_runs()
     parts = ["# CBOW per epoch against every peer (issue #24)\n",
@@ -369,7 +416,8 @@ def report(check_rows: list[list[str]] | None = None) -> None:
             rs = sorted((r for r in abl if r["label"] == label), key=lambda r: r["seed"])
             if m != mode or not rs:
                 continue
-            what = ABLATIONS[build.split(":", 1)[1]][0] if build and build.startswith("ablation:") else ""
+            what = SETTING_ROWS.get(label) or (ABLATIONS[build.split(":", 1)[1]][0]
+                                               if build and build.startswith("ablation:") else "")
             paired = [r["analogy"] - base[r["seed"]]["analogy"] for r in rs if r["seed"] in base]
             paired_ws = [r["ws353"] - base[r["seed"]]["ws353"] for r in rs if r["seed"] in base]
             show = bool(paired) and label != BEFORE
@@ -402,6 +450,11 @@ def report(check_rows: list[list[str]] | None = None) -> None:
         parts.append(markdown_table(["trainer (settings)", "alpha / sample", "runs", "analogies mean [min, max]",
                                      "WS353 mean [min, max]", "vs gensim corpus_file (analogies / WS353)",
                                      "wall s median [min, max]"], rows) + "\n")
+        loads = [x for r in rs_mode for x in r.get("load", [])]
+        if loads:
+            parts.append(f"Host load average (1 min) during these runs: median {statistics.median(loads):.1f}, "
+                         f"range {min(loads):.1f}-{max(loads):.1f}, on 2 cores shared with other jobs.\n")
+        parts.append(verdict(rs_mode, epochs) + "\n")
     OUT_MD.write_text("\n".join(parts))
     print(OUT_MD.read_text())
 
