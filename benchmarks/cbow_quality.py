@@ -22,7 +22,7 @@ Sections (raw runs accumulate in ``benchmarks/results/cbow_quality.json``; the r
   fastText (``fasttext-wheel``, ``minn=maxn=0``: plain word2vec). Trainers alternate within each
   seed; wall time is the whole job (scan + train; word2vec.c: its process, which also writes the
   vectors), after one untimed run that fills each fastw2v build's Numba cache.
-  word2vec.c has no seed option: its runs differ only by thread timing.
+  word2vec.c and fastText (``fasttext-wheel`` 0.9.2) take no seed: their runs differ by thread timing.
 """
 from __future__ import annotations
 
@@ -129,6 +129,7 @@ ABLATION_RUNS = [
     ("gensim iterable", "gensim", None, {}, "CBOW-HS"),
     (BEFORE, "fastw2v", "base", {}, "CBOW-HS"),
     (INIT, "fastw2v", "ablation:" + INIT, {}, "CBOW-HS"),
+    ("sigmoid: skip |f| >= 6", "fastw2v", "ablation:sigmoid: skip |f| >= 6", {}, "CBOW-HS"),
     ("gensim iterable", "gensim", None, {}, "SG-NS"),
     (BEFORE, "fastw2v", "base", {}, "SG-NS"),
     (INIT, "fastw2v", "ablation:" + INIT, {}, "SG-NS"),
@@ -245,7 +246,7 @@ def child(job: dict) -> dict:
         import fasttext
 
         kw = dict(model="cbow", dim=100, ws=5, minCount=5, epoch=epochs, loss="hs" if mode["hs"] else "ns",
-                  neg=5, minn=0, maxn=0, thread=workers, seed=seed, verbose=0)
+                  neg=5, minn=0, maxn=0, thread=workers, verbose=0)  # fasttext-wheel 0.9.2 takes no seed
         kw.update({"lr": s["alpha"]} if "alpha" in s else {})
         kw.update({"t": s["sample"]} if "sample" in s else {})
         ft = fasttext.train_unsupervised(corpus, **kw)
@@ -269,8 +270,10 @@ def run(job: dict, timeout: float = 7200) -> dict:
     path = build_path(job["build"]) if job["trainer"] == "fastw2v" else None
     if path is not None:
         env["PYTHONPATH"] = str(path) + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(job)], env=env, check=True,
-                         capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parent)
+    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(job)], env=env, capture_output=True,
+                         text=True, timeout=timeout, cwd=Path(__file__).parent)
+    if out.returncode != 0:
+        sys.exit(f"run failed: {job['key']}\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
