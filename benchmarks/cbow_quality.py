@@ -65,6 +65,15 @@ ABLATIONS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "    loss = neg_log_sig + (f if label == 0 else np.float32(0.0))\n"
         "    if f >= np.float32(6.0) or f <= np.float32(-6.0):\n        return loss, np.float32(0.0) * lr\n"
         "    return loss, (label - sig) * lr")]),
+    "sigmoid: gensim's table": ("sigma read as gensim does: 1,000 cells over +-6, each cell's left-edge value, no "
+                                "update beyond +-6", [(
+        _K,
+        "    loss = neg_log_sig + (f if label == 0 else np.float32(0.0))\n    return loss, (label - sig) * lr",
+        "    loss = neg_log_sig + (f if label == 0 else np.float32(0.0))\n"
+        "    if f >= np.float32(6.0) or f <= np.float32(-6.0):\n        return loss, np.float32(0.0) * lr\n"
+        "    edge = np.float32(np.floor((f + np.float32(6.0)) * np.float32(1000.0 / 12.0)) * np.float32(12.0 / 1000.0)"
+        " - np.float32(6.0))\n"
+        "    sig = np.float32(1.0) / (np.float32(1.0) + np.exp(-edge))\n    return loss, (label - sig) * lr")]),
     "sigmoid: saturate at 6": ("sigma = 0 / 1 beyond +-6 (word2vec.c's MAX_EXP 6) instead of +-8", [(
         _K,
         "    if f >= MAX_LOGIT:\n        return np.float32(1.0), np.float32(0.0)\n    if f <= -MAX_LOGIT:",
@@ -122,9 +131,12 @@ ABLATION_RUNS = [
     ("max_sentence_length 1000", "fastw2v", "base", {"max_sentence_length": 1000}, "CBOW-NS"),
     ("min_alpha 2.5e-6", "fastw2v", "base", {"min_alpha": 2.5e-6}, "CBOW-NS"),
     ("2 workers (hot-row buffers)", "fastw2v", "base", {"workers": 2}, "CBOW-NS"),
+    ("2 workers, batches of 10k words", "fastw2v", "base", {"workers": 2, "batch_words": 10_000}, "CBOW-NS"),
     ("alpha 0.05", "fastw2v", "base", {"alpha": 0.05}, "CBOW-NS"),
     ("alpha 0.05 + init ±1/d", "fastw2v", "ablation:" + INIT, {"alpha": 0.05}, "CBOW-NS"),
     ("gensim iterable, alpha 0.05", "gensim", None, {"alpha": 0.05}, "CBOW-NS"),
+    ("alpha 0.05 + init ±1/d + gensim's sigmoid", "fastw2v", "ablation:" + INIT + "+sigmoid: gensim's table",
+     {"alpha": 0.05}, "CBOW-NS"),
     # the initial range in the other modes: it must not cost skip-gram or HS anything
     ("gensim iterable", "gensim", None, {}, "CBOW-HS"),
     (BEFORE, "fastw2v", "base", {}, "CBOW-HS"),
@@ -141,9 +153,12 @@ SETTING_ROWS = {
     "gensim iterable, init ±0.5/d": "gensim with its initial vectors halved to word2vec.c's [-0.5/d, 0.5/d)",
     "max_sentence_length 1000": "pieces of 1,000 tokens instead of 10,000 (lines here are 1,000 tokens)",
     "min_alpha 2.5e-6": "final rate alpha x 1e-4 (word2vec.c) instead of gensim's 1e-4",
-    "2 workers (hot-row buffers)": "2 workers: Hogwild plus private copies of the 256 hottest rows per batch",
+    "2 workers (hot-row buffers)": "2 workers: Hogwild plus private copies of the 256 hottest rows per batch "
+                                   "(50k words), merged at its end",
+    "2 workers, batches of 10k words": "the same, merged every 10k words",
     "alpha 0.05": "word2vec.c's CBOW rate",
     "alpha 0.05 + init ±1/d": "both",
+    "alpha 0.05 + init ±1/d + gensim's sigmoid": "all three",
     "gensim iterable, alpha 0.05": "gensim at word2vec.c's CBOW rate",
 }
 
@@ -169,7 +184,8 @@ def build_path(build: str) -> Path | None:
     """A directory to put first on the child's sys.path for ``build`` (None: this checkout)."""
     if build == "head":
         return None
-    edits = [] if build == "base" else ABLATIONS[build.split(":", 1)[1]][1]
+    # "ablation:A+B" applies the edits of A and of B
+    edits = [] if build == "base" else [e for name in build.split(":", 1)[1].split("+") for e in ABLATIONS[name][1]]
     key = hashlib.sha256(json.dumps([BASE_COMMIT, edits]).encode()).hexdigest()[:12]
     root = CACHE / "builds" / key
     if (root / "fastw2v").exists():
@@ -210,7 +226,7 @@ def child(job: dict) -> dict:
     if job["trainer"] == "fastw2v":
         import fastw2v
 
-        extra = {k: s[k] for k in ("alpha", "min_alpha", "sample", "max_sentence_length") if k in s}
+        extra = {k: s[k] for k in ("alpha", "min_alpha", "sample", "max_sentence_length", "batch_words") if k in s}
         model = fastw2v.Word2Vec(corpus, **COMMON, **mode, **extra, epochs=epochs, workers=workers, seed=seed)
         wall = time.perf_counter() - t
         kv, used = model.wv, {"alpha": model.config.alpha, "sample": model.config.sample,
@@ -419,7 +435,7 @@ def report(check_rows: list[list[str]] | None = None) -> None:
             rs = sorted((r for r in abl if r["label"] == label), key=lambda r: r["seed"])
             if m != mode or not rs:
                 continue
-            what = SETTING_ROWS.get(label) or (ABLATIONS[build.split(":", 1)[1]][0]
+            what = SETTING_ROWS.get(label) or ("; ".join(ABLATIONS[n][0] for n in build.split(":", 1)[1].split("+"))
                                                if build and build.startswith("ablation:") else "")
             paired = [r["analogy"] - base[r["seed"]]["analogy"] for r in rs if r["seed"] in base]
             paired_ws = [r["ws353"] - base[r["seed"]]["ws353"] for r in rs if r["seed"] in base]
