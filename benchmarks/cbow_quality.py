@@ -16,7 +16,8 @@ Sections (raw runs accumulate in ``benchmarks/results/cbow_quality.json``; the r
   sample 1e-3, negative 5, several seeds: gensim's iterable mode, fastw2v as it was on main
   before this issue (``BASE_COMMIT``), and that code with exactly one thing changed (an edit of
   its source, listed in ``ABLATIONS``), plus gensim with word2vec.c's initial range;
-* ``peers``: CBOW-NS at 1 and 5 epochs and CBOW-HS at 1 epoch, 2 threads, every trainer at its
+* ``peers``: CBOW-NS at 1 and 5 epochs and CBOW-HS at 1 epoch, 2 threads (and CBOW-NS at 5
+  epochs on 1 thread, where ``--only`` picks the trainers), every trainer at its
   own defaults and at equal settings (alpha 0.025, sample 1e-3): fastw2v (this code, and main
   before this issue), gensim iterable and ``corpus_file``, word2vec.c (pip ``word2vec``) and
   fastText (``fasttext-wheel``, ``minn=maxn=0``: plain word2vec). Trainers alternate within each
@@ -164,7 +165,9 @@ SETTING_ROWS = {
 
 MODES = {"CBOW-NS": dict(sg=0, hs=0, negative=5), "CBOW-HS": dict(sg=0, hs=1, negative=0),
          "SG-NS": dict(sg=1, hs=0, negative=5)}
-PEER_GRID = [("CBOW-NS", 1), ("CBOW-HS", 1), ("CBOW-NS", 5)]
+#: (mode, epochs, threads). CBOW-NS x5 on 1 thread compares fastw2v with gensim iterable without
+#: thread timing in either (fastw2v is then bit-identical run to run).
+PEER_GRID = [("CBOW-NS", 1, 2), ("CBOW-HS", 1, 2), ("CBOW-NS", 5, 2), ("CBOW-NS", 5, 1)]
 #: (label, trainer, build, settings): "own" rows leave the trainer's defaults alone (alpha, sample).
 PEERS = [
     ("fastw2v (own defaults)", "fastw2v", "head", {}),
@@ -293,8 +296,16 @@ def run(job: dict, timeout: float = 7200) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def run_key(job: dict) -> str:
+    """What identifies a run; derived from its fields, so runs saved under an older key still match."""
+    return "|".join(str(job[k]) for k in ("section", "label", "mode", "epochs", "workers", "seed", "corpus"))
+
+
 def load_runs() -> list[dict]:
-    return json.loads(OUT_JSON.read_text()) if OUT_JSON.exists() else []
+    runs = json.loads(OUT_JSON.read_text()) if OUT_JSON.exists() else []
+    for r in runs:
+        r["key"] = run_key(r)
+    return runs
 
 
 def save_run(result: dict) -> None:
@@ -319,13 +330,13 @@ def jobs_for(section: str, seeds: list[int], corpus: str) -> list[dict]:
                                          settings={**EQUAL, **s}, mode=mode, epochs=1, workers=s.get("workers", 1),
                                          seed=seed, corpus=corpus))
     elif section == "peers":
-        for mode, epochs in PEER_GRID:
+        for mode, epochs, workers in PEER_GRID:
             for seed in seeds:
                 for label, trainer, build, s in PEERS:
                     jobs.append(dict(section=section, label=label, trainer=trainer, build=build, settings=s,
-                                     mode=mode, epochs=epochs, workers=2, seed=seed, corpus=corpus))
+                                     mode=mode, epochs=epochs, workers=workers, seed=seed, corpus=corpus))
     for job in jobs:
-        job["key"] = "|".join(str(job[k]) for k in ("section", "label", "mode", "epochs", "seed", "corpus"))
+        job["key"] = run_key(job)
     return jobs
 
 
@@ -391,11 +402,17 @@ def verdict(rs: list[dict], epochs: int) -> str:
     ours = [r for r in rs if r["label"] == PEERS[0][0]]
     cf = [r for r in rs if r["trainer"] == "gensim_cf"]
     w2v = [r for r in rs if r["label"] == "word2vec.c (own defaults)"]
+    equal = [r for r in rs if r["label"] == "fastw2v (equal)"]
+    gensim = [r for r in rs if r["trainer"] == "gensim"]
     if not ours:
         return ""
     lines = []
     for metric, name in (("analogy", "analogies"), ("ws353", "WS353")):
         mine = [r[metric] for r in ours]
+        if equal and gensim:
+            a, b = [r[metric] for r in equal], [r[metric] for r in gensim]
+            lines.append(f"- {name} at equal settings: fastw2v {statistics.mean(a):.3f} vs gensim iterable "
+                         f"{statistics.mean(b):.3f}: {'within noise or above' if _within_noise(a, b) else 'below the noise'}")
         if cf:
             ratio = statistics.mean(mine) / statistics.mean(r[metric] for r in cf)
             lines.append(f"- {name}: fastw2v (own defaults) / gensim corpus_file = {ratio:.2f} "
@@ -448,13 +465,17 @@ def report(check_rows: list[list[str]] | None = None) -> None:
                                      "WS353 mean [min, max]", "Δ analogies vs before, same seeds [min, max]",
                                      "Δ WS353"], rows) + "\n")
     peers = [r for r in runs if r["section"] == "peers"]
-    for mode, epochs in PEER_GRID:
-        rs_mode = [r for r in peers if r["mode"] == mode and r["epochs"] == epochs]
+    for mode, epochs, workers in PEER_GRID:
+        rs_mode = [r for r in peers if r["mode"] == mode and r["epochs"] == epochs and r["workers"] == workers]
         if not rs_mode:
             continue
-        parts.append(f"## {mode}, {epochs} epoch{'s' if epochs > 1 else ''}, 2 threads\n")
+        plural = ("s" if epochs > 1 else "", "s" if workers > 1 else "")
+        parts.append(f"## {mode}, {epochs} epoch{plural[0]}, {workers} thread{plural[1]}\n")
         rows = []
+        # the reference is the strongest gensim mode in the table
         cf = [r for r in rs_mode if r["trainer"] == "gensim_cf"]
+        reference = "gensim corpus_file" if cf else "gensim iterable"
+        cf = cf or [r for r in rs_mode if r["trainer"] == "gensim"]
         for label, *_ in PEERS:
             rs = [r for r in rs_mode if r["label"] == label]
             if not rs:
@@ -467,7 +488,7 @@ def report(check_rows: list[list[str]] | None = None) -> None:
                          f"{statistics.median(r['wall'] for r in rs):.1f} [{min(r['wall'] for r in rs):.1f}, "
                          f"{max(r['wall'] for r in rs):.1f}]"])
         parts.append(markdown_table(["trainer (settings)", "alpha / sample", "runs", "analogies mean [min, max]",
-                                     "WS353 mean [min, max]", "vs gensim corpus_file (analogies / WS353)",
+                                     "WS353 mean [min, max]", f"vs {reference} (analogies / WS353)",
                                      "wall s median [min, max]"], rows) + "\n")
         loads = [x for r in rs_mode for x in r.get("load", [])]
         if loads:
