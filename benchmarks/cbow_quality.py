@@ -506,7 +506,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds per row (1..N)")
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--only", nargs="*", default=None, help="only rows with these labels")
-    parser.add_argument("--grid", nargs="*", default=None, help="only these MODE:EPOCHS, e.g. CBOW-NS:1")
+    parser.add_argument("--grid", nargs="*", default=None, help="only these MODE:EPOCHS or MODE:EPOCHS:THREADS, e.g. CBOW-NS:1 CBOW-NS:5:1")
     parser.add_argument("--rerun", action="store_true", help="run jobs already in the JSON again")
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -532,7 +532,8 @@ def main() -> None:
         if args.only:
             jobs = [j for j in jobs if j["label"] in args.only]
         if args.grid:
-            jobs = [j for j in jobs if f"{j['mode']}:{j['epochs']}" in args.grid]
+            jobs = [j for j in jobs if {f"{j['mode']}:{j['epochs']}", f"{j['mode']}:{j['epochs']}:{j['workers']}"}
+                    & set(args.grid)]
         if not args.rerun:
             jobs = [j for j in jobs if j["key"] not in done]
         if section == "peers":
