@@ -1,48 +1,45 @@
-"""The fine-tuning study v2: which recipe gives vectors that know both the domain and the general language?
+"""The fine-tuning study: which recipe is the default, chosen on dev data, reported on test data.
 
-    python benchmarks/finetune_study.py [--seeds 5] [--epochs 5] [--bases glove wiki] [--no-tagger] [--quick]
+    python benchmarks/finetune_study.py select [--quick]   # train the candidates' models, apply the rule on dev
+    python benchmarks/finetune_study.py report [--quick]   # the library's default on test, the corpus-size curve
 
-Bases: GloVe 6B 50d (input vectors only) and a fastw2v model trained on wiki-text8 (full
-state: output layer and counts; cached in benchmarks/.cache). Domain corpus: biomed
-(``--quick``: its first 20k lines, and a small wiki base, to prove the script runs).
+The rule, the candidates, the splits and the settings are in ``benchmarks/results/finetune_rule_v3.md``,
+written before any run. ``select`` trains, per setting (base x domain-corpus size) and seed, the models every
+candidate is made from -- gensim's workaround, one domain-only model (the aligned recipes' and the
+"domain only" row), one continued model (the blend recipes') and the continue(alpha) recipes -- then builds
+every candidate from them with the library's own combination functions, scores it on every item, and applies
+the rule to the dev halves. ``report`` trains the library's default itself (``Word2Vec.from_pretrained(base,
+**TRAIN)``, no recipe option) for every setting and seed and scores it, with the reference rows, on the test
+halves. Per-item scores are cached in ``benchmarks/.cache/study3``, so an interrupted run resumes.
 
-Every recipe trains the same number of passes over the domain corpus: the fine-tuning
-recipes do ``warmup_epochs`` (1) + ``--epochs`` (5), and a warm-up epoch is a pass, so the
-domain-only model and gensim's workaround train 6 epochs.
-
-Scores: UMNSRS-sim/rel, WS353, SimLex-999 (Spearman), analogies (3CosAdd, 30k most frequent
-words) on one fixed subset per base (the items every row of that base covers), BC5CDR
-entity F1 of the linear window tagger; each the mean over seeds with a 95% bootstrap
-interval over items (``benchmarks/stats.py``), and against gensim's workaround a paired
-bootstrap of the difference. The selection rule (:data:`RULE`) is applied to the results
-at the end. Per (base, row, seed) item scores are cached in benchmarks/.cache, so an
-interrupted study resumes. Writes benchmarks/results/finetune_study.{md,json,png}.
-
-Every fine-tuning row, the aligned ones included, is ``Word2Vec.from_pretrained(base, **options)``
-with the row's documented options (``preserve``, ``anchor_weights``, ``method``...): nothing is
-emulated in the script.
+Writes ``benchmarks/results/finetune_study.{md,json}`` and ``finetune_curve.png``.
 """
 from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import logging
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import stats
 from common import CACHE, DATA, EVAL, RESULTS, line_corpus, markdown_table, require_data
 
 from fastw2v import Word2Vec, load
-from fastw2v.config import Word2VecConfig
-from fastw2v.evaluation import common_pairs, common_questions
+from fastw2v import finetune as ft
+from fastw2v.base_counts import adaptive_rates
 from fastw2v.evaluation.items import analogy_items, similarity_items, tagging_items
+from fastw2v.evaluation.splits import HALVES, analogy_half, similarity_half
+from fastw2v.evaluation.vocab import Vocab
+from fastw2v.state import TrainingState
+from fastw2v.storage import load_state, save_state
+from fastw2v.training import run_epochs
 from fastw2v.vectors_io import read_vectors, to_keyedvectors, write_vectors
 
 DOMAIN = DATA / "biomed.txt.gz"
@@ -51,107 +48,64 @@ SIM_SETS = {"UMNSRS-sim": EVAL / "umnsrs-sim.txt", "UMNSRS-rel": EVAL / "umnsrs-
 DOMAIN_SETS = ("UMNSRS-sim", "UMNSRS-rel")
 GENERAL_SETS = ("WS353", "SimLex")
 ANALOGIES = EVAL / "questions-words.txt"
-NER_TRAIN, NER_TEST = EVAL / "ner" / "bc5cdr-train.tsv", EVAL / "ner" / "bc5cdr-test.tsv"
+NER = {"train": EVAL / "ner" / "bc5cdr-train.tsv", "dev": EVAL / "ner" / "bc5cdr-devel.tsv",
+       "test": EVAL / "ner" / "bc5cdr-test.tsv"}
 RESTRICT = 30000
 TRAIN = dict(sg=True, negative=5, window=5, sample=1e-3, min_count=5, workers=2)
-WARMUP = 1  # from_pretrained's default warmup_epochs
+WARMUP, EPOCHS = 1, 5  # the fine-tuning recipes' passes: 1 warm-up + 5; every other row trains 6
+PASSES = WARMUP + EPOCHS
+RATIOS = (1.0, 2.0, 4.0, 8.0, 16.0)
+EVIDENCE = (0.0, 10.0, 30.0, 100.0)
 ALPHAS = (0.0025, 0.005, 0.01, 0.025)
-GENSIM = "gensim intersect_word2vec_format"
-V1_DEFAULT = "v1 default"
-#: The recipe options every row starts from: the defaults before study v2 (so a row stays the
-#: recipe it was measured as when the library's defaults change; the cache keys assume them).
-BEFORE_V2 = {"pretrained_lr": "auto", "preserve": "auto", "anchor": 0.0, "anchor_weights": "uniform",
-             "method": "continue"}
+DEFAULT_ALPHA = 0.025  # Word2VecConfig's skip-gram default, which the continued model trains at
+CURVE_SIZES = ("2M", "4M", "full")  # where the size rule's switch X may lie
+SIZES: dict[str, int | None] = {"0.5M": 500_000, "1M": 1_000_000, "2M": 2_000_000, "4M": 4_000_000, "full": None}
 #: Bootstrap seeds per data set: every row resamples the same items (paired comparisons).
 SET_SEEDS = {"UMNSRS-sim": 11, "UMNSRS-rel": 12, "WS353": 13, "SimLex": 14, "analogy": 15, "BC5CDR": 16}
-
-RULE = """\
-Fixed before any v2 study result exists (issue #14). Every candidate is a documented option of
-`fastw2v finetune` / `Word2Vec.from_pretrained`; all rows train the same number of passes over the domain
-corpus as the gensim row they are compared with (a warm-up epoch counts as a pass: gensim's row gets
-`warmup_epochs + epochs` epochs).
-
-Scores (>= 5 seeds, fixed subsets per base, 95% bootstrap intervals over pairs / questions / entities):
-- domain gain  = mean(UMNSRS-sim, UMNSRS-rel) Spearman of the recipe minus that of gensim's workaround
-  (`intersect_word2vec_format(lockf=1.0)`), with a paired bootstrap interval of the difference;
-- general retention = WS353 and SimLex-999 Spearman, each as a fraction of the base's;
-- analogy retention = 3CosAdd accuracy on the fixed question subset (30k most frequent words) / base's;
-- downstream = BC5CDR entity F1 of the linear window tagger.
-
-Rule: the default is the recipe with the largest mean domain gain among the recipes that, **on both bases**
-(GloVe input-only, wiki full-state), keep WS353 and SimLex >= 97% of the base and analogies >= 85% of the base.
-Ties (paired intervals overlapping 0) go to the recipe with the better analogy retention, then the simpler one.
-If no recipe passes, the default is the passing-retention recipe with the largest domain gain, the trade-off is
-exposed as `--preserve low|balanced|high`, and the README says which criterion is missed and by how much.
-The rule uses UMNSRS only for the ranking among recipes that already pass the general bars; no constant of any
-recipe is tuned on the study's evaluation sets (presets are fixed by their principle: the base corpus counts
-as much as / `--preserve`-times as much as the domain corpus per normalised occurrence)."""
-GENERAL_BAR, ANALOGY_BAR = 0.97, 0.85
+GENERAL_BAR, ANALOGY_BAR, SET_SLACK, BC5CDR_MARGIN = 0.97, 0.90, 0.01, 0.005
+GENSIM, DOMAIN_ONLY, BASE, DEFAULT, MITTENS = "gensim workaround", "domain only", "base", "default", "Mittens"
+REFERENCES = (BASE, GENSIM, DOMAIN_ONLY, DEFAULT, MITTENS)  # the rows scored on the test halves
+STORE = CACHE / "study3"
 
 
+# -- settings, corpora, bases -------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Recipe:
-    """A row: for the fine-tuning kinds, ``options`` are ``from_pretrained``'s keyword arguments;
-    for the others (base, domain-only, gensim) they describe the row."""
+class Setting:
+    base: str   # "glove" or "wiki"
+    size: str   # a key of SIZES
 
-    name: str
-    kind: str  # "base", "domain", "finetune", "aligned", "gensim"
-    options: dict[str, Any]
-    principle: str
-    candidate: bool = True
+    @property
+    def name(self) -> str:
+        return f"{self.base}-{self.size}"
 
 
-def recipes(has_counts: bool) -> list[Recipe]:
-    """The rows of a base; ``has_counts``: the base is a saved model with real counts."""
-    counts = "real counts" if has_counts else "Zipf counts from rank (known file: glove.6B, 6e9 tokens)"
-    rows = [
-        Recipe("base", "base", {}, "the pre-trained vectors as they are", candidate=False),
-        Recipe("domain only", "domain", {"epochs": "warmup + epochs"},
-               "a fresh model on the domain corpus, same passes", candidate=False),
-        Recipe(V1_DEFAULT, "finetune", {}, "the defaults before study v2: warm-up 1, pretrained_lr auto, preserve auto "
-               "(high with real counts, low without)"),
-    ]
-    rows += [Recipe(f"alpha {a:g}", "finetune", {"alpha": a},
-                    "the v1 default with the main phase's initial learning rate set") for a in ALPHAS]
-    rows += [
-        Recipe("preserve low", "finetune", {"preserve": "low"},
-               "tau = 0: rate 1, plain continued training after the warm-up"),
-        Recipe("preserve balanced", "finetune", {"preserve": "balanced"},
-               f"tau = 1: p_d / (p_d + p_b), both corpora count alike per normalised occurrence; {counts}"),
-        Recipe("preserve high", "finetune", {"preserve": "high"},
-               f"tau = N_b / N_d: n_d / (n_d + n_b), every raw occurrence counts alike; {counts}"
-               + ("; the default (auto) for a saved model" if has_counts else "")),
-        Recipe("anchor by frequency", "finetune",
-               {"pretrained_lr": 1.0, "preserve": "balanced", "anchor": 1.0, "anchor_weights": "frequency"},
-               "rate 1; per-word L2 pull anchor * (1 - balanced rate), the base's share of the normalised evidence "
-               "(Yang et al.'s frequency-weighted tie); anchor 1: a word only the base knows is pulled back with "
-               "the same step size the data pushes it (not tuned)"),
-        Recipe("aligned, evidence", "aligned", {"method": "aligned", "preserve": "high"},
-               f"domain-only model (warm-up + epochs passes) rotated onto the base (Procrustes, 10k shared frequent "
-               f"words), mixed per word with rho = n_d / (n_d + n_b); {counts}"),
-        Recipe("aligned, balanced", "aligned", {"method": "aligned", "preserve": "balanced"},
-               f"as above, rho = p_d / (p_d + p_b); {counts}"),
-        Recipe(GENSIM, "gensim", {"epochs": "warmup + epochs", "lockf": 1.0},
-               "gensim 4's documented workaround: fresh model on the domain, intersect_word2vec_format(lockf=1.0)",
-               candidate=False),
-    ]
-    return rows
+#: The settings the rule selects on (5 seeds) and those that only place the size rule's switch (3 seeds).
+SELECTION = (Setting("glove", "1M"), Setting("glove", "full"), Setting("wiki", "full"))
+SWITCH = (Setting("glove", "2M"), Setting("glove", "4M"))
+REPORT = (Setting("glove", "0.5M"), *SELECTION, *SWITCH)
+QUICK_SIZES = {"0.5M": 50_000, "1M": 100_000, "2M": 150_000, "4M": 200_000, "full": 300_000}
 
 
-def cut_lines(path: Path, n: int) -> Path:
-    """The first ``n`` lines of ``path`` (cached), for smoke runs."""
-    out = CACHE / f"{path.name.split('.')[0]}-{n}.txt"
+def domain_corpus(size: str, quick: bool) -> Path:
+    """The domain corpus, or its first lines up to ``SIZES[size]`` tokens (cached, the same prefix for every row)."""
+    tokens = (QUICK_SIZES if quick else SIZES)[size]
+    if tokens is None:
+        return DOMAIN
+    out = CACHE / f"biomed-first-{tokens}.txt"
     if not out.exists():
-        with gzip.open(path, "rt", encoding="utf-8") as src, open(out, "w", encoding="utf-8") as dst:
-            for _, line in zip(range(n), src):
+        tmp, seen = out.with_suffix(".tmp"), 0
+        with gzip.open(DOMAIN, "rt", encoding="utf-8") as src, open(tmp, "w", encoding="utf-8") as dst:
+            for line in src:
                 dst.write(line)
+                seen += len(line.split())
+                if seen >= tokens:
+                    break
+        tmp.rename(out)
     return out
 
 
 @dataclass
 class Base:
-    """A base: its path and vectors; ``has_counts``: a saved model with real corpus counts."""
-
     name: str
     path: Path
     words: list[str]
@@ -163,371 +117,666 @@ class Base:
         return to_keyedvectors(self.words, self.vectors)
 
 
-def base_glove() -> Base:
-    path = DATA / "glove.6B.50d.w2v.bin.gz"
-    words, vectors = read_vectors(path)
-    return Base("glove", path, words, vectors, has_counts=False)
+_BASES: dict[str, Base] = {}
 
 
-def base_wiki(quick: bool) -> Base:
-    """A full-state fastw2v model on wiki-text8 (d50 like GloVe; cached); ``quick``: 1M tokens, 1 epoch."""
-    corpus, epochs = (line_corpus(1000, max_tokens=1_000_000), 1) if quick else (DATA / "wiki-text8.txt.gz", 5)
-    path = CACHE / ("wiki-base-d50-quick.fw2v" if quick else f"wiki-base-d50-e{epochs}.fw2v")
-    if not path.exists():
-        Word2Vec(str(corpus), vector_size=50, epochs=epochs, seed=1, **TRAIN).save(path)
-    model = load(path)
-    return Base("wiki", path, list(model.vocab.words), np.ascontiguousarray(model.weights.w_in), has_counts=True)
+def base_of(name: str, quick: bool) -> Base:
+    """GloVe 6B 50d, or a full-state d50 skip-gram model of wiki-text8 (5 epochs; cached)."""
+    if name not in _BASES:
+        if name == "glove":
+            path = DATA / "glove.6B.50d.w2v.bin.gz"
+            words, vectors = read_vectors(path)
+            _BASES[name] = Base(name, path, words, vectors, has_counts=False)
+        else:
+            corpus, epochs = (line_corpus(1000, max_tokens=1_000_000), 1) if quick else (DATA / "wiki-text8.txt.gz",
+                                                                                        5)
+            path = CACHE / ("wiki-base-d50-quick.fw2v" if quick else f"wiki-base-d50-e{epochs}.fw2v")
+            if not path.exists():
+                Word2Vec(str(corpus), vector_size=50, epochs=epochs, seed=1, **TRAIN).save(path)
+            model = load(path)
+            _BASES[name] = Base(name, path, list(model.vocab.words), np.ascontiguousarray(model.weights.w_in), True)
+    return _BASES[name]
 
 
-def gensim_workaround(base: Base, seed: int, epochs: int, tmp: Path):
-    """gensim 4's documented way: fresh model on the domain corpus, intersect the pre-trained vectors, train."""
+# -- the trained models every candidate is built from ---------------------------------------------------------
+def gensim_workaround(base: Base, corpus: Path, seed: int):
+    """gensim 4's documented way: a fresh model on the domain corpus, the base intersected (lockf=1.0), trained."""
     from gensim.models import Word2Vec as GensimWord2Vec
     from gensim.models.word2vec import LineSentence
 
-    # Text, because gensim 4.4's binary branch of intersect_word2vec_format calls
-    # np.fromstring, which numpy 2 removed (ValueError) — part of why users need fastw2v.
-    w2v_file = tmp / f"{base.name}.txt"
-    if not w2v_file.exists():
-        write_vectors(w2v_file, base.words, base.vectors, binary=False)
-    model = GensimWord2Vec(vector_size=base.vectors.shape[1], seed=seed, epochs=epochs, **TRAIN)
-    corpus = LineSentence(str(DOMAIN))
-    model.build_vocab(corpus)
+    # Text, because gensim 4.4's binary branch of intersect_word2vec_format calls np.fromstring,
+    # which numpy 2 removed.
+    text = CACHE / f"{base.name}-base.txt"
+    if not text.exists():
+        write_vectors(text, base.words, base.vectors, binary=False)
+    model = GensimWord2Vec(vector_size=base.vectors.shape[1], seed=seed, epochs=PASSES, **TRAIN)
+    sentences = LineSentence(str(corpus))
+    model.build_vocab(sentences)
     model.wv.vectors_lockf = np.ones(len(model.wv), dtype=np.float32)
-    model.wv.intersect_word2vec_format(str(w2v_file), binary=False, lockf=1.0)
-    model.train(corpus, total_examples=model.corpus_count, epochs=model.epochs)
+    model.wv.intersect_word2vec_format(str(text), binary=False, lockf=1.0)
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
     return model.wv
 
 
-def model_items(kv, tagger: bool) -> dict[str, Any]:
-    """Per-item scores of one model on every item it covers (the common subset is taken later)."""
-    out: dict[str, Any] = {}
-    for name, path in SIM_SETS.items():
-        s = similarity_items(kv, path, pairs=common_pairs([kv], path))
-        out[name] = {"keys": ["\t".join(p) for p in s.pairs], "gold": s.gold.tolist(), "cos": s.cosine.tolist()}
-    q = analogy_items(kv, ANALOGIES, questions=common_questions([kv], ANALOGIES, restrict_vocab=RESTRICT),
-                      restrict_vocab=RESTRICT)
-    out["analogy"] = {"keys": ["\t".join(x) for x in q.questions], "correct": q.correct.tolist()}
-    if tagger:
-        out["BC5CDR"] = {"counts": tagging_items(kv, NER_TRAIN, NER_TEST).tolist()}
+def finetuning(base: Base, corpus: Path, seed: int, **recipe: Any) -> Word2Vec:
+    """``Word2Vec.from_pretrained`` of the base with the study's training settings, vocabulary built."""
+    model = Word2Vec.from_pretrained(base.path, seed=seed, epochs=EPOCHS, warmup_epochs=WARMUP, **TRAIN, **recipe)
+    model.build_vocab(str(corpus))
+    return model
+
+
+def as_model(state: TrainingState) -> Word2Vec:
+    model = Word2Vec(config=state.config)
+    model.state = state
+    return model
+
+
+class Shown:
+    """One ``KeyedVectors`` (``model.wv``'s words and order) refilled with each candidate built in ``model``.
+
+    The candidates of one trained model share its vocabulary and word order, so the
+    KeyedVectors and its evaluation lookup are built once and only the vectors are copied in.
+    """
+
+    def __init__(self, model: Word2Vec) -> None:
+        self.model = model
+        kv = model.wv
+        shown = ft.frequency_order(model.state)
+        self.order = None if shown is None else shown[0]
+        if np.shares_memory(kv.vectors, model.weights.w_in):
+            kv = to_keyedvectors(list(kv.index_to_key), kv.vectors.copy())
+        self.kv = kv
+        self.vocab = Vocab(kv, None, True)
+
+    def refresh(self):
+        w_in = self.model.weights.w_in
+        self.kv.vectors[:] = w_in if self.order is None else w_in[self.order]
+        return self.kv
+
+
+class Sources:
+    """The trained models of one (setting, seed), saved under ``STORE/setting/s{seed}``: trained once."""
+
+    def __init__(self, setting: Setting, seed: int, quick: bool) -> None:
+        self.setting, self.seed, self.quick = setting, seed, quick
+        self.dir = STORE / ("quick" if quick else "full") / setting.name / f"s{seed}"
+        self.base = base_of(setting.base, quick)
+        self.corpus = domain_corpus(setting.size, quick)
+
+    def _timed(self, what: str, make: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        out = make()
+        seconds = time.perf_counter() - started
+        logging.warning("%s / seed %d: %s trained in %.0f s", self.setting.name, self.seed, what, seconds)
+        times = self.dir / "seconds.json"
+        recorded = json.loads(times.read_text()) if times.exists() else {}
+        times.write_text(json.dumps({**recorded, what: seconds}))
+        return out
+
+    def gensim(self):
+        path = self.dir / "gensim.bin"
+        if not path.exists():
+            self.dir.mkdir(parents=True, exist_ok=True)
+            kv = self._timed(GENSIM, lambda: gensim_workaround(self.base, self.corpus, self.seed))
+            write_vectors(path, list(kv.index_to_key), kv.vectors)
+        return to_keyedvectors(*read_vectors(path))
+
+    def union(self) -> Word2Vec:
+        """The untrained aligned fine-tuning: the union state the aligned candidates combine into."""
+        return finetuning(self.base, self.corpus, self.seed, method="aligned")
+
+    def domain(self, union: Word2Vec) -> TrainingState:
+        """The aligned recipes' domain-only model (``finetune.domain_state`` + ``run_epochs``, as ``train`` runs it)."""
+        path = self.dir / "domain"
+        if not path.exists():
+            def train() -> TrainingState:
+                encoded = union.encode(str(self.corpus))
+                phase = union.state.next_phase(None, (encoded.n_tokens, encoded.n_sentences))
+                domain, corpus = ft.domain_state(union.state, encoded)
+                run_epochs(domain.weights, domain.tables, corpus, union.config, phase.schedule, domain.position)
+                return domain
+
+            self.dir.mkdir(parents=True, exist_ok=True)
+            save_state(self._timed(DOMAIN_ONLY, train), path)
+        return load_state(path)
+
+    def trained(self, name: str, **recipe: Any) -> Word2Vec:
+        """A fine-tuning trained to its end with ``recipe`` (cached as a saved model)."""
+        path = self.dir / name
+        if not path.exists():
+            def train() -> Word2Vec:
+                model = finetuning(self.base, self.corpus, self.seed, **recipe)
+                model.train(str(self.corpus))
+                return model
+
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._timed(name, train).save(path)
+        return load(path)
+
+    def continued(self) -> Word2Vec:
+        """The blend recipes' continued model: every row at the full rate after the warm-up, not yet blended."""
+        return self.trained("continued", method="continue", preserve="low")
+
+
+# -- candidates ----------------------------------------------------------------------------------------------
+def tk_name(kind: str, ratio: float, evidence: float) -> str:
+    return f"{kind} T{ratio:g} K{evidence:g}"
+
+
+def shares(plan, ratio: float, evidence: float) -> np.ndarray:
+    """float64[n_pretrained]: the candidate's share of every pre-trained row (1 where the corpus never uses it)."""
+    n_pre = plan.n_pretrained
+    used = np.flatnonzero(plan.corpus_counts[:n_pre] > 0)
+    out = np.ones(n_pre)
+    out[used] = adaptive_rates(plan.corpus_counts[used], float(plan.corpus_counts.sum()), plan.base_counts[used],
+                               plan.base_tokens, ratio, evidence)
     return out
 
 
-def effective_options(recipe: Recipe, has_counts: bool) -> dict[str, Any]:
-    """A fine-tuning row's options with the defaults it runs with filled in, so rows that are the same
-    recipe (today's default, ``alpha 0.025`` and ``preserve low`` on a vector file) train once per seed."""
-    if recipe.kind not in ("finetune", "aligned"):
-        return recipe.options
-    auto = "high" if has_counts else "low"  # what preserve="auto" resolves to (fastw2v.finetune)
-    options = {"alpha": Word2VecConfig.alpha, "preserve": auto} | recipe.options
-    return options | {"preserve": auto} if options["preserve"] == "auto" else options
+def continue_name(alpha: float) -> str:
+    return f"continue a{alpha:g}"
 
 
-def cache_path(base: str, recipe: Recipe, seed: int, epochs: int, tagger: bool, has_counts: bool) -> Path:
-    options = effective_options(recipe, has_counts)
-    key = json.dumps([base, DOMAIN.name, recipe.kind, options, TRAIN, WARMUP, epochs, RESTRICT, tagger],
-                     sort_keys=True, default=str)
-    digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-    return CACHE / "study" / f"{base}-{recipe.kind}-s{seed}-{digest}.json"
+def candidate_rows(src: Sources, wanted: set[str]) -> Iterator[tuple[str, Any, Vocab | None]]:
+    """``(row name, KeyedVectors, its lookup or None)`` of the wanted rows of one (setting, seed), each built from
+    its trained models (a KeyedVectors may be refilled by the next candidate: score it before asking for more)."""
+    if BASE in wanted:
+        yield BASE, src.base.kv, None
+    if GENSIM in wanted:
+        yield GENSIM, src.gensim(), None
+    grid = [(t, k) for t in RATIOS for k in EVIDENCE]
+    aligned = [(t, k) for t, k in grid if tk_name("aligned", t, k) in wanted]
+    if aligned or DOMAIN_ONLY in wanted:
+        union = src.union()
+        domain = src.domain(union)
+        if DOMAIN_ONLY in wanted:
+            yield DOMAIN_ONLY, to_keyedvectors(domain.vocab.words, domain.weights.w_in, domain.vocab.counts), None
+        state, plan = union.state, union.state.finetune_plan
+        w_in, w_out = state.weights.w_in.copy(), state.weights.w_out_ns.copy()
+        shown = Shown(union)
+        for t, k in aligned:
+            state.weights.w_in[:], state.weights.w_out_ns[:] = w_in, w_out
+            plan.aligned_done = False
+            ft.combine_aligned(state, domain, shares(plan, t, k))
+            yield tk_name("aligned", t, k), shown.refresh(), shown.vocab
+    blended = [(t, k) for t, k in grid if tk_name("blend", t, k) in wanted]
+    if blended:
+        model = src.continued()
+        state, plan = model.state, model.state.finetune_plan
+        used = np.flatnonzero(plan.corpus_counts[:plan.n_pretrained] > 0)
+        base_rows = np.ascontiguousarray(src.base.vectors[used])  # keep_pretrained="all": row i is base word i
+        trained = state.weights.w_in.copy()
+        shown = Shown(model)
+        for t, k in blended:
+            state.weights.w_in[:] = trained
+            plan.base_rows, plan.blend_done = base_rows, False
+            ft.combine_blend(state, shares(plan, t, k))
+            yield tk_name("blend", t, k), shown.refresh(), shown.vocab
+    for alpha in ALPHAS:
+        name = continue_name(alpha)
+        if name in wanted:
+            # The continue recipe with its per-row rates (preserve auto: low for a vector file, high with real
+            # counts); on a vector file at the default alpha that is the continued model itself.
+            model = src.continued() if alpha == DEFAULT_ALPHA and not src.base.has_counts else src.trained(
+                f"continue-a{alpha:g}", method="continue", preserve="auto", pretrained_lr="auto", alpha=alpha)
+            yield name, model.wv, None
+    if DEFAULT in wanted:
+        # The library's default itself: no recipe option.
+        yield DEFAULT, src.trained("default").wv, None
+    if MITTENS in wanted and mittens_file(src).exists():
+        yield MITTENS, to_keyedvectors(*read_vectors(mittens_file(src))), None
 
 
-def row_vectors(base: Base, r: Recipe, seed: int, epochs: int, domain, encoded, tmp: Path):
-    """The vectors of a row, and the encoded corpus (reused by the fine-tuning rows).
-
-    A fine-tuning or aligned row is ``from_pretrained`` with the row's options; an aligned
-    row trains its own domain-only model inside ``train`` (its time includes it).
-    """
-    if r.kind == "base":
-        return base.kv, encoded
-    if r.kind == "domain":
-        return domain().wv, encoded
-    if r.kind == "gensim":
-        return gensim_workaround(base, seed, WARMUP + epochs, tmp), encoded
-    model = Word2Vec.from_pretrained(base.path, seed=seed, epochs=epochs, **TRAIN, **(BEFORE_V2 | r.options))
-    model.build_vocab(str(DOMAIN))
-    if encoded is None:  # every row of a base has the same union vocabulary, hence the same token ids
-        encoded = model.encode(str(DOMAIN))
-    model.train(encoded)
-    return model.wv, encoded
+def mittens_file(src: Sources) -> Path:
+    """The Mittens vectors of this setting and seed (``benchmarks/mittens_row.py``), GloVe base only."""
+    tokens = "full" if SIZES[src.setting.size] is None else str(SIZES[src.setting.size])
+    return CACHE / "mittens" / f"mittens-V10000-T{tokens}-s{src.seed}.bin"
 
 
-def run_base(base: Base, seeds: list[int], epochs: int, tagger: bool) -> dict[str, Any]:
-    """Train and score every runnable row for every seed; per-item scores cached per (row, seed)."""
-    tmp = Path(tempfile.mkdtemp(prefix="fastw2v-study-"))
-    passes = WARMUP + epochs
-    rows = recipes(base.has_counts)
-    items: dict[str, list[dict]] = {}
-    seconds: dict[str, list[float]] = {}
-    for seed in seeds:
-        domain_model: list[Word2Vec] = []
+def selection_rows() -> list[str]:
+    grid = [(t, k) for t in RATIOS for k in EVIDENCE]
+    return [BASE, GENSIM, DOMAIN_ONLY, *(tk_name("aligned", t, k) for t, k in grid),
+            *(tk_name("blend", t, k) for t, k in grid), *(continue_name(a) for a in ALPHAS)]
 
-        def domain() -> Word2Vec:
-            if not domain_model:
-                domain_model.append(Word2Vec(str(DOMAIN), vector_size=base.vectors.shape[1], epochs=passes,
-                                             seed=seed, **TRAIN))
-            return domain_model[0]
 
-        encoded = None
-        for r in rows:
-            if r.kind == "base" and seed != seeds[0]:
-                continue
-            path = cache_path(base.name, r, seed, epochs, tagger, base.has_counts)
-            if path.exists():
-                cached = json.loads(path.read_text())
-            else:
-                t = time.perf_counter()
-                kv, encoded = row_vectors(base, r, seed, epochs, domain, encoded, tmp)
-                train_s = time.perf_counter() - t
-                cached = {"seconds": train_s, "items": model_items(kv, tagger)}
+# -- per-item scores ------------------------------------------------------------------------------------------
+def model_items(kv, halves: tuple[str, ...], vocab: Vocab | None = None) -> dict[str, Any]:
+    """Per-item scores of one model on every item of ``halves`` it covers (subsets are taken later)."""
+    out: dict[str, Any] = {}
+    vocab = Vocab(kv, None, True) if vocab is None else vocab
+    for name, path in SIM_SETS.items():
+        pairs = [p for half in halves for p in similarity_half(path, half)] if name in DOMAIN_SETS else None
+        s = similarity_items(kv, path, pairs=pairs, vocab=vocab)
+        out[name] = {"keys": ["\t".join(p) for p in s.pairs], "gold": s.gold.tolist(), "cos": s.cosine.tolist()}
+    questions = [q for half in halves for q in analogy_half(ANALOGIES, half)]
+    q = analogy_items(kv, ANALOGIES, questions=questions, restrict_vocab=RESTRICT)
+    out["analogy"] = {"keys": ["\t".join(x) for x in q.questions], "correct": q.correct.tolist()}
+    return out
+
+
+def tagger_items(kv) -> dict[str, list]:
+    dev, test = tagging_items(kv, NER["train"], NER["dev"], NER["test"])
+    return {"dev": dev.tolist(), "test": test.tolist()}
+
+
+def item_path(src: Sources, row: str, kind: str) -> Path:
+    if row == BASE:  # the base's scores depend on the base alone: scored once, shared by every setting and seed
+        return src.dir.parents[1] / f"base-{src.setting.base}" / f"{kind}.json"
+    return src.dir / kind / f"{row.replace(' ', '_')}.json"
+
+
+def score_rows(src: Sources, rows: list[str], tagger: bool) -> dict[str, dict]:
+    """Items (and with ``tagger`` BC5CDR counts) of ``rows`` for one (setting, seed), computing what is not cached."""
+    def missing(row: str) -> bool:
+        return not item_path(src, row, "items").exists() or (tagger and not item_path(src, row, "tagger").exists())
+
+    todo = {r for r in rows if missing(r)}
+    for row, kv, vocab in candidate_rows(src, todo):
+        t = time.perf_counter()
+        # A candidate's test items are never computed: only the default (trained by the library) and the
+        # reference rows are scored on test.
+        halves = HALVES if row in REFERENCES else ("dev",)
+        for kind, make in (("items", lambda kv: model_items(kv, halves, vocab)), ("tagger", tagger_items)):
+            path = item_path(src, row, kind)
+            if (kind == "items" or tagger) and not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(cached))
-                logging.warning("%s / %s / seed %d: trained in %.0f s, scored in %.0f s", base.name, r.name, seed,
-                                train_s, time.perf_counter() - t - train_s)
-            items.setdefault(r.name, []).append(cached["items"])
-            seconds.setdefault(r.name, []).append(cached["seconds"])
-    return summarise(base.name, rows, items, seconds, tagger) | {
-        "command": f"--bases {base.name} --seeds {len(seeds)} --epochs {epochs}" + ("" if tagger else " --no-tagger"),
-        "passes": passes}
-
-
-def _subset_items(per_seed: list[dict], name: str, common: list[str]):
-    """Items of the fixed subset in file order: ``(gold, cos[seed])``, ``correct[seed]`` or ``counts[seed]``."""
-    if name == "BC5CDR":
-        return np.array([s[name]["counts"] for s in per_seed], dtype=np.int64)
-    keep = set(common)
-    masks = [[k in keep for k in s[name]["keys"]] for s in per_seed]
-    if name == "analogy":
-        return np.array([np.array(s[name]["correct"], dtype=bool)[m] for s, m in zip(per_seed, masks)])
-    gold = np.array(per_seed[0][name]["gold"])[masks[0]]
-    return gold, np.array([np.array(s[name]["cos"])[m] for s, m in zip(per_seed, masks)])
-
-
-def summarise(base: str, rows: list[Recipe], items: dict[str, list[dict]], seconds: dict[str, list[float]],
-              tagger: bool) -> dict[str, Any]:
-    """Fixed subsets, pooled scores with bootstrap intervals, retention and paired differences against gensim."""
-    metrics = [*SIM_SETS, "analogy"] + (["BC5CDR"] if tagger else [])
-    kinds = {**{m: "similarity" for m in SIM_SETS}, "analogy": "accuracy", "BC5CDR": "f1"}
-    common: dict[str, list[str]] = {}
-    for m in [*SIM_SETS, "analogy"]:
-        shared = set.intersection(*(set(s[m]["keys"]) for run in items.values() for s in run))
-        common[m] = [k for k in items["base"][0][m]["keys"] if k in shared]
-    n_items = {m: len(common[m]) for m in common}
-    if tagger:
-        n_items["BC5CDR"] = len(items["base"][0]["BC5CDR"]["counts"])
-    boots: dict[str, dict[str, np.ndarray]] = {}
-    out_rows: dict[str, Any] = {}
-    for r in rows:
-        if r.name not in items:
-            out_rows[r.name] = {"kind": r.kind, "options": r.options, "principle": r.principle,
-                                "status": "not run", "candidate": r.candidate}
+                path.write_text(json.dumps(make(kv)))
+        logging.warning("%s / seed %d / %s scored in %.0f s", src.setting.name, src.seed, row, time.perf_counter() - t)
+    out = {}
+    for row in rows:
+        if not item_path(src, row, "items").exists():  # a row this setting and seed does not have (Mittens)
             continue
-        scores, boots[r.name] = {}, {}
-        for m in metrics:
-            data = _subset_items(items[r.name], m, common.get(m, []))
-            point, boot = stats.score(kinds[m], data, n_items[m], SET_SEEDS[m])
-            per_seed = [stats.point(kinds[m], _one_seed(data, i), n_items[m]) for i in range(len(items[r.name]))]
-            lo, hi = stats.interval(boot)
-            scores[m] = {"mean": point, "lo": lo, "hi": hi, "per_seed": per_seed}
-            boots[r.name][m] = boot
-        out_rows[r.name] = {"kind": r.kind, "options": r.options, "principle": r.principle, "status": "ran",
-                            "candidate": r.candidate, "seeds": len(items[r.name]),
-                            "seconds": float(np.mean(seconds[r.name])), "scores": scores}
-    for name, row in out_rows.items():
-        if row["status"] != "ran":
+        out[row] = json.loads(item_path(src, row, "items").read_text())
+        if item_path(src, row, "tagger").exists():
+            out[row]["BC5CDR"] = json.loads(item_path(src, row, "tagger").read_text())
+    return out
+
+
+# -- statistics on a split ------------------------------------------------------------------------------------
+@dataclass
+class Scored:
+    """One metric of one row on a fixed subset: the pooled statistic, its bootstrap values and per-seed points."""
+
+    point: float
+    boot: np.ndarray
+    per_seed: list[float]
+
+    def summary(self) -> dict[str, Any]:
+        lo, hi = stats.interval(self.boot)
+        return {"mean": self.point, "lo": lo, "hi": hi, "per_seed": self.per_seed}
+
+
+def half_keys(half: str) -> dict[str, set[str]]:
+    keys = {m: {"\t".join(p) for p in similarity_half(SIM_SETS[m], half)} for m in DOMAIN_SETS}
+    keys["analogy"] = {"\t".join(q) for q in analogy_half(ANALOGIES, half)}
+    return keys
+
+
+def subset(runs: list[dict], metric: str, allowed: set[str] | None) -> list[str]:
+    """Keys of ``metric`` every run covers (and in ``allowed``), in file order."""
+    shared = set.intersection(*(set(r[metric]["keys"]) for r in runs))
+    if allowed is not None:
+        shared &= allowed
+    return [k for k in runs[0][metric]["keys"] if k in shared]
+
+
+def scored(metric: str, per_seed: list[dict], keys: list[str], half: str) -> Scored:
+    """``metric`` of one row (its runs over seeds) on the subset ``keys`` (BC5CDR: the ``half``'s file)."""
+    if metric == "BC5CDR":
+        data = np.array([s["BC5CDR"][half] for s in per_seed], dtype=np.int64)
+        kind, n = "f1", data.shape[1]
+    elif metric == "analogy":
+        idx = [{k: i for i, k in enumerate(s[metric]["keys"])} for s in per_seed]
+        data = np.array([np.array(s[metric]["correct"], dtype=bool)[[ix[k] for k in keys]]
+                         for s, ix in zip(per_seed, idx)])
+        kind, n = "accuracy", len(keys)
+    else:
+        idx = [{k: i for i, k in enumerate(s[metric]["keys"])} for s in per_seed]
+        gold = np.array(per_seed[0][metric]["gold"])[[idx[0][k] for k in keys]]
+        cos = np.array([np.array(s[metric]["cos"])[[ix[k] for k in keys]] for s, ix in zip(per_seed, idx)])
+        data, kind, n = (gold, cos), "similarity", len(keys)
+    point, boot = stats.score(kind, data, n, SET_SEEDS[metric])
+    seeds = [stats.point(kind, (data[0], data[1][i:i + 1]) if kind == "similarity" else data[i:i + 1], n)
+             for i in range(len(per_seed))]
+    return Scored(point, boot, seeds)
+
+
+def evaluate_setting(items: dict[str, list[dict]], half: str, finetuned: list[str]) -> dict[str, Any]:
+    """Scores of every row of one setting on ``half``: domain sets on the pairs every row covers, general sets
+    on the items the base and every fine-tuning row cover (the references scored on their share of those)."""
+    allowed = half_keys(half)
+    rows = list(items)
+    runs_all = [s for r in rows for s in items[r]]
+    runs_ft = [s for r in [BASE, *finetuned] for s in items[r]]
+    keys = {m: subset(runs_all, m, allowed[m]) for m in DOMAIN_SETS}
+    general = {m: subset(runs_ft, m, allowed.get(m)) for m in (*GENERAL_SETS, "analogy")}
+    out: dict[str, Any] = {"coverage": {m: len(k) for m, k in {**keys, **general}.items()}, "rows": {}}
+    base_scores: dict[tuple[str, tuple[str, ...]], Scored] = {}
+    for row in rows:
+        per_seed = items[row]
+        scores: dict[str, Scored] = {m: scored(m, per_seed, keys[m], half) for m in DOMAIN_SETS}
+        retention = {}
+        for m, k in general.items():
+            own = k if row in (BASE, *finetuned) else [x for x in k if x in set.intersection(
+                *(set(s[m]["keys"]) for s in per_seed))]
+            if len(own) < 3:  # a reference that covers (almost) none of the base's items has no retention
+                continue
+            scores[m] = scored(m, per_seed, own, half)
+            if (m, tuple(own)) not in base_scores:
+                base_scores[m, tuple(own)] = scores[m] if row == BASE else scored(m, items[BASE], own, half)
+            base = base_scores[m, tuple(own)]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = scores[m].boot / base.boot
+            lo, hi = stats.interval(np.where(np.isfinite(ratio), ratio, np.nan))
+            retention[m] = {"mean": scores[m].point / base.point, "lo": lo, "hi": hi, "items": len(own)}
+        if all("BC5CDR" in s for s in per_seed):
+            scores["BC5CDR"] = scored("BC5CDR", per_seed, [], half)
+        out["rows"][row] = {"seeds": len(per_seed), "scores": scores, "retention": retention}
+    g = out["rows"].get(GENSIM)
+    for row, r in out["rows"].items():
+        if g is None:
             continue
-        b, g = boots[name], boots.get(GENSIM)
-        row["retention"] = {m: _ratio(row["scores"][m]["mean"], out_rows["base"]["scores"][m]["mean"], b[m],
-                                      boots["base"][m]) for m in (*GENERAL_SETS, "analogy")}
-        if g is not None:
-            row["vs_gensim"] = {m: _difference(row["scores"][m]["mean"], out_rows[GENSIM]["scores"][m]["mean"],
-                                               b[m], g[m]) for m in metrics}
-            domain_boot = sum(b[m] for m in DOMAIN_SETS) / len(DOMAIN_SETS)
-            gensim_boot = sum(g[m] for m in DOMAIN_SETS) / len(DOMAIN_SETS)
-            row["domain_gain"] = _difference(
-                np.mean([row["scores"][m]["mean"] for m in DOMAIN_SETS]),
-                np.mean([out_rows[GENSIM]["scores"][m]["mean"] for m in DOMAIN_SETS]), domain_boot, gensim_boot)
-            # kept so that the rule can pair any two recipes from the JSON alone
-            row["domain_gain_boot"] = np.round(domain_boot - gensim_boot, 6).tolist()
-    return {"coverage": n_items, "rows": out_rows}
+        diffs = {m: r["scores"][m].boot - g["scores"][m].boot for m in r["scores"] if m in g["scores"]}
+        domain_boot = sum(diffs[m] for m in DOMAIN_SETS) / len(DOMAIN_SETS)
+        r["domain_gain"] = {"mean": float(np.mean([r["scores"][m].point - g["scores"][m].point
+                                                   for m in DOMAIN_SETS])), "boot": domain_boot}
+        r["vs_gensim"] = {m: r["scores"][m].point - g["scores"][m].point for m in diffs}
+    return out
 
 
-def _one_seed(data, i: int):
-    if isinstance(data, tuple):
-        return data[0], data[1][i:i + 1]
-    return data[i:i + 1]
+# -- the rule ---------------------------------------------------------------------------------------------------
+def rule_floors(name: str, ev: dict[str, dict]) -> dict[str, tuple[bool, str]]:
+    """Floors 1-3 of the rule for candidate ``name`` (``ev``: setting name -> evaluate_setting on dev)."""
+    def row(setting: str, r: str = name) -> dict:
+        return ev[setting]["rows"][r]
+
+    general, domain, small = [], [], []
+    for s in (x.name for x in SELECTION):
+        ret = row(s)["retention"]
+        general.append((min(ret[m]["mean"] for m in GENERAL_SETS) >= GENERAL_BAR
+                        and ret["analogy"]["mean"] >= ANALOGY_BAR,
+                        f"{s}: WS353 {ret['WS353']['mean']:.3f} SimLex {ret['SimLex']['mean']:.3f} "
+                        f"analogy {ret['analogy']['mean']:.3f}"))
+        gain, vs = row(s)["domain_gain"]["mean"], row(s)["vs_gensim"]
+        domain.append((gain >= 0 and all(vs[m] >= -SET_SLACK for m in DOMAIN_SETS),
+                       f"{s}: gain {gain:+.4f} (sim {vs['UMNSRS-sim']:+.3f}, rel {vs['UMNSRS-rel']:+.3f})"))
+    s1 = "glove-1M"
+    mine, dom, base = (np.mean([row(s1, r)["scores"][m].point for m in DOMAIN_SETS]) for r in
+                       (name, DOMAIN_ONLY, BASE))
+    each = [row(s1)["scores"][m].point - row(s1, BASE)["scores"][m].point for m in DOMAIN_SETS]
+    small.append((mine >= dom and min(each) >= 0,
+                  f"{s1}: UMNSRS {mine:.3f} vs domain only {dom:.3f}; vs base sim {each[0]:+.3f} rel {each[1]:+.3f}"))
+    return {f: (all(ok for ok, _ in v), "; ".join(t for _, t in v))
+            for f, v in (("1 general", general), ("2 domain", domain), ("3 small corpora", small))}
 
 
-def _difference(a: float, b: float, boot_a: np.ndarray, boot_b: np.ndarray) -> dict[str, float]:
-    lo, hi = stats.interval(boot_a - boot_b)
-    return {"mean": float(a - b), "lo": lo, "hi": hi}
+def bc5cdr_floor(name: str, ev: dict[str, dict]) -> tuple[bool, str]:
+    """Floor 4: BC5CDR devel against the domain-only model and gensim's workaround."""
+    ok, text = True, []
+    for s, margin in (("glove-full", BC5CDR_MARGIN), ("wiki-full", -BC5CDR_MARGIN)):
+        rows = ev[s]["rows"]
+        mine, dom, gen = (rows[r]["scores"]["BC5CDR"].point for r in (name, DOMAIN_ONLY, GENSIM))
+        ok &= mine >= dom and mine >= gen + margin
+        text.append(f"{s}: {mine:.4f} (domain only {dom:.4f}, gensim {gen:.4f}, needs gensim {margin:+.3f})")
+    return ok, "; ".join(text)
 
 
-def _ratio(a: float, b: float, boot_a: np.ndarray, boot_b: np.ndarray) -> dict[str, float]:
-    with np.errstate(divide="ignore", invalid="ignore"):  # a resample where the base scores 0 has no ratio
-        ratio = boot_a / boot_b
-    lo, hi = stats.interval(np.where(np.isfinite(ratio), ratio, np.nan))
-    return {"mean": float(a / b), "lo": lo, "hi": hi}
+def simplicity(name: str) -> int:
+    """Constants a recipe adds: a fixed tau (1), an evidence term (2), a size rule (3)."""
+    if name.startswith("size rule"):
+        return 3
+    return 2 if not name.endswith(" K0") and " K" in name else 1
 
 
-def apply_rule(everything: dict[str, Any]) -> tuple[str | None, list[str]]:
-    """The recipe :data:`RULE` picks from the study's JSON, and the lines saying why."""
-    bases = [b for b in ("glove", "wiki") if b in everything]
-    lines = []
-    if len(bases) < 2:
-        lines.append(f"only {', '.join(bases) or 'no base'} ran: the rule needs both bases, so this is provisional")
-    names = [n for n, r in everything[bases[0]]["rows"].items() if r["candidate"]] if bases else []
-    passing, general_only, facts = [], [], {}
+def size_rule_switch(ratio: float, evidence: float, switch_ev: dict[str, dict]) -> str:
+    """X: the smallest curve size from which aligned's dev domain gain is >= blend's at every larger size."""
+    a, b = tk_name("aligned", ratio, evidence), tk_name("blend", ratio, evidence)
+    sizes = [s for s in CURVE_SIZES if f"glove-{s}" in switch_ev]
+    ahead = [switch_ev[f"glove-{s}"]["rows"][a]["domain_gain"]["mean"]
+             >= switch_ev[f"glove-{s}"]["rows"][b]["domain_gain"]["mean"] for s in sizes]
+    for i, size in enumerate(sizes):
+        if all(ahead[i:]):
+            return size
+    return "full"
+
+
+def apply_rule(ev: dict[str, dict], switch_ev: dict[str, dict], tag: Callable[[list[str]], dict[str, dict]]
+               ) -> tuple[str, list[str], dict[str, Any]]:
+    """The rule of finetune_rule_v3.md on dev: returns the choice, the lines saying why, and every verdict."""
+    names = [r for r in ev["glove-full"]["rows"] if r not in (BASE, GENSIM, DOMAIN_ONLY)]
+    # Size-rule candidates: blend at 1M, aligned at 6.9M (X >= 2M always); their rows are those candidates' rows.
+    for t in RATIOS:
+        for k in EVIDENCE:
+            name = f"size rule T{t:g} K{k:g}"
+            for s in ev:
+                rows = ev[s]["rows"]
+                rows[name] = rows[tk_name("blend" if s == "glove-1M" else "aligned", t, k)]
+            names.append(name)
+    verdicts: dict[str, Any] = {}
     for name in names:
-        rows = [everything[b]["rows"][name] for b in bases]
-        if any(r["status"] != "ran" or "domain_gain" not in r for r in rows):
-            status = next(r["status"] for r in rows if r["status"] != "ran" or "domain_gain" not in r)
-            lines.append(f"- {name}: not ranked ({status if status != 'ran' else 'no gensim row'})")
-            continue
-        general = min(r["retention"][m]["mean"] for r in rows for m in GENERAL_SETS)
-        analogy = min(r["retention"]["analogy"]["mean"] for r in rows)
-        gain = float(np.mean([r["domain_gain"]["mean"] for r in rows]))
-        facts[name] = (gain, general, analogy, len(rows[0]["options"]))
-        verdict = "passes" if general >= GENERAL_BAR and analogy >= ANALOGY_BAR else "fails"
-        lines.append(f"- {name}: domain gain {gain:+.4f}, worst general retention {general:.3f} (bar "
-                     f"{GENERAL_BAR}), worst analogy retention {analogy:.3f} (bar {ANALOGY_BAR}): {verdict}")
-        if general >= GENERAL_BAR:
-            (passing if analogy >= ANALOGY_BAR else general_only).append(name)
-    pool = passing or general_only
-    if not pool:
-        # The rule's last resort, "the best trade-off": the recipe closest to its worse bar.
-        closest = max(facts, key=lambda n: min(facts[n][1] / GENERAL_BAR, facts[n][2] / ANALOGY_BAR), default=None)
-        lines.append("no recipe keeps WS353 and SimLex >= 97% of the base on every base; the trade-off must be "
-                     f"exposed as --preserve low|balanced|high; closest to the bars: {closest}")
-        return closest, lines
+        verdicts[name] = {"floors": rule_floors(name, ev)}
+    passing = [n for n in names if all(ok for ok, _ in verdicts[n]["floors"].values())]
+    lines = [f"{len(passing)} of {len(names)} candidates pass floors 1-3"]
+    if passing:
+        ev_tag = tag(passing)
+        for name in passing:
+            verdicts[name]["floors"]["4 downstream"] = bc5cdr_floor(name, ev_tag)
+        passing = [n for n in passing if verdicts[n]["floors"]["4 downstream"][0]]
+        lines.append(f"{len(passing)} pass floor 4 (BC5CDR devel) too")
+
+    def gain(n: str) -> float:
+        return float(np.mean([ev[s]["rows"][n]["domain_gain"]["mean"] for s in ("glove-full", "wiki-full")]))
+
     if not passing:
-        lines.append("no recipe passes every bar; the rule falls back to the recipes passing the general bars")
-    best = max(pool, key=lambda n: facts[n][0])
-    tied = [best]
-    for name in pool:
-        if name == best:
-            continue
-        diff = np.mean([np.array(everything[b]["rows"][name]["domain_gain_boot"])
-                        - np.array(everything[b]["rows"][best]["domain_gain_boot"]) for b in bases], axis=0)
+        most = max(names, key=lambda n: (sum(ok for ok, _ in verdicts[n]["floors"].values()), gain(n)))
+        missed = [f"floor {f}: {t}" for f, (ok, t) in verdicts[most]["floors"].items() if not ok]
+        lines.append(f"no candidate passes every floor; the most floors: {most} (misses {'; '.join(missed)})")
+        return most, lines, verdicts
+    best = max(passing, key=gain)
+    tied = []
+    for name in passing:
+        diff = np.mean([ev[s]["rows"][name]["domain_gain"]["boot"] - ev[s]["rows"][best]["domain_gain"]["boot"]
+                        for s in ("glove-full", "wiki-full")], axis=0)
         lo, hi = stats.interval(diff)
-        if lo <= 0 <= hi:
+        if name == best or lo <= 0 <= hi:
             tied.append(name)
-    choice = max(tied, key=lambda n: (facts[n][2], -facts[n][3]))
-    why = f"largest mean domain gain ({facts[best][0]:+.4f})" if choice == best and len(tied) == 1 else (
-        f"tied with {', '.join(t for t in tied if t != choice)} (paired interval of the gain difference overlaps 0); "
-        f"better analogy retention ({facts[choice][2]:.3f}), then fewer options")
-    lines.append(f"rule picks: {choice}: {why}")
-    return choice, lines
+    ev_tag = tag(tied)
+
+    def bc5cdr(n: str) -> float:
+        return float(np.mean([ev_tag[s]["rows"][n]["scores"]["BC5CDR"].point for s in ("glove-full", "wiki-full")]))
+
+    def analogy(n: str) -> float:
+        return min(ev[s]["rows"][n]["retention"]["analogy"]["mean"] for s in ev if s in {x.name for x in SELECTION})
+
+    choice = max(tied, key=lambda n: (bc5cdr(n), -simplicity(n), analogy(n)))
+    lines.append(f"largest mean dev domain gain: {best} ({gain(best):+.4f}); tied with it (paired interval of the "
+                 f"difference contains 0): {', '.join(tied)}")
+    lines.append(f"rule picks: {choice} (BC5CDR devel {bc5cdr(choice):.4f}, domain gain {gain(choice):+.4f})")
+    if choice.startswith("size rule"):
+        t, k = (float(x[1:]) for x in choice.split()[2:4])
+        lines.append(f"size rule switch X = {size_rule_switch(t, k, switch_ev)} (aligned from there on)")
+    return choice, lines, verdicts
 
 
-def key_comparison(base: str, data: dict[str, Any], name: str) -> str:
-    """Recipe ``name`` minus gensim's workaround, per score, with the paired bootstrap interval."""
-    row = data["rows"].get(name, {})
-    if "vs_gensim" not in row:
-        return f"- {base}: {name} vs gensim: not available"
-    diffs = ", ".join(f"{m} {d['mean']:+.3f} [{d['lo']:+.3f}, {d['hi']:+.3f}]" for m, d in row["vs_gensim"].items())
-    return f"- {base}: {name} minus gensim's workaround (paired bootstrap): {diffs}"
+# -- driver --------------------------------------------------------------------------------------------------
+def collect(settings: tuple[Setting, ...], seeds: dict[Setting, list[int]], rows: list[str], tagger: bool,
+            quick: bool) -> dict[str, dict[str, list[dict]]]:
+    """setting name -> row -> per-seed items, training and scoring what is not cached."""
+    out: dict[str, dict[str, list[dict]]] = {}
+    for setting in settings:
+        for seed in seeds[setting]:
+            got = score_rows(Sources(setting, seed, quick), rows, tagger)
+            for row, items in got.items():
+                out.setdefault(setting.name, {}).setdefault(row, []).append(items)
+    return out
+
+
+def seeds_of(quick: bool, setting: Setting, fewer: dict[str, int]) -> list[int]:
+    """The rule file's seeds of ``setting`` (3 for the switch and 0.5M, else 5), or ``fewer[setting.name]``."""
+    if quick:
+        return [1]
+    n = 3 if setting in SWITCH or setting.size == "0.5M" else 5
+    return list(range(1, min(n, fewer.get(setting.name, n)) + 1))
+
+
+def select(quick: bool, fewer: dict[str, int]) -> dict[str, Any]:
+    """Train and score every candidate on the selection settings, then apply the rule on dev."""
+    rows = selection_rows()
+    finetuned = [r for r in rows if r not in (BASE, GENSIM, DOMAIN_ONLY)]
+    seeds = {s: seeds_of(quick, s, fewer) for s in (*SELECTION, *SWITCH)}
+    items = collect(SELECTION, seeds, rows, False, quick)
+    ev = {s: evaluate_setting(items[s], "dev", finetuned) for s in items}
+    switch_rows = [BASE, GENSIM, DOMAIN_ONLY, *(r for r in finetuned if not r.startswith("continue"))]
+    switch_items = collect(SWITCH, seeds, switch_rows, False, quick)
+    switch_ev = {s: evaluate_setting(switch_items[s], "dev", [r for r in switch_rows if r not in
+                                                             (BASE, GENSIM, DOMAIN_ONLY)]) for s in switch_items}
+    switch_ev["glove-full"] = ev["glove-full"]
+
+    def tag(names: list[str]) -> dict[str, dict]:
+        real = sorted({n if not n.startswith("size rule") else tk_name("aligned", *map(float, (
+            x[1:] for x in n.split()[2:4]))) for n in names} | {BASE, GENSIM, DOMAIN_ONLY})
+        sel = tuple(s for s in SELECTION if s.name != "glove-1M")
+        got = collect(sel, seeds, real, True, quick)
+        out = {s: evaluate_setting(got[s], "dev", [r for r in real if r not in (BASE, GENSIM, DOMAIN_ONLY)])
+               for s in got}
+        for s in out:  # the size rule's rows at 6.9M are its aligned candidate's
+            for n in names:
+                if n.startswith("size rule"):
+                    t, k = (float(x[1:]) for x in n.split()[2:4])
+                    out[s]["rows"][n] = out[s]["rows"][tk_name("aligned", t, k)]
+        return out
+
+    choice, lines, verdicts = apply_rule(ev, switch_ev, tag)
+    print("\n".join(lines), flush=True)
+    return {"choice": choice, "lines": lines, "verdicts": {n: {f: list(v) for f, v in d["floors"].items()}
+                                                           for n, d in verdicts.items()},
+            "dev": {s: summarise(e) for s, e in ev.items()}, "switch": {s: summarise(e) for s, e in switch_ev.items()}}
+
+
+def summarise(ev: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-able copy of evaluate_setting's result (bootstrap arrays dropped, intervals kept)."""
+    rows = {}
+    for name, r in ev["rows"].items():
+        out = {"seeds": r["seeds"], "scores": {m: s.summary() for m, s in r["scores"].items()},
+               "retention": r["retention"]}
+        if "domain_gain" in r:
+            lo, hi = stats.interval(r["domain_gain"]["boot"])
+            out["domain_gain"] = {"mean": r["domain_gain"]["mean"], "lo": lo, "hi": hi}
+            out["vs_gensim"] = r["vs_gensim"]
+        rows[name] = out
+    return {"coverage": ev["coverage"], "rows": rows}
+
+
+# -- the report on test ----------------------------------------------------------------------------------------
+def report(quick: bool, fewer: dict[str, int]) -> dict[str, Any]:
+    """The library's default and the reference rows at every report setting, scored on the test halves."""
+    rows = [BASE, GENSIM, DOMAIN_ONLY, DEFAULT, MITTENS]
+    seeds = {s: seeds_of(quick, s, fewer) for s in REPORT}
+    out: dict[str, Any] = {"settings": {}, "checks": []}
+    for setting in REPORT:
+        items = collect((setting,), seeds, rows, True, quick)[setting.name]
+        ev = evaluate_setting(items, "test", [DEFAULT])
+        out["settings"][setting.name] = summarise(ev) | {"seconds": seconds_of(setting, seeds[setting], quick)}
+        print(table(setting.name, out["settings"][setting.name]), flush=True)
+    out["checks"] = checks(out["settings"])
+    print("\n".join(out["checks"]), flush=True)
+    return out
+
+
+def seconds_of(setting: Setting, seeds: list[int], quick: bool) -> dict[str, float]:
+    """Mean training seconds of each row over its seeds (from the Sources' records)."""
+    times: dict[str, list[float]] = {}
+    for seed in seeds:
+        path = Sources(setting, seed, quick).dir / "seconds.json"
+        for name, value in (json.loads(path.read_text()) if path.exists() else {}).items():
+            times.setdefault(name, []).append(value)
+    return {name: float(np.mean(v)) for name, v in times.items()}
+
+
+def checks(settings: dict[str, Any]) -> list[str]:
+    """The issue's bars on test, each line saying the numbers and pass / FAIL."""
+    lines = []
+
+    def verdict(ok: bool) -> str:
+        return "pass" if ok else "FAIL"
+
+    for name, margin in (("glove-full", BC5CDR_MARGIN), ("wiki-full", -BC5CDR_MARGIN)):
+        rows = settings[name]["rows"]
+        d, g, dom = rows[DEFAULT], rows[GENSIM], rows[DOMAIN_ONLY]
+        gain = d["domain_gain"]
+        each = {m: d["vs_gensim"][m] for m in DOMAIN_SETS}
+        ret = d["retention"]
+        bc = {r: rows[r]["scores"]["BC5CDR"]["mean"] for r in (DEFAULT, GENSIM, DOMAIN_ONLY)}
+        lines += [
+            f"- {name}: domain gain vs gensim {gain['mean']:+.4f} [{gain['lo']:+.3f}, {gain['hi']:+.3f}] >= 0: "
+            f"{verdict(gain['mean'] >= 0)}; per set vs gensim sim {each['UMNSRS-sim']:+.4f}, rel "
+            f"{each['UMNSRS-rel']:+.4f} (>= -{SET_SLACK}): {verdict(min(each.values()) >= -SET_SLACK)}",
+            f"- {name}: retention WS353 {ret['WS353']['mean']:.3f}, SimLex {ret['SimLex']['mean']:.3f} (>= "
+            f"{GENERAL_BAR}), analogies {ret['analogy']['mean']:.3f} (>= {ANALOGY_BAR}): "
+            f"{verdict(min(ret['WS353']['mean'], ret['SimLex']['mean']) >= GENERAL_BAR and ret['analogy']['mean'] >= ANALOGY_BAR)}",
+            f"- {name}: BC5CDR test {bc[DEFAULT]:.4f} vs domain only {bc[DOMAIN_ONLY]:.4f} and gensim {bc[GENSIM]:.4f} "
+            f"(needs >= domain only and >= gensim {margin:+.3f}): "
+            f"{verdict(bc[DEFAULT] >= bc[DOMAIN_ONLY] and bc[DEFAULT] >= bc[GENSIM] + margin)}"]
+        del g, dom
+    for name in (s.name for s in REPORT if s.base == "glove"):
+        rows = settings[name]["rows"]
+        d = rows[DEFAULT]["scores"]
+        worse = [f"{m} {d[m]['mean'] - rows[BASE]['scores'][m]['mean']:+.4f}" for m in (*DOMAIN_SETS, "BC5CDR")
+                 if d[m]["mean"] < rows[BASE]["scores"][m]["mean"]]
+        lines.append(f"- {name}: default >= base on UMNSRS-sim, UMNSRS-rel and BC5CDR test: "
+                     + (verdict(True) if not worse else f"FAIL ({', '.join(worse)})"))
+        if name in ("glove-0.5M", "glove-1M"):
+            for ref in (GENSIM, DOMAIN_ONLY):
+                diffs = {m: d[m]["mean"] - rows[ref]["scores"][m]["mean"] for m in DOMAIN_SETS}
+                lines.append(f"- {name}: default vs {ref} on the UMNSRS test halves: sim {diffs['UMNSRS-sim']:+.4f}, "
+                             f"rel {diffs['UMNSRS-rel']:+.4f}: {verdict(min(diffs.values()) >= 0)}")
+    return lines
 
 
 def fmt(s: dict[str, float]) -> str:
     return f"{s['mean']:.3f} [{s['lo']:.3f}, {s['hi']:.3f}]"
 
 
-def table(base: str, data: dict[str, Any], tagger: bool) -> str:
-    metrics = [*SIM_SETS, "analogy"] + (["BC5CDR"] if tagger else [])
-    header = ["recipe", *metrics, "WS353 / SimLex / analogy retention", "domain gain vs gensim", "train s"]
-    out = []
-    for name, r in data["rows"].items():
-        if r["status"] != "ran":
-            out.append([name] + [r["status"]] + [""] * (len(header) - 2))
-            continue
-        ret = " / ".join(f"{r['retention'][m]['mean']:.3f}" for m in (*GENERAL_SETS, "analogy"))
-        gain = fmt(r["domain_gain"]) if "domain_gain" in r else ""
-        out.append([name, *(fmt(r["scores"][m]) for m in metrics if m in r["scores"]), ret, gain,
-                    f"{r['seconds']:.0f}"])
-    return f"### base: {base}\n\n" + markdown_table(header, out)
-
-
-def plot(everything: dict[str, Any], path: Path) -> None:
-    """Domain gain against general retention, one point per recipe with bootstrap error bars, a panel per base."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(everything), figsize=(7 * len(everything), 6), squeeze=False)
-    for ax, (base, data) in zip(axes[0], everything.items()):
-        for name, r in data["rows"].items():
-            if r["status"] != "ran" or "domain_gain" not in r:
-                continue
-            ret = [r["retention"][m] for m in GENERAL_SETS]
-            x = np.mean([v["mean"] for v in ret])
-            xerr = [[x - np.mean([v["lo"] for v in ret])], [np.mean([v["hi"] for v in ret]) - x]]
-            g = r["domain_gain"]
-            ax.errorbar(x, g["mean"], xerr=xerr, yerr=[[g["mean"] - g["lo"]], [g["hi"] - g["mean"]]], fmt="o",
-                        capsize=3)
-            ax.annotate(name, (x, g["mean"]), fontsize=7, xytext=(4, 4), textcoords="offset points")
-        ax.axvline(GENERAL_BAR, color="grey", linestyle=":")
-        ax.axhline(0.0, color="grey", linestyle=":")
-        ax.set_xlabel("general retention: mean of WS353 and SimLex / base (mean of their 95% bounds)")
-        ax.set_ylabel("domain gain vs gensim: mean UMNSRS Spearman (paired 95%)")
-        ax.set_title(f"base: {base}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-
-
-def write_results(everything: dict[str, Any], out_dir: Path, tagger: bool, choice: str | None,
-                  rule_lines: list[str]) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runs = "\n".join(f"- {b}: `python benchmarks/finetune_study.py {d['command']}`; {d['passes']} passes per row; "
-                     "fixed subsets " + ", ".join(f"{k} {v}" for k, v in d["coverage"].items())
-                     for b, d in everything.items())
-    compared = [n for n in dict.fromkeys([choice, V1_DEFAULT]) if n]  # the rule's pick, and the old default
-    principles = "\n".join(f"- **{n}** (`{json.dumps(r['options'])}`): {r['principle']}"
-                           for n, r in next(iter(everything.values()))["rows"].items())
-    text = (f"# Fine-tuning study v2\n\n## Selection rule (fixed before the runs)\n\n{RULE}\n\n## Runs\n\n"
-            f"Domain corpus {DOMAIN.name}; skip-gram NS, window 5, sample 1e-3, min_count 5, 2 workers. Each cell: "
-            f"mean over seeds [95% bootstrap interval over items, pooled over seeds]; domain gain: paired "
-            f"bootstrap against gensim's workaround.\n\n{runs}\n\n## Recipes\n\n{principles}\n\n## Results\n\n"
-            + "\n\n".join(table(b, d, tagger) for b, d in everything.items())
-            + "\n\n## Key comparison\n\n" + "\n".join(key_comparison(b, d, n) for n in compared
-                                                        for b, d in everything.items())
-            + "\n\n## Rule outcome\n\n" + "\n".join(rule_lines) + "\n")
-    (out_dir / "finetune_study.md").write_text(text)
-    (out_dir / "finetune_study.json").write_text(json.dumps(everything, indent=1, default=float))
-    plot(everything, out_dir / "finetune_study.png")
+def table(name: str, data: dict[str, Any]) -> str:
+    metrics = [*DOMAIN_SETS, *GENERAL_SETS, "analogy", "BC5CDR"]
+    header = ["row", "seeds", *metrics, "WS353 / SimLex / analogy retention", "domain gain vs gensim", "train s"]
+    lines = []
+    for row, r in data["rows"].items():
+        ret = " / ".join(f"{r['retention'][m]['mean']:.3f}" if m in r["retention"] else "-"
+                         for m in (*GENERAL_SETS, "analogy"))
+        cells = [fmt(r["scores"][m]) if m in r["scores"] else "-" for m in metrics]
+        gain = fmt(r["domain_gain"]) if "domain_gain" in r and row != GENSIM else ""
+        seconds = data.get("seconds", {}).get({DEFAULT: "default"}.get(row, row))
+        lines.append([row, r["seeds"], *cells, ret, gain, "" if seconds is None else f"{seconds:.0f}"])
+    coverage = ", ".join(f"{k} {v}" for k, v in data["coverage"].items())
+    return f"### {name}\n\nitems: {coverage}\n\n" + markdown_table(header, lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=5, help="main-phase epochs (after the 1 warm-up epoch)")
-    parser.add_argument("--bases", nargs="*", default=["glove", "wiki"], choices=["glove", "wiki"])
-    parser.add_argument("--no-tagger", action="store_true", help="skip the BC5CDR tagger column (~30 s per model)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: first 20k lines of the domain corpus, a small wiki base; results to "
-                             "benchmarks/.cache/quick-results")
+    parser.add_argument("stage", choices=["select", "report"])
+    parser.add_argument("--quick", action="store_true", help="smoke run: corpus cuts of 50k-300k tokens, 1 seed")
+    parser.add_argument("--seeds", action="append", default=[], metavar="SETTING=N",
+                        help="fewer seeds than the rule file's for one setting (e.g. glove-full=2): a deviation the "
+                             "results then state (each setting's row says its seeds)")
     args = parser.parse_args()
+    try:
+        fewer = {name: int(n) for name, n in (item.split("=") for item in args.seeds)}
+    except ValueError:
+        parser.error("--seeds takes SETTING=N, e.g. glove-full=2")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     require_data("biomed.txt.gz", "glove.6B.50d.w2v.bin.gz", "wiki-text8.txt.gz")
     CACHE.mkdir(parents=True, exist_ok=True)
-    tagger = not args.no_tagger
-    seeds = list(range(1, args.seeds + 1))
-    global DOMAIN
-    if args.quick:
-        DOMAIN = cut_lines(DOMAIN, 20000)
     out_dir = CACHE / "quick-results" if args.quick else RESULTS
-    results_json = out_dir / "finetune_study.json"
-    # Bases not rerun keep their last results, so one base can be rerun alone.
-    everything = json.loads(results_json.read_text()) if results_json.exists() else {}
-    for name in args.bases:
-        base = base_glove() if name == "glove" else base_wiki(args.quick)
-        everything[name] = run_base(base, seeds, args.epochs, tagger)
-        print(table(name, everything[name], tagger), flush=True)
-        print("coverage:", everything[name]["coverage"], flush=True)
-        print(key_comparison(name, everything[name], V1_DEFAULT), flush=True)
-    choice, lines = apply_rule(everything)
-    print("\n".join(lines))
-    write_results(everything, out_dir, tagger, choice, lines)
-    print(f"results written to {out_dir}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = out_dir / "finetune_study.json"
+    everything = json.loads(results.read_text()) if results.exists() else {}
+    if args.stage == "select":
+        everything["selection"] = select(args.quick, fewer)
+    else:
+        everything["report"] = report(args.quick, fewer)
+    results.write_text(json.dumps(everything, indent=1, default=float))
+    print(f"results written to {results}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ them as they are mixes unrelated coordinates. Orthogonal Procrustes finds the ro
   ranks), whose vectors are well estimated on both sides.
 
 Then, per word of the union vocabulary (base words in base order, then domain-only words
-in domain order)::
+in domain order), :func:`mix_directions`::
 
     v = normalise(unit(base) * (1 - rho) + unit(domain @ R) * rho) * ||base||
 
@@ -23,6 +23,9 @@ with ``rho`` the domain's share of the evidence (:mod:`fastw2v.base_counts` rate
 Words only in the base keep their base vector; words only in the domain get
 ``unit(domain @ R)`` at the base's median norm, so exported vectors look like the base's.
 The union matrix is updated in place, row by row of the domain's words.
+
+:func:`blend` is the same mix for vectors that continued training from the base (``method="blend"``):
+they are in the base's space already, so no rotation is fitted.
 """
 from __future__ import annotations
 
@@ -115,14 +118,59 @@ def combine(vectors: np.ndarray, n_base: int, rows: np.ndarray, domain_vectors: 
         rotated = _unit(np.asarray(domain_vectors[start:start + step], dtype=np.float64) @ rotation)
         shared = block_rows < n_base
         b_shared = block_rows[shared]
-        base = vectors[b_shared].astype(np.float64)
-        r = rho[start:start + step][shared, None]
-        mixed = _unit(_unit(base) * (1.0 - r) + rotated[shared] * r) * np.linalg.norm(base, axis=1, keepdims=True)
-        # exactly opposite directions at rho 1/2 cancel: such a word keeps its base vector
-        cancelled = ~np.any(mixed != 0, axis=1)
-        mixed[cancelled] = base[cancelled]
-        vectors[b_shared] = mixed
+        vectors[b_shared] = mix_directions(vectors[b_shared], rotated[shared], rho[start:start + step][shared])
         vectors[block_rows[~shared]] = rotated[~shared] * target
+
+
+def mix_directions(base: np.ndarray, other: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """``normalise(unit(base) * (1 - rho) + unit(other) * rho) * ||base||`` per row.
+
+    The per-word mix of every combining method: directions are interpolated (the vectors are
+    used through cosines), the norm stays the base's, so a mixed vector looks like the base's
+    to anything reading norms. A row with ``rho = 0`` keeps its base vector exactly, and so does
+    one whose directions cancel (exactly opposite at ``rho = 1/2``).
+
+    Parameters
+    ----------
+    base, other : float[n, dim]
+    rho : float[n] in [0, 1]
+        The share of ``other`` in each row's direction.
+
+    Returns
+    -------
+    float64[n, dim]
+    """
+    base = np.asarray(base, dtype=np.float64)
+    r = np.asarray(rho, dtype=np.float64)[:, None]
+    mixed = _unit(_unit(base) * (1.0 - r) + _unit(other) * r) * np.linalg.norm(base, axis=1, keepdims=True)
+    keep = ~np.any(mixed != 0, axis=1) | (r[:, 0] == 0)
+    mixed[keep] = base[keep]
+    return mixed
+
+
+def blend(vectors: np.ndarray, rows: np.ndarray, base_rows: np.ndarray, rho: np.ndarray) -> None:
+    """Move the trained rows ``vectors[rows]`` back toward their base vectors ``base_rows``, in place.
+
+    ``vectors[rows] = mix_directions(base_rows, vectors[rows], rho)``, a block of rows at a time.
+
+    Parameters
+    ----------
+    vectors : float32[n_words, dim], modified in place
+        Vectors trained from the base (continued training), so already in the base's space.
+    rows : int64[n]
+    base_rows : float[n, dim]
+        The base vectors of those rows, as they were before training.
+    rho : float[n] in [0, 1]
+        The trained vector's share of each row's direction.
+    """
+    rho = np.asarray(rho, dtype=np.float64)
+    if rho.shape != rows.shape or base_rows.shape != (rows.shape[0], vectors.shape[1]) or np.any((rho < 0) | (rho > 1)):
+        raise ConfigError(f"blend needs {rows.shape[0]} base rows of dimension {vectors.shape[1]} and as many "
+                          f"shares in [0, 1]; got base rows {base_rows.shape}, shares {rho.shape}")
+    step = _block_rows(vectors.shape[1])
+    for start in range(0, len(rows), step):
+        block = rows[start:start + step]
+        vectors[block] = mix_directions(base_rows[start:start + step], vectors[block], rho[start:start + step])
 
 
 def _block_rows(dim: int) -> int:

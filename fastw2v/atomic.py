@@ -1,8 +1,9 @@
-"""Atomic output: write under a temporary name in the target's directory, then rename.
+"""Safe output: never over an input, and atomic (a temporary name in the target's directory, then a rename).
 
 A crash or Ctrl-C mid-write leaves either the previous output or none, never a
 truncated one, because the final name only ever points at a complete file or
-directory.
+directory. :func:`check_outputs` refuses, before a run starts, an output that is
+one of its inputs (or would replace a directory holding one).
 """
 from __future__ import annotations
 
@@ -11,7 +12,74 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping, Sequence
+
+from .errors import ConfigError
+
+PathArg = str | os.PathLike
+
+
+def _paths(given: PathArg | Sequence[PathArg] | None) -> list[str]:
+    if given is None:
+        return []
+    return [os.fspath(given)] if isinstance(given, (str, os.PathLike)) else [os.fspath(p) for p in given]
+
+
+def same_file(a: PathArg, b: PathArg) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same inode when both exist (hard and symbolic links
+    included), else the same resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _inside(path: str, directory: str) -> bool:
+    """Whether ``path`` lies somewhere under the existing directory ``directory``."""
+    return os.path.isdir(directory) and any(same_file(str(parent), directory)
+                                            for parent in Path(os.path.realpath(path)).parents)
+
+
+def _input_files(path: str) -> list[str]:
+    """``path`` itself and, for a directory (a corpus directory, a saved model), the files in it."""
+    if not os.path.isdir(path):
+        return [path]
+    with os.scandir(path) as entries:
+        return [path, *(e.path for e in entries if e.is_file())]
+
+
+def check_outputs(outputs: Mapping[str, PathArg | Sequence[PathArg] | None],
+                  inputs: Mapping[str, PathArg | Sequence[PathArg] | None]) -> None:
+    """Refuse, before anything is read or written, a run whose output would destroy one of its inputs.
+
+    Parameters
+    ----------
+    outputs, inputs : mapping of label -> path(s) or None
+        Labels name the option or argument (``"--vectors"``, ``"PRETRAINED"``) in the message.
+        URLs are never local files and are left out.
+
+    Raises
+    ------
+    ConfigError
+        An output is an input (same inode, or same resolved path), is an existing directory that
+        holds an input (saving replaces the whole directory), or two outputs are the same path.
+        The message names both.
+    """
+    outs = [(label, p) for label, given in outputs.items() for p in _paths(given) if "://" not in p]
+    ins = [(label, f) for label, given in inputs.items() for p in _paths(given) if "://" not in p
+           for f in _input_files(p)]
+    for k, (label, out) in enumerate(outs):
+        for in_label, inp in ins:
+            if same_file(out, inp):
+                raise ConfigError(f"{label} {out} is the input {in_label} {inp}: refusing to overwrite an input; "
+                                  f"give {label} another path")
+            if _inside(inp, out):
+                raise ConfigError(f"{label} {out} would replace the directory holding the input {in_label} {inp}; "
+                                  f"give {label} another path")
+        for other_label, other in outs[k + 1:]:
+            if same_file(out, other):
+                raise ConfigError(f"{label} {out} and {other_label} {other} are the same path: give each output "
+                                  f"its own")
 
 
 def fsync_dir(path: Path) -> None:

@@ -22,6 +22,12 @@ as an input, and gets rate 1 so that it stays out of the formulas' way):
   EMNLP 2017, who tie domain and general vectors by an L2 term weighted by a function of
   the word's normalised frequencies in both corpora); ``tau`` weighs one normalised
   occurrence of the base against one of the domain (:data:`PRESERVE_PRESETS`);
+* :func:`adaptive_rates` ``p_d / (p_d + T * p_b) * n_d / (n_d + K)``: the over-representation
+  term with a fixed ratio ``T`` times an evidence term: a word the domain has seen only a few
+  times keeps most of its base vector however over-represented it looks, because its domain
+  estimate is mostly noise. Neither term involves the corpus sizes except through the relative
+  frequencies ``p``, so the share of a word does not shrink as the base corpus grows (unlike
+  ``tau = N_base / N_domain``, the ``high`` preset);
 * :func:`anchor_weights` ``strength * (1 - rate)``: the same mixing read as a per-word L2
   pull toward the base vector.
 """
@@ -34,13 +40,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import PRESERVE_PRESETS
+from .config import ADAPTIVE_EVIDENCE, ADAPTIVE_RATIO, PRESERVE_PRESETS
 from .errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
 #: word2vec's default ``min_count``: the count the fallback gives the file's last word.
 FALLBACK_MIN_COUNT = 5
+
 
 
 @dataclass(frozen=True)
@@ -184,14 +191,17 @@ def preserve_weight(preserve: str | float, domain_tokens: float, base_tokens: fl
 
     ``"low"``: 0 (rate 1, plain continued training); ``"balanced"``: 1 (both corpora count
     equally per normalised occurrence: a word as frequent in both moves at half rate);
-    ``"high"``: ``N_base / N_domain`` (every raw occurrence counts alike, which is
-    :func:`evidence_rates`); a number: that ``tau`` (>= 0).
+    ``"adaptive"``: :data:`ADAPTIVE_RATIO` (its rates add an evidence term, see
+    :func:`adaptive_rates`); ``"high"``: ``N_base / N_domain`` (every raw occurrence counts
+    alike, which is :func:`evidence_rates`); a number: that ``tau`` (>= 0).
     """
     if isinstance(preserve, str):
         if preserve == "low":
             return 0.0
         if preserve == "balanced":
             return 1.0
+        if preserve == "adaptive":
+            return ADAPTIVE_RATIO
         if preserve == "high":
             if not (domain_tokens > 0 and base_tokens > 0):
                 raise ConfigError("preserve='high' needs both corpus sizes > 0")
@@ -215,7 +225,7 @@ def frequency_rates(n_domain: np.ndarray, domain_tokens: float, n_base: np.ndarr
     n_domain, n_base : array of counts, same shape
     domain_tokens, base_tokens : float
         ``N_domain`` and ``N_base``: the corpora's sizes in tokens.
-    preserve : {"low", "balanced", "high"} or float
+    preserve : {"low", "balanced", "adaptive", "high"} or float
 
     Returns
     -------
@@ -229,6 +239,35 @@ def frequency_rates(n_domain: np.ndarray, domain_tokens: float, n_base: np.ndarr
     p_b = tau * n_b / float(base_tokens)
     denom = p_d + p_b
     return np.where((n_d > 0) & (denom > 0), p_d / np.where(denom > 0, denom, 1.0), 1.0)
+
+
+def evidence_weights(n_domain: np.ndarray, evidence: float = ADAPTIVE_EVIDENCE) -> np.ndarray:
+    """``n_d / (n_d + K)`` per word: how far the domain's estimate of a word can be trusted.
+
+    A word2vec vector from ``n_d`` occurrences is an average of ``n_d`` noisy updates, so its
+    reliability grows with ``n_d``; ``K`` (``evidence``) is the count at which it is half trusted.
+    ``K = 0`` trusts every estimate fully (1 wherever ``n_d > 0``).
+    """
+    if not (0.0 <= evidence < float("inf")):
+        raise ConfigError(f"evidence={evidence!r} is invalid: must be a finite number >= 0")
+    n_d = _counts("n_domain", n_domain)
+    return np.where(n_d > 0, n_d / np.maximum(n_d + evidence, 1e-300), 1.0)
+
+
+def adaptive_rates(n_domain: np.ndarray, domain_tokens: float, n_base: np.ndarray, base_tokens: float,
+                   ratio: float = ADAPTIVE_RATIO, evidence: float = ADAPTIVE_EVIDENCE) -> np.ndarray:
+    """The ``adaptive`` preset: ``p_d / (p_d + T * p_b) * n_d / (n_d + K)`` per word.
+
+    ``T`` (``ratio``) is :func:`frequency_rates`' ``tau``: a word the domain uses ``T`` times as
+    often per token as the base gets half of its evidence term; ``K`` (``evidence``): see
+    :func:`evidence_weights`. Both are fixed numbers, so for fixed relative frequencies the
+    share does not depend on how large either corpus is. Words the domain never uses get 1.
+
+    Returns
+    -------
+    float64 array in (0, 1], the shape of the counts
+    """
+    return frequency_rates(n_domain, domain_tokens, n_base, base_tokens, ratio) * evidence_weights(n_domain, evidence)
 
 
 def anchor_weights(strength: float, rates: np.ndarray) -> np.ndarray:

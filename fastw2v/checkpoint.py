@@ -4,8 +4,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
@@ -37,12 +39,20 @@ class Every:
             raise ConfigError(f"checkpoint_every={text!r} is invalid: epochs must be a whole number")
         return cls(epochs=int(value))
 
+    def __str__(self) -> str:
+        """The text :meth:`parse` reads back (``"30m"``, ``"2"``)."""
+        if self.minutes is None:
+            return str(self.epochs)
+        # The shortest digits that read back exactly, written without an exponent (parse() takes none).
+        return format(Decimal(repr(self.minutes)), "f") + "m"
+
 
 class Savable(Protocol):
-    """What a checkpoint needs of the thing it saves (a ``Word2Vec``): its position, a finiteness check of
-    the state it would save, and ``save``."""
+    """What a checkpoint needs of the thing it saves (a ``Word2Vec``): its position, where it records the
+    checkpoint interval, a finiteness check of the state it would save, and ``save``."""
 
     position: Position
+    checkpoint_every: str | None
 
     def check_finite(self) -> str | None: ...
 
@@ -55,7 +65,8 @@ class Checkpointer:
     Use ``on_batch_end`` and the instance itself (an epoch callback) as ``train``'s hooks.
     With ``workers=1`` a run resumed from any checkpoint ends bit-identical to an
     uninterrupted one; with more workers, batches in flight at save time may be
-    trained twice.
+    trained twice. The interval is recorded in the model (``checkpoint_every``), so it is
+    saved with every checkpoint and :meth:`of` continues it when the run is resumed.
     """
 
     def __init__(self, model: Savable, path: str | os.PathLike, every: Every) -> None:
@@ -64,6 +75,15 @@ class Checkpointer:
         self.every = every
         self.last_saved: Path | None = None
         self._since = time.monotonic()
+        model.checkpoint_every = str(every)
+
+    @classmethod
+    def of(cls, model: Savable, path: str | os.PathLike, every: Every | None = None) -> "Checkpointer | None":
+        """A checkpointer saving ``model`` to ``path`` every ``every``, by default at the interval its run
+        was checkpointed at (a resumed checkpoint's); None when there is neither."""
+        if every is None and model.checkpoint_every:
+            every = Every.parse(model.checkpoint_every)
+        return None if every is None else cls(model, path, every)
 
     def save(self) -> None:
         """Save unless the weights hold NaN/inf: a checkpoint must always be a good state to resume."""
@@ -75,13 +95,21 @@ class Checkpointer:
         self.model.save(self.path)
         self.last_saved = self.path
         self._since = time.monotonic()
-        logger.info("checkpoint saved to %s (epoch %d, sentence %d)", self.path, self.model.position.epoch + 1,
-                    self.model.position.sentence)
+        logger.info("checkpoint saved to %s (%s)", self.path, self.model.position)
 
     def on_batch_end(self, position: Position) -> None:
         if self.every.minutes is not None and time.monotonic() - self._since >= 60 * self.every.minutes:
             self.save()
 
     def __call__(self, model: Savable, epoch: int, loss: float) -> None:
-        if self.every.epochs is not None and (epoch + 1) % self.every.epochs == 0:
+        """After epoch number ``epoch`` (counted from 1): save when it is a multiple of the interval."""
+        if self.every.epochs is not None and epoch % self.every.epochs == 0:
             self.save()
+
+
+def remove_checkpoint(path: str | os.PathLike) -> None:
+    """Delete a checkpoint of a run that has since finished: call it once the run's model is saved, so that
+    resuming the same checkpoint again cannot silently retrain the run's last part over the model."""
+    if Path(path).is_dir():
+        shutil.rmtree(path)
+        logger.info("removed the checkpoint %s: the run finished", path)

@@ -238,9 +238,18 @@ def main() -> None:
 def checkpoint_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Periodic checkpoint options of `train` and `finetune`."""
     fn = click.option("--checkpoint", type=click.Path(), default=None,
-                      help="Checkpoint location (default: OUT.checkpoint).")(fn)
+                      help="Checkpoint location (default: OUT.checkpoint; with --resume: the resumed checkpoint).")(fn)
     return click.option("--checkpoint-every", type=ParsedType("N|Nm", Every.parse), default=None,
-                        help="Save the full training state every N epochs ('1') or minutes ('30m').")(fn)
+                        help="Save the full training state every N epochs ('1') or minutes ('30m'). The checkpoint "
+                             "is removed once the run has finished and its model is saved; a resumed run keeps "
+                             "the interval it was saved with.")(fn)
+
+
+def vectors_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--vectors FILE`` of `train` and `finetune`."""
+    return click.option("--vectors", type=click.Path(), default=None,
+                        help="Also export the vectors to this file: word2vec text for a .txt/.vec name, else "
+                             "binary; .gz compresses.")(fn)
 
 
 def phrases_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -255,10 +264,10 @@ def phrases_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 @main.command()
 @click.argument("corpus", nargs=-1)
 @click.option("--out", required=True, type=click.Path(dir_okay=True), help="Where to save the model (a directory).")
-@click.option("--vectors", type=click.Path(), default=None,
-              help="Also export the vectors in word2vec binary format to this file.")
+@vectors_option
 @click.option("--resume", type=click.Path(), default=None,
-              help="Continue the run saved in this checkpoint (CORPUS defaults to the checkpoint's corpus).")
+              help="Continue the run saved in this checkpoint (CORPUS defaults to the checkpoint's corpus; the "
+                   "checkpoints go on at its interval, into it).")
 @phrases_option
 @checkpoint_options
 @training_options()
@@ -266,43 +275,74 @@ def phrases_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 def train(corpus: tuple[str, ...], out: str, vectors: str | None, resume: str | None, phrases: tuple[str, ...],
           checkpoint_every: Every | None, checkpoint: str | None, quiet: bool, strict_encoding: bool,
           **options: Any) -> None:
-    """Train a model on CORPUS (files or directories, one sentence per line; .gz/.bz2 fine)."""
+    """Train a model on CORPUS (files or directories, one sentence per line; .gz/.bz2/.xz fine)."""
+    from pathlib import Path
+
+    from .errors import MissingFileError
     from .model import Word2Vec, load
     from .phrases import phrase_models
     from .state import AGAIN
 
     _setup_logging(quiet)
     if resume:
+        if not Path(resume).exists():
+            raise MissingFileError(f"{resume}: no such checkpoint (a run that finishes removes its checkpoint once "
+                                   f"its model is saved)")
         model = load(resume)
         model.strict_encoding = strict_encoding
         model.phrases = phrase_models(phrases)
         sources = list(corpus) or model.corpus_sources
         if not sources:
             raise click.UsageError(f"{resume} does not record its corpus files: give CORPUS")
+        checkpoint = _checked_outputs(out, vectors, checkpoint, checkpoint_every, resume, CORPUS=sources,
+                                      **{"--phrases": phrases})
         if model.state.next_phase().kind == AGAIN:
             logger.info("%s holds a finished run; saving it to %s", resume, out)
             model.save(out)
             return
-        logger.info("resuming %s at epoch %d, sentence %d", resume, model.position.epoch + 1,
-                    model.position.sentence)
+        logger.info("resuming %s %s", resume, model.position)
     else:
         if not corpus:
             raise click.UsageError("give at least one CORPUS file (or --resume CHECKPOINT)")
+        checkpoint = _checked_outputs(out, vectors, checkpoint, checkpoint_every, None, CORPUS=corpus,
+                                      **{"--phrases": phrases})
         model = Word2Vec(config=config_from(options), strict_encoding=strict_encoding, phrases=phrases)
         sources = list(corpus)
         model.build_vocab(sources)
-    _train_and_save(model, sources, out, vectors, checkpoint_every, checkpoint or resume)
+    _train_and_save(model, sources, out, vectors, checkpoint_every, checkpoint, resume)
+
+
+def _checked_outputs(out: str, vectors: str | None, checkpoint: str | None, checkpoint_every: Every | None,
+                     resume: str | None, **inputs: Any) -> str | None:
+    """`train`/`finetune`: refuse a run whose output (``--out``, ``--vectors``, ``--checkpoint``) is an input.
+
+    Returns where checkpoints go: ``--checkpoint``, else the resumed checkpoint (updated in place, so
+    not an output unless ``--checkpoint`` names another place), else ``OUT.checkpoint`` when
+    ``--checkpoint-every`` is given; None for no checkpoints.
+    """
+    from .atomic import check_outputs, same_file
+
+    if resume is None and checkpoint_every:
+        checkpoint = checkpoint or f"{out.rstrip('/')}.checkpoint"
+    elif resume is None:
+        checkpoint = None
+    outputs = {"--out": out, "--vectors": vectors}
+    if checkpoint is not None and (resume is None or not same_file(checkpoint, resume)):
+        outputs["--checkpoint"] = checkpoint
+    check_outputs(outputs, {**inputs, "--resume": resume})
+    return checkpoint or resume
 
 
 def _train_and_save(model, sources: list[str], out: str, vectors: str | None, checkpoint_every: Every | None,
-                    checkpoint: str | None) -> None:
-    """Train with optional checkpoints; on Ctrl-C or divergence say where the last good state is."""
-    from .checkpoint import Checkpointer
+                    checkpoint: str | None, resume: str | None = None) -> None:
+    """Train with checkpoints to ``checkpoint`` (when there is an interval: the option's, or a resumed run's);
+    on Ctrl-C or divergence say where the last good state is. A finished run's checkpoints (the one
+    written, and the ``resume``d one) are removed once its model (and vectors) are saved.
+    """
+    from .checkpoint import Checkpointer, remove_checkpoint
     from .errors import TrainingDivergedError
 
-    saver = None
-    if checkpoint_every:
-        saver = Checkpointer(model, checkpoint or f"{out.rstrip('/')}.checkpoint", checkpoint_every)
+    saver = Checkpointer.of(model, checkpoint, checkpoint_every) if checkpoint else None
     try:
         model.train(sources, callbacks=[saver] if saver else (), on_batch_end=saver.on_batch_end if saver else None)
     except (KeyboardInterrupt, TrainingDivergedError) as exc:
@@ -314,31 +354,35 @@ def _train_and_save(model, sources: list[str], out: str, vectors: str | None, ch
     model.save(out)
     logger.info("saved model to %s", out)
     if vectors:
-        model.export(vectors)
-        logger.info("wrote vectors to %s", vectors)
+        model.export(vectors)  # (logs what it wrote)
+    for finished in (saver.path if saver else None, resume):
+        if finished is not None:
+            remove_checkpoint(finished)
 
 
 @main.command()
 @click.argument("model_path", metavar="MODEL")
 @click.argument("out")
-@click.option("--format", "out_fmt", type=click.Choice(["word2vec-bin", "word2vec-text"]), default="word2vec-bin",
-              show_default=True, help="Output format (a .gz name is compressed).")
+@click.option("--format", "out_fmt", type=click.Choice(["word2vec-bin", "word2vec-text"]), default=None,
+              help="Output format (default: from OUT's name: word2vec-text for .txt/.vec, else word2vec-bin; "
+                   "a .gz/.bz2 name is compressed).")
 @_format_option("MODEL", "--input-format")
+@click.option("--quiet", "-q", is_flag=True, help="No line saying what was written.")
 @clean_errors
-def export(model_path: str, out: str, out_fmt: str, fmt: str) -> None:
-    """Write MODEL's vectors (a saved model or a vector file) to OUT in word2vec format.
+def export(model_path: str, out: str, out_fmt: str | None, fmt: str, quiet: bool) -> None:
+    """Write MODEL's vectors (a saved model or a vector file) to OUT in word2vec format, and say what was written
+    (format, words, dimension, path).
 
     Converts a KeyedVectors pickle once into a file that loads without running code:
     fastw2v export vectors.kv vectors.bin --input-format keyedvectors
     """
-    from pathlib import Path
-
+    from .atomic import check_outputs
     from .vectors_io import write_vectors
 
-    if Path(out).exists() and Path(out).resolve() == Path(model_path).resolve():
-        raise click.UsageError("OUT is MODEL itself: give another file name (inputs are never overwritten)")
+    check_outputs({"OUT": out}, {"MODEL": model_path})
     kv = _load_keyed_vectors(model_path, fmt)
-    write_vectors(out, kv.index_to_key, kv.vectors, binary=out_fmt == "word2vec-bin")
+    _setup_logging(quiet)  # after reading (quiet): the one line is write_vectors' own
+    write_vectors(out, kv.index_to_key, kv.vectors, binary=None if out_fmt is None else out_fmt == "word2vec-bin")
 
 
 @main.command()
@@ -351,8 +395,10 @@ def similar(model_path: str, word: str, topn: int, fmt: str) -> None:
     """Print the nearest neighbours of WORD in MODEL (a saved model or a vector file)."""
     kv = _load_keyed_vectors(model_path, fmt)
     if word not in kv.key_to_index:
-        click.echo(f"error: {word!r} is not in the vocabulary of {model_path}", err=True)
-        sys.exit(2)
+        # A phrase model's tokens join words with "_" (new_york), and most vocabularies are lowercased.
+        guesses = dict.fromkeys(g for w in (word, word.lower()) for g in ("_".join(w.split()), w))
+        known = [g for g in guesses if g in kv.key_to_index]
+        _fail(f"{word!r} is not in the vocabulary of {model_path}" + (f"; did you mean {known[0]!r}?" if known else ""))
     for other, score in kv.most_similar(word, topn=topn):
         click.echo(f"{other}\t{score:.4f}")
 
@@ -362,6 +408,9 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         _format_option("PRETRAINED"),
         click.option("--limit", type=int, default=None, help="Read only the first N pre-trained vectors."),
+        click.option("--base-vocab", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
+                     help="PRETRAINED's vocabulary file, 'word count' per line (gensim's fvocab, word2vec.c's "
+                          "-save-vocab, GloVe's vocab.txt): its real counts instead of counts estimated from rank."),
         *options_of(FinetuneConfig),
     ]
     return _with_options(options, fn)
@@ -371,8 +420,7 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.argument("pretrained")
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("--out", required=True, type=click.Path(), help="Where to save the fine-tuned model (a directory).")
-@click.option("--vectors", type=click.Path(), default=None,
-              help="Also export the vectors in word2vec binary format to this file.")
+@vectors_option
 @phrases_option
 @click.option("--phrases-from-pretrained", is_flag=True,
               help="Join the CORPUS n-grams that are phrase entries of PRETRAINED (heart_attack), after "
@@ -387,12 +435,14 @@ def finetune_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | None, phrases: tuple[str, ...],
              phrases_from_pretrained: bool, phrase_delimiter: str | None,
              checkpoint_every: Every | None, checkpoint: str | None, quiet: bool, strict_encoding: bool,
-             fmt: str, limit: int | None, **options: Any) -> None:
+             fmt: str, limit: int | None, base_vocab: str | None, **options: Any) -> None:
     """Fine-tune PRETRAINED vectors (word2vec .bin/.txt, GloVe, fastText .vec, KeyedVectors, or a saved
     fastw2v model) on CORPUS; the vector size comes from PRETRAINED."""
     from .model import Word2Vec
 
     _setup_logging(quiet)
+    checkpoint = _checked_outputs(out, vectors, checkpoint, checkpoint_every, None, PRETRAINED=pretrained,
+                                  CORPUS=corpus, **{"--phrases": phrases, "--base-vocab": base_vocab})
     recipe = FinetuneConfig(**{k: options.pop(k) for k in FinetuneConfig.field_names()})
     # Only settings given on the command line: the rest come from the recipe, or from a saved
     # model being fine-tuned again, and the vector size from the pre-trained vectors.
@@ -404,7 +454,7 @@ def finetune(pretrained: str, corpus: tuple[str, ...], out: str, vectors: str | 
     model = Word2Vec.from_pretrained(pretrained, finetune=recipe, format=None if fmt == "auto" else fmt,
                                      limit=limit, strict_encoding=strict_encoding, phrases=phrases,
                                      phrases_from_pretrained=phrases_from_pretrained,
-                                     phrase_delimiter=phrase_delimiter, **settings)
+                                     phrase_delimiter=phrase_delimiter, base_vocab=base_vocab, **settings)
     model.build_vocab(list(corpus))
     _train_and_save(model, list(corpus), out, vectors, checkpoint_every, checkpoint)
 
@@ -453,7 +503,9 @@ def evaluate(vectors_path: str, similarity: tuple[str, ...], analogies: tuple[st
 @_format_option("BEFORE and AFTER")
 @clean_errors
 def compare(before: str, after: str, words: tuple[str, ...], top: int, as_json: bool, fmt: str) -> None:
-    """Drift between two models: cosine old/new per word, neighbour overlap@10, most moved and new words."""
+    """Drift between two models: cosine old/new and neighbour overlap@10 of the --top shared words, the words
+    that moved most (lowest cosine old/new among all shared words whose vectors changed) and the new words
+    with their nearest neighbours in AFTER."""
     from .evaluation import compare as run_compare
     from .evaluation import format_report
 
@@ -530,18 +582,12 @@ def _load_keyed_vectors(path: str, fmt: str = "auto"):
 def phrases(corpus: tuple[str, ...], out: str, min_count: int, threshold: float, scoring: str, delimiter: str,
             passes: int, max_vocab_size: int, save_model: str | None, quiet: bool) -> None:
     """Learn phrases from CORPUS (gensim's scoring) and write it with the phrases joined."""
-    from pathlib import Path
-
-    from .corpus import expand_paths
-    from .errors import ConfigError
+    from .atomic import check_outputs
     from .phrases import learn_and_write
 
     _setup_logging(quiet)
-    files = expand_paths(list(corpus))
-    for target in (out, save_model):
-        if target is not None and any(Path(target).resolve() == Path(f).resolve() for f in files):
-            raise ConfigError(f"{target}: is one of the input files; refusing to overwrite it")
-    model, lines = learn_and_write(files, out, min_count=min_count, threshold=threshold, scoring=scoring,
+    check_outputs({"--out": out, "--save-model": save_model}, {"CORPUS": corpus})
+    model, lines = learn_and_write(list(corpus), out, min_count=min_count, threshold=threshold, scoring=scoring,
                                    delimiter=delimiter, passes=passes, max_vocab_size=max_vocab_size,
                                    save_model=save_model)
     counts = ", ".join(f"pass {k + 1}: {len(p.left)}" for k, p in enumerate(model.passes))

@@ -86,7 +86,10 @@ class Word2VecConfig(_Settings):
     max_vocab_size: int | None = _option(
         None, "Prune rare words during the scan to keep at most about this many (like word2vec.c).")
     max_final_vocab: int | None = _option(None, "Raise min-count until the vocabulary has at most this many words.")
-    sg: bool = _option(False, "Skip-gram or CBOW.", cli="--sg/--cbow")
+    sg: bool = _option(False, "Skip-gram or CBOW. `train` defaults to CBOW, as word2vec.c and gensim do (the fast "
+                              "architecture); `finetune` to skip-gram, the architecture its recipes were chosen "
+                              "with (domain words are rare, and skip-gram learns rare words better).",
+                       cli="--sg/--cbow")
     hs: bool = _option(False, "Hierarchical softmax output layer.", cli="--hs/--no-hs")
     negative: int = _option(5, "Negative samples per example (0: none).")
     ns_exponent: float = _option(0.75, "Exponent of the noise distribution (count ** exponent).")
@@ -157,9 +160,14 @@ class Word2VecConfig(_Settings):
 AUTO = "auto"
 FREEZE_MODES = ("none", "pretrained", "new")
 NEW_WORD_INITS = ("uniform", "scaled")
-PRESERVE_PRESETS = ("low", "balanced", "high")  # see base_counts.preserve_weight
+PRESERVE_PRESETS = ("low", "balanced", "adaptive", "high")  # see base_counts.preserve_weight
+#: The ``adaptive`` preset (``base_counts.adaptive_rates``): a shared word's domain share is half of its
+#: evidence term where the domain uses it ``ADAPTIVE_RATIO`` times as often per token as the base, and
+#: the evidence term is one half at ``ADAPTIVE_EVIDENCE`` domain occurrences.
+ADAPTIVE_RATIO = 4.0
+ADAPTIVE_EVIDENCE = 30.0
 ANCHOR_WEIGHTS = ("uniform", "frequency")
-METHODS = ("continue", "aligned")
+METHODS = ("aligned", "blend", "continue")
 
 
 def _word_or_number(name: str, text: str, words: tuple[str, ...], number: type, expected: str) -> str | int | float:
@@ -198,7 +206,9 @@ class FinetuneConfig(_Settings):
         Keep every pre-trained word, only those the corpus uses, or those plus the
         N most frequent (first) pre-trained words.
     warmup_epochs : int
-        Epochs training only the output layer and new words before everything trains.
+        Extra passes over the corpus before the main epochs: with ``method="blend"`` or
+        ``"continue"``, epochs training only the output layer and new words; with
+        ``"aligned"``, more epochs of its domain-only model (``warmup_epochs + epochs``).
     freeze : {"none", "pretrained", "new"}
         Input rows that never move in the main phase.
     pretrained_lr : float or "auto"
@@ -238,7 +248,10 @@ class FinetuneConfig(_Settings):
     keep_pretrained: str | int = _option(
         "all", "Pre-trained words to keep: all, seen (used by the corpus) or N (seen + the N most frequent).",
         parse=parse_keep, metavar="all|seen|N")
-    warmup_epochs: int = _option(1, "Epochs training only the output layer and new words before everything trains.")
+    warmup_epochs: int = _option(
+        1, "Extra passes before the main epochs. --method blend or continue: epochs training only the output layer "
+           "and the new words (the pre-trained rows wait until the output layer fits them); --method aligned: "
+           "more epochs of the domain-only model (it trains warmup + epochs passes).")
     freeze: str = _option("none", "Input rows that never move.", choices=FREEZE_MODES)
     pretrained_lr: float | str = _option(
         AUTO, "Learning-rate multiplier of pre-trained input rows (0.1: a tenth of the rate); auto: the "
@@ -249,7 +262,7 @@ class FinetuneConfig(_Settings):
                 "domain's share p_d / (p_d + tau p_b); high: tau N_base/N_domain (n_d / (n_d + n_b): every "
                 "occurrence counts alike), balanced: tau 1, low: tau 0 (the domain decides), or tau; auto: high "
                 "for a saved fastw2v model, low for vector files (the v1 default).",
-        parse=parse_preserve, metavar="low|balanced|high|auto|TAU")
+        parse=parse_preserve, metavar="low|balanced|adaptive|high|auto|TAU")
     base_tokens: float | None = _option(
         None, "Vector files: tokens of their training corpus, for counts estimated from rank (Zipf); "
               "default: the published size of a well-known file, else the smallest corpus consistent with it.")
@@ -293,6 +306,26 @@ class FinetuneConfig(_Settings):
         for name, allowed in (("anchor_weights", ANCHOR_WEIGHTS), ("method", METHODS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is invalid: use {' or '.join(allowed)}")
-        if self.method == "aligned" and (self.anchor > 0 or self.anchor_weights != "uniform"):
-            raise ConfigError("anchor has no effect with method='aligned' (nothing trains the pre-trained rows); "
-                              "use method='continue' (--method continue) to anchor them")
+        if self.method == "aligned":
+            self._check_aligned()
+
+    def _check_aligned(self) -> None:
+        """Refuse what ``method="aligned"`` cannot honour: it trains no pre-trained or new row of the union.
+
+        Its domain-only model gives every new word its vector and no union row trains, so options
+        about how union rows train have nothing to act on; they would be silently ignored.
+        """
+        unused = {"anchor": (self.anchor > 0, "nothing trains the pre-trained rows, so nothing can be anchored"),
+                  "anchor_weights": (self.anchor_weights != "uniform",
+                                     "nothing trains the pre-trained rows, so nothing can be anchored"),
+                  "pretrained_lr": (self.pretrained_lr != AUTO,
+                                    "nothing trains the pre-trained rows; --preserve sets how much of the domain "
+                                    "each one takes"),
+                  "freeze": (self.freeze == "new", "new words take the domain-only model's vectors; they never "
+                                                  "train in the union"),
+                  "new_word_init": (self.new_word_init != "uniform",
+                                    "new words take the domain-only model's vectors, not an initialisation")}
+        for name, (given, why) in unused.items():
+            if given:
+                raise ConfigError(f"{name}={getattr(self, name)!r} has no effect with method='aligned' ({why}); "
+                                  f"use method='blend' or 'continue' (--method blend or --method continue)")

@@ -19,6 +19,7 @@ import logging
 import lzma
 import mmap
 import os
+import re
 import tempfile
 import zlib
 from collections import defaultdict
@@ -43,6 +44,7 @@ class Joiner(Protocol):
 
 class BoundJoiner(Protocol):
     apply_ids: IdTransform
+    phrase_ids: np.ndarray  # int32: ids of the phrase tokens it joins words into
 
 PathLike = str | os.PathLike
 CorpusLike = PathLike | Sequence[PathLike] | Iterable[list[str]]
@@ -52,19 +54,99 @@ def _is_url(text: str) -> bool:
     return "://" in text
 
 
+def name_some(names: Sequence[str], shown: int = 3) -> str:
+    """``a, b, c`` or, for more names, ``a, b, c and 5 more``: a list short enough for one log line."""
+    head = ", ".join(names[:shown])
+    return head if len(names) <= shown else f"{head} and {len(names) - shown} more"
+
+
+#: Extensions of the files a corpus directory is read for (compressed text included); names without
+#: one are read too. Everything else in a directory (vectors, code, JSON, logs) is skipped.
+TEXT_EXTENSIONS = (".txt", ".gz", ".bz2", ".xz")
+# Bytes plain text is made of: whitespace, printable ASCII and every byte of a UTF-8 sequence.
+_TEXT_BYTES = bytes([9, 10, 11, 12, 13, *range(32, 127), *range(128, 256)])
+# A word2vec text file (vectors exported as .txt/.vec): an "N D" header, then "word x1 ... xD" rows.
+_VECTOR_HEADER = re.compile(rb"\d+ (\d+)[ \t\r]*\n\S+((?: +[-+.\deEinfa]+)+)[ \t\r]*\n")
+
+
+def is_text_corpus_file(path: str) -> bool:
+    """Whether the first 64 KiB of ``path`` (decompressed) read as corpus text: no NUL byte, at most 1%
+    control bytes, and not the header and first row of a word2vec text file.
+
+    A file that cannot be read counts as text, so that reading it reports the problem by name.
+    """
+    try:
+        with _open_binary(path) as fh:
+            head = fh.read(65536)
+    except _READ_ERRORS:
+        return True
+    if b"\0" in head or len(head.translate(None, _TEXT_BYTES)) > len(head) // 100:
+        return False
+    vectors = _VECTOR_HEADER.match(head)
+    return vectors is None or len(vectors.group(2).split()) != int(vectors.group(1))
+
+
+@dataclass(frozen=True)
+class DirectoryFiles:
+    """What a corpus directory contributed: the text files read, and what was skipped (subdirectories
+    with a trailing ``/``)."""
+
+    directory: str
+    read: list[str]
+    skipped: list[str]
+
+    def describe(self) -> str:
+        text = f"{self.directory}: reading {len(self.read)} file(s) ({name_some([Path(f).name for f in self.read])})"
+        if self.skipped:
+            text += f"; skipped {len(self.skipped)} that are not text files ({name_some(self.skipped)})"
+        return text
+
+
+def directory_files(directory: str) -> DirectoryFiles:
+    """The corpus files of ``directory``, sorted: text files by extension (:data:`TEXT_EXTENSIONS` or none)
+    whose content is corpus text (:func:`is_text_corpus_file`); hidden names are ignored.
+
+    Raises
+    ------
+    CorpusError
+        The directory holds no text file.
+    """
+    read, skipped = [], []
+    for entry in sorted(Path(directory).iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_file():
+            skipped.append(entry.name + "/")
+        elif (entry.suffix.lower() in TEXT_EXTENSIONS or not entry.suffix) and is_text_corpus_file(str(entry)):
+            read.append(str(entry))
+        else:
+            skipped.append(entry.name)
+    if not read:
+        held = f" (it holds {name_some(skipped)})" if skipped else ""
+        raise CorpusError(f"{directory}: directory holds no corpus text files{held}; a corpus file is named "
+                          f"*.txt, *.gz, *.bz2, *.xz or has no extension, and holds text")
+    return DirectoryFiles(directory, read, skipped)
+
+
 def expand_paths(paths: PathLike | Sequence[PathLike]) -> list[str]:
-    """Files named by ``paths``; a directory stands for its files in sorted order.
+    """Files named by ``paths``; a directory stands for its text files in sorted order (:func:`directory_files`).
 
     Raises
     ------
     MissingFileError
         A path does not exist.
     CorpusError
-        A directory holds no files, or no paths were given.
+        A directory holds no text files, or no paths were given.
     """
+    return _expand(paths)[0]
+
+
+def _expand(paths: PathLike | Sequence[PathLike]) -> tuple[list[str], list[DirectoryFiles]]:
+    """:func:`expand_paths`, and what each directory contributed."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     files: list[str] = []
+    directories: list[DirectoryFiles] = []
     for p in paths:
         text = os.fspath(p)
         if _is_url(text):
@@ -72,17 +154,15 @@ def expand_paths(paths: PathLike | Sequence[PathLike]) -> list[str]:
             continue
         path = Path(text)
         if path.is_dir():
-            inside = sorted(str(f) for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
-            if not inside:
-                raise CorpusError(f"{text}: directory holds no corpus files")
-            files.extend(inside)
+            directories.append(directory_files(text))
+            files.extend(directories[-1].read)
         elif path.exists():
             files.append(text)
         else:
             raise MissingFileError(f"{text}: no such file or directory")
     if not files:
         raise CorpusError("no corpus files given")
-    return files
+    return files, directories
 
 
 def _open_binary(path: str) -> BinaryIO:
@@ -129,13 +209,17 @@ class TextCorpus:
     strict_encoding : bool
         Raise :class:`CorpusError` on the first line that is not valid UTF-8.
         By default invalid bytes become U+FFFD and the lines are counted in
-        ``bad_encoding_lines`` (and logged once per pass).
+        ``bad_encoding_lines``, per file in ``bad_encoding_files`` (and logged, naming
+        the files, once per pass).
+
+    Each pass logs, for every directory, the files it reads and those it skipped.
     """
 
     def __init__(self, paths: PathLike | Sequence[PathLike], strict_encoding: bool = False) -> None:
-        self.paths = expand_paths(paths)
+        self.paths, self.directories = _expand(paths)
         self.strict_encoding = strict_encoding
         self.bad_encoding_lines = 0
+        self.bad_encoding_files: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"TextCorpus({self.paths!r})"
@@ -159,6 +243,7 @@ class TextCorpus:
                             raise CorpusError(f"{path}: line {lineno} is not valid UTF-8 ({exc.reason} at byte "
                                               f"{exc.start})") from None
                         self.bad_encoding_lines += 1
+                        self.bad_encoding_files[path] = self.bad_encoding_files.get(path, 0) + 1
                         line = raw.decode("utf-8", errors="replace")
                     yield line
         except _READ_ERRORS as exc:
@@ -166,13 +251,18 @@ class TextCorpus:
 
     def __iter__(self) -> Iterator[list[str]]:
         self.bad_encoding_lines = 0
+        self.bad_encoding_files = {}
+        for directory in self.directories:
+            logger.info("%s", directory.describe())
         for path in self.paths:
             for line in self._lines(path):
                 tokens = line.split()
                 if tokens:
                     yield tokens
         if self.bad_encoding_lines:
-            logger.warning("%d lines had invalid UTF-8 bytes, replaced with U+FFFD", self.bad_encoding_lines)
+            files = [f"{path} ({n} line{'s' if n > 1 else ''})" for path, n in self.bad_encoding_files.items()]
+            logger.warning("%d lines had invalid UTF-8 bytes, replaced with U+FFFD: %s (--strict-encoding stops at "
+                           "the first)", self.bad_encoding_lines, name_some(files))
 
 
 def as_sentences(corpus: CorpusLike, strict_encoding: bool = False) -> Iterable[list[str]]:
@@ -337,17 +427,26 @@ class ScannedCorpus:
         Applied in order to every chunk of ids before it is counted and stored, so the
         scan holds phrase tokens (``new_york``) exactly as if the text had been written
         phrased first. Their words get provisional ids when bound, with count 0 until seen.
+    on_chunk : callable, optional
+        Called with the counts so far (int64, by provisional id) after each chunk of
+        ``chunk_tokens`` tokens: a check that can stop a long scan early.
     """
 
     def __init__(self, sentences: Iterable[list[str]], memory_limit: int = 2 << 30, spill_dir: str | None = None,
-                 chunk_tokens: int = 1 << 20, phrases: Sequence[Joiner] = ()) -> None:
+                 chunk_tokens: int = 1 << 20, phrases: Sequence[Joiner] = (),
+                 on_chunk: Callable[[np.ndarray], None] | None = None) -> None:
         self.words: defaultdict[str, int] = defaultdict(itertools.count().__next__)
         self.counts = np.zeros(0, dtype=np.int64)
         self.n_tokens = 0
         self._tokens = _TokenStore(memory_limit, spill_dir)
+        self._on_chunk = on_chunk
         self._lengths: list[np.ndarray] = []  # raw sentence lengths, one array per token chunk
         lookup = self.words.__getitem__  # a new word gets the next provisional id
-        self._transforms = [model.bind(lookup).apply_ids for model in phrases]
+        bound = [model.bind(lookup) for model in phrases]
+        self._transforms = [b.apply_ids for b in bound]
+        self._phrase_ids = np.unique(np.concatenate([np.zeros(0, np.int32), *(b.phrase_ids for b in bound)]))
+        #: Phrases joined while reading (phrase tokens made, not those already in the text).
+        self.phrases_joined = 0
         # With phrases, ids are not in order of first appearance (binding numbers the phrase words
         # first), so the first position of each is kept: vocabulary ties are broken by it.
         self._first = np.zeros(0, dtype=np.int64)
@@ -364,11 +463,21 @@ class ScannedCorpus:
                 buffer, lengths = [], []
         if lengths:
             self._add_chunk(buffer, lengths)
+        if self._transforms:
+            distinct = int(np.count_nonzero(self.counts[self._phrase_ids[self._phrase_ids < self.counts.size]]))
+            logger.info("phrases: joined %d phrase occurrences while reading (%d distinct phrase tokens of the %d "
+                        "the phrase models know occur)", self.phrases_joined, distinct, self._phrase_ids.size)
 
     def _add_chunk(self, ids: list[int], lengths: list[int]) -> None:
         chunk, chunk_lengths = np.array(ids, dtype=np.int32), np.array(lengths, dtype=np.int64)
+        if self._transforms:
+            is_phrase = np.zeros(len(self.words), dtype=bool)
+            is_phrase[self._phrase_ids] = True
+            self.phrases_joined -= int(np.count_nonzero(is_phrase[chunk]))
         for transform in self._transforms:
             chunk, chunk_lengths = transform(chunk, chunk_lengths)
+        if self._transforms:
+            self.phrases_joined += int(np.count_nonzero(is_phrase[chunk]))
         counts = np.bincount(chunk, minlength=len(self.words))
         counts[:self.counts.size] += self.counts
         self.counts = counts
@@ -382,6 +491,8 @@ class ScannedCorpus:
         self.n_tokens += chunk.size
         self._tokens.append(chunk)
         self._lengths.append(chunk_lengths)
+        if self._on_chunk is not None:
+            self._on_chunk(self.counts)
 
     @property
     def n_sentences(self) -> int:

@@ -51,9 +51,10 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from . import memory
-from .alignment import anchor_pairs, combine, procrustes, rotate_into
-from .base_counts import anchor_weights, estimate_base_counts, evidence_rates, frequency_rates, preserve_weight
-from .config import AUTO, FinetuneConfig, Word2VecConfig
+from .alignment import anchor_pairs, blend, combine, procrustes, rotate_into
+from .base_counts import (adaptive_rates, anchor_weights, estimate_base_counts, evidence_rates, frequency_rates,
+                          preserve_weight)
+from .config import ADAPTIVE_EVIDENCE, ADAPTIVE_RATIO, AUTO, FinetuneConfig, Word2VecConfig
 from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError
 from .phrases import PhraseModel
@@ -78,7 +79,8 @@ class Pretrained:
 
     words: list[str]
     vectors: np.ndarray               # float32[n, dim]; owned, may be resized in place
-    counts: np.ndarray | None = None  # int64[n] (saved models only)
+    counts: np.ndarray | None = None  # int64[n]: a saved model's counts, or a vocabulary file's
+    vocab_file: str | None = None     # where ``counts`` came from, when not from a saved model
     w_out_ns: np.ndarray | None = None  # float32[len(out_rows), dim]: the saved model's trained output rows
     out_rows: np.ndarray | None = None  # int32: the word of each row of w_out_ns, increasing
     config: Word2VecConfig | None = None
@@ -90,8 +92,21 @@ class Pretrained:
 
 
 def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | None = None,
-                    limit: int | None = None) -> Pretrained:
-    """Read pre-trained vectors: a vector file (any supported format), a saved model directory, or KeyedVectors."""
+                    limit: int | None = None, vocab: str | os.PathLike | None = None) -> Pretrained:
+    """Read pre-trained vectors: a vector file (any supported format), a saved model directory, or KeyedVectors.
+
+    ``vocab``: a vector file's vocabulary file (``word count`` lines, see
+    :func:`~fastw2v.vectors_io.read_vocab_counts`), whose real counts are used instead of
+    counts estimated from rank; every pre-trained word must be in it.
+    """
+    if vocab is not None:
+        if not hasattr(source, "index_to_key") and Path(source).is_dir():
+            raise ConfigError(f"a vocabulary file applies to vector files only: {source} is a saved fastw2v model, "
+                              f"whose own counts are used")
+        from .vectors_io import read_vocab_counts
+
+        table = read_vocab_counts(vocab)  # first: a bad vocabulary file fails before the vectors are read
+        return _with_vocabulary(load_pretrained(source, format, limit), vocab, table)
     from .vectors_io import read_vectors
 
     if hasattr(source, "index_to_key") and hasattr(source, "vectors"):
@@ -120,6 +135,17 @@ def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | No
     return Pretrained(words, vectors, source=str(path))
 
 
+def _with_vocabulary(pre: Pretrained, vocab: str | os.PathLike, table: dict[str, int]) -> Pretrained:
+    """``pre`` with the counts of its words from ``table``, read from the vocabulary file ``vocab``."""
+    missing = [w for w in pre.words if w not in table]
+    if missing:
+        raise CorpusError(f"{vocab}: {len(missing)} of the {len(pre.words)} words of {pre.source} have no count "
+                          f"(first: {', '.join(missing[:3])}); give the vocabulary file written with these vectors")
+    pre.counts = np.fromiter((table[w] for w in pre.words), dtype=np.int64, count=len(pre.words))
+    pre.vocab_file = str(vocab)
+    return pre
+
+
 def _trained_output_rows(weights: Weights) -> np.ndarray:
     """Words with an output row worth keeping, increasing.
 
@@ -140,14 +166,28 @@ def config_for(pre: Pretrained, settings: dict[str, Any]) -> Word2VecConfig:
 
     The pre-trained dimension wins; a different explicit ``vector_size`` is an error.
     """
-    size = settings.get("vector_size")
-    if size is not None and size != pre.dim:
-        raise ConfigError(f"vector_size={size} conflicts with the pre-trained vectors of {pre.source} "
-                          f"(dimension {pre.dim}); leave vector_size unset")
+    _check_size(settings.get("vector_size"), pre.dim, pre.source)
     settings = {**settings, "vector_size": pre.dim}
     if pre.config is not None:  # a saved model keeps its own architecture unless told otherwise
         return pre.config.replace(**settings)
     return Word2VecConfig(**{**RECIPE_TRAINING, **settings})
+
+
+def _check_size(size: int | None, dim: int, source: str) -> None:
+    if size is not None and size != dim:
+        raise ConfigError(f"vector_size={size} conflicts with the pre-trained vectors of {source} "
+                          f"(dimension {dim}); leave vector_size unset")
+
+
+def check_vector_size(source: "str | os.PathLike | KeyedVectors", size: int | None, format: str | None = None) -> None:
+    """Refuse a ``vector_size`` other than a vector file's dimension from its header, before a vector is read
+    (the vector size of a fine-tuning is the pre-trained one; :func:`config_for` checks every source)."""
+    if size is not None and isinstance(source, (str, os.PathLike)) and not Path(source).is_dir():
+        from .vectors_io import vector_dimension
+
+        dim = vector_dimension(source, format)
+        if dim is not None:
+            _check_size(size, dim, str(source))
 
 
 def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
@@ -245,17 +285,19 @@ def base_evidence(pre: Pretrained, settings: FinetuneConfig,
                   kept: np.ndarray) -> tuple[np.ndarray | None, float | None, bool]:
     """Base-corpus counts of the kept pre-trained rows, the base's size in tokens, and whether they are real.
 
-    A saved fastw2v model has real counts (``base_tokens`` is their sum). A vector file's
-    counts are estimated from rank (:func:`~fastw2v.base_counts.estimate_base_counts`), and
-    only when ``preserve`` needs them (with "low" every rate is 1).
+    A saved fastw2v model has real counts (``base_tokens`` is their sum), and so has a vector
+    file given with its vocabulary file (``base_tokens``, when set, is then the corpus size:
+    the file may list only part of the vocabulary). Otherwise a vector file's counts are
+    estimated from rank (:func:`~fastw2v.base_counts.estimate_base_counts`): the ``preserve``
+    rates use them, and so does the order in which the result lists its words
+    (:func:`frequency_order`).
     """
     if pre.counts is not None:
-        if settings.base_tokens is not None:
+        if settings.base_tokens is not None and pre.vocab_file is None:
             raise ConfigError(f"base_tokens={settings.base_tokens!r} applies to vector files only: {pre.source} "
                               f"is a saved fastw2v model, whose real counts are used")
-        return pre.counts[kept].astype(np.float64), float(pre.counts.sum()), True
-    if settings.preserve == AUTO or _rate_one(settings.preserve):
-        return None, None, False
+        tokens = float(pre.counts.sum()) if settings.base_tokens is None else float(settings.base_tokens)
+        return pre.counts[kept].astype(np.float64), tokens, True
     est = estimate_base_counts(pre.source, len(pre.words), pre.dim, settings.base_tokens)
     logger.info("base counts of %s estimated from rank (Zipf), %.3g base tokens (%s)", pre.source, est.tokens,
                 est.how)
@@ -284,11 +326,13 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
     plan = FinetunePlan(settings=settings, n_pretrained=n_pre, corpus_counts=counts,
                         warmup_done=settings.warmup_epochs == 0 or settings.method == "aligned",
                         base_counts=base_counts, base_tokens=base_tokens, base_real=base_real)
-    _log_preserve(plan)
+    # The pre-trained words that can move (the corpus's): their original rows are the one extra copy
+    # anchoring and blending need.
+    used = np.flatnonzero(counts[:n_pre] > 0)
+    if settings.method == "blend":
+        plan.base_rows = np.ascontiguousarray(pre.vectors[kept[used]])
     anchor = None
     if settings.anchor > 0:
-        # The one extra copy anchoring needs: the original rows of the words that can move (the corpus's).
-        used = np.flatnonzero(counts[:n_pre] > 0)
         index = np.full(n, -1, dtype=np.int32)
         index[used] = np.arange(used.shape[0], dtype=np.int32)
         if settings.anchor_weights == "frequency":
@@ -298,7 +342,8 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
             strength = anchor_weights(settings.anchor, preserve_rates(plan, used))
         else:
             strength = np.full(used.shape[0], settings.anchor, dtype=np.float64)
-        anchor = Anchor(vectors=np.ascontiguousarray(pre.vectors[kept[used]]), index=index, strength=strength)
+        vectors = plan.base_rows if plan.base_rows is not None else np.ascontiguousarray(pre.vectors[kept[used]])
+        anchor = Anchor(vectors=vectors, index=index, strength=strength)
     w_in = _grow_rows(pre.vectors, kept, n - n_pre)
     w_in[n_pre:] = new_word_rows(n - n_pre, w_in[:n_pre], settings.new_word_init, config.seed)
     weights = Weights.initial(n, config, w_in=w_in, out_rows=out_rows)
@@ -309,6 +354,7 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
     state.set_vocabulary(vocab, weights)
     state.finetune_plan = plan
     set_phase_rates(state, warmup=not plan.warmup_done)
+    logger.info("fine-tuning: %s", describe_recipe(state))
     return state
 
 
@@ -320,8 +366,12 @@ def set_phase_rates(state: TrainingState, warmup: bool) -> None:
     n_pre = plan.n_pretrained
     if warmup:
         w.in_lr[:n_pre] = 0.0
+    elif s.freeze == "pretrained":
+        w.in_lr[:n_pre] = 0.0
+    elif s.method == "blend" and s.pretrained_lr == AUTO:
+        w.in_lr[:n_pre] = 1.0  # every row trains fully: the blend afterwards decides how much of it to keep
     else:
-        w.in_lr[:n_pre] = 0.0 if s.freeze == "pretrained" else pretrained_rates(plan)
+        w.in_lr[:n_pre] = pretrained_rates(plan)
     w.in_lr[n_pre:] = 0.0 if s.freeze == "new" else 1.0
     w.out_ns_lr[:] = s.output_lr
     w.out_hs_lr[:] = s.output_lr
@@ -332,14 +382,69 @@ def _rate_one(preserve: str | float) -> bool:
     return preserve in ("low", 0, 0.0)
 
 
-def _log_preserve(plan: FinetunePlan) -> None:
-    """Say what ``preserve`` means for this pair of corpora: its ``tau`` read as a frequency ratio."""
-    if plan.base_counts is None or _rate_one(plan.preserve):
-        return
-    tau = preserve_weight(plan.preserve, float(plan.corpus_counts.sum()), plan.base_tokens)
-    logger.info("preserve=%s: tau %.3g; a shared word is half the domain's where the domain uses it %.3g times as "
-                "often per token as the base (%.3g base tokens); a smaller --preserve number lets more of the "
-                "domain in", plan.preserve, tau, tau, plan.base_tokens)
+#: What each method does, in the words of the run's log line (and the demo's).
+METHOD_TEXT = {
+    "aligned": "a domain-only model rotated onto the base, each shared word's direction mixed with the base's by "
+               "its share",
+    "blend": "training continued from the base, then each shared word's direction mixed back toward the base's "
+             "by its share",
+    "continue": "training continued from the base, each shared word at its share of the learning rate",
+}
+
+
+def preserve_text(plan: FinetunePlan) -> str:
+    """``preserve`` for this pair of corpora in words: when a shared word becomes mostly the domain's."""
+    preserve = plan.preserve
+    if _rate_one(preserve):
+        return f"preserve={preserve}: every shared word the domain uses takes the domain's estimate (share 1)"
+    if preserve == "adaptive":
+        evidence = f" and has seen it well over {ADAPTIVE_EVIDENCE:g} times" if ADAPTIVE_EVIDENCE else ""
+        return (f"preserve=adaptive: a shared word becomes mostly the domain's where the domain uses it "
+                f"{ADAPTIVE_RATIO:g} times as often per token as the base's corpus{evidence} (half at exactly "
+                f"that ratio)")
+    tau = preserve_weight(preserve, float(plan.corpus_counts.sum()), plan.base_tokens)
+    return (f"preserve={preserve}: tau {tau:.3g}; a shared word is half the domain's where the domain uses it "
+            f"{tau:.3g} times as often per token as the base ({plan.base_tokens:.3g} base tokens); a smaller "
+            f"--preserve number lets more of the domain in")
+
+
+def moving_words(state: TrainingState) -> np.ndarray:
+    """int64: the pre-trained rows the recipe can change (the rest keep their vectors exactly).
+
+    ``aligned``: the shared words of the domain-only vocabulary (those the corpus uses
+    ``min_count`` times); ``blend`` and ``continue``: every pre-trained word the corpus uses.
+    """
+    plan = state.finetune_plan
+    n_pre = plan.n_pretrained
+    if plan.settings.freeze == "pretrained":
+        return np.zeros(0, dtype=np.int64)
+    if plan.settings.method == "aligned":
+        index = state.vocab.index
+        rows = np.fromiter((index[w] for w in domain_vocabulary(state).words), dtype=np.int64)
+        return np.sort(rows[rows < n_pre])
+    return np.flatnonzero(plan.corpus_counts[:n_pre] > 0)
+
+
+def describe_recipe(state: TrainingState) -> str:
+    """The run's recipe in one line: the method, what ``preserve`` means here, and how much will move.
+
+    "Mostly the domain's" counts the moving words whose share is above one half; the median
+    share is weighted by the words' domain occurrences (a share as a domain token sees it).
+    """
+    plan = state.finetune_plan
+    rows = moving_words(state)
+    share = preserve_rates(plan, rows) if rows.size else np.zeros(0)
+    weights = plan.corpus_counts[rows].astype(np.float64)
+    if rows.size:
+        order = np.argsort(share, kind="stable")
+        cumulative = np.cumsum(weights[order])
+        median = float(share[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+    else:
+        median = 0.0
+    return (f"method={plan.settings.method}: {METHOD_TEXT[plan.settings.method]}; {preserve_text(plan)}. "
+            f"Of the {plan.n_pretrained} pre-trained words, {rows.size} can move and {int((share > 0.5).sum())} "
+            f"become mostly the domain's (share > 1/2); median share per domain token {median:.2f}; the other "
+            f"{plan.n_pretrained - rows.size} keep their vectors exactly")
 
 
 def preserve_rates(plan: FinetunePlan, rows: np.ndarray | None = None) -> np.ndarray:
@@ -358,6 +463,8 @@ def preserve_rates(plan: FinetunePlan, rows: np.ndarray | None = None) -> np.nda
     if preserve == "high":
         # tau = N_b / N_d reduces to n_d / (n_d + n_b): computed so, without rounding through the corpus sizes.
         return evidence_rates(n_d, n_b)
+    if preserve == "adaptive":
+        return adaptive_rates(n_d, float(plan.corpus_counts.sum()), n_b, plan.base_tokens)
     return frequency_rates(n_d, float(plan.corpus_counts.sum()), n_b, plan.base_tokens, preserve)
 
 
@@ -407,11 +514,14 @@ def domain_state(state: TrainingState, corpus: EncodedCorpus) -> tuple[TrainingS
     del kept
     encoded = EncodedCorpus(np.ascontiguousarray(ids[keep]), offsets, corpus.raw_tokens, corpus.split_lines)
     domain = TrainingState(config=config)
-    domain.set_vocabulary(vocab, Weights.initial(len(vocab), config))
+    weights = Weights.initial(len(vocab), config)
+    # The domain model's output rows become the union's: they train at the recipe's output rate.
+    weights.out_ns_lr[:] = weights.out_hs_lr[:] = state.finetune_plan.settings.output_lr
+    domain.set_vocabulary(vocab, weights)
     return domain, encoded
 
 
-def combine_aligned(state: TrainingState, domain: TrainingState) -> None:
+def combine_aligned(state: TrainingState, domain: TrainingState, shares: np.ndarray | None = None) -> None:
     """Install in ``state`` the trained ``domain`` model rotated onto the base and mixed with it per word.
 
     Input rows: :func:`fastw2v.alignment.combine` with ``rho`` the ``preserve`` rates (the
@@ -421,6 +531,9 @@ def combine_aligned(state: TrainingState, domain: TrainingState) -> None:
     rotated inputs are the domain model's), for every word it has; the others keep theirs
     (a saved model's, else zero). Hierarchical-softmax rows keep theirs: the union's
     Huffman tree is not the domain model's. The result trains on as a normal model.
+
+    ``shares``: float64[n_pretrained], a domain share per pre-trained row to use instead of the
+    ``preserve`` rates (to compare shares on one trained domain model).
     """
     plan, weights, vocab = state.finetune_plan, state.weights, state.vocab
     n_pre = plan.n_pretrained
@@ -433,13 +546,73 @@ def combine_aligned(state: TrainingState, domain: TrainingState) -> None:
     rotation = procrustes(d_in[in_domain], weights.w_in[in_base])
     shared = rows < n_pre
     rho = np.ones(len(rows))
-    rho[shared] = preserve_rates(plan, rows[shared])
+    rho[shared] = preserve_rates(plan, rows[shared]) if shares is None else shares[rows[shared]]
+    if plan.settings.freeze == "pretrained":
+        rho[shared] = 0.0
     combine(weights.w_in, n_pre, rows, d_in, rho, rotation)
     if weights.w_out_ns.shape[0] and domain.weights.w_out_ns.shape[0]:
         # Every domain word is used by the corpus, so it has an output row in the union.
         rotate_into(weights.w_out_ns, weights.output_row(rows), domain.weights.w_out_ns, rotation)
     plan.aligned_done = True
     set_phase_rates(state, warmup=False)
+
+
+def estimated_counts(state: TrainingState) -> np.ndarray | None:
+    """float64[n_words]: each word's count in the domain corpus plus its (real or estimated) base count.
+
+    The counts of the corpora the vectors learned from together, which order a fine-tuned
+    model's words as every word2vec file is ordered; None for a model that is not a
+    fine-tuning, or one saved without base counts.
+    """
+    plan = state.finetune_plan
+    if plan is None or plan.base_counts is None:
+        return None
+    totals = plan.corpus_counts.astype(np.float64)
+    totals[:plan.n_pretrained] += plan.base_counts
+    return totals
+
+
+def frequency_order(state: TrainingState) -> tuple[np.ndarray, np.ndarray] | None:
+    """The word order a fine-tuned model is shown and exported in: descending :func:`estimated_counts`.
+
+    Inside the state a fine-tuning keeps the base's words first and the corpus's new words
+    after them; shown in that order, ``restrict_vocab=N`` (gensim's "the N most frequent")
+    would cut the new words whatever their counts, and a file exported so would give wrong
+    ranks (hence wrong estimated counts) when fine-tuned again. Ties keep the state's order.
+
+    Returns
+    -------
+    (order, counts) or None
+        ``order``: int64[n_words], the state's row of each shown word; ``counts``: int64[n_words],
+        the estimated counts in that order. None when the state's order is already it.
+    """
+    totals = estimated_counts(state)
+    if totals is None:
+        return None
+    order = np.argsort(-totals, kind="stable")
+    if np.array_equal(order, np.arange(order.shape[0])):
+        return None
+    return order, np.rint(totals[order]).astype(np.int64)
+
+
+def combine_blend(state: TrainingState, shares: np.ndarray | None = None) -> None:
+    """``method="blend"`` after its main phase: move each trained pre-trained row back toward its base vector.
+
+    Each pre-trained word the corpus uses keeps ``rho`` (its ``preserve`` share) of its trained
+    direction and ``1 - rho`` of its base direction, at the base's norm
+    (:func:`fastw2v.alignment.blend`); words the corpus never used were never trained, and new
+    words and the output layer keep what training made of them, so the result trains on as a
+    normal model. Training started from the base, so both vectors are in one space: no rotation.
+    ``shares`` as for :func:`combine_aligned`.
+    """
+    plan, weights = state.finetune_plan, state.weights
+    used = np.flatnonzero(plan.corpus_counts[:plan.n_pretrained] > 0)
+    rho = preserve_rates(plan, used) if shares is None else shares[used]
+    if plan.settings.freeze == "pretrained":
+        rho[:] = 0.0  # frozen rows never moved: they stay bit-identical
+    blend(weights.w_in, used, plan.base_rows, rho)
+    plan.blend_done = True
+    plan.base_rows = None  # done with: a saved result does not carry the base's rows again
 
 
 PHRASE_DELIMITERS = ("_", "-", "|", "+", "~", "/")

@@ -1,4 +1,4 @@
-"""Large matrices: allocating them without huge-page stalls, and handing their pages back early.
+"""Large matrices: checking they fit, allocating them without huge-page stalls, handing their pages back early.
 
 NumPy advises the kernel to back every array of 4 MB or more with transparent huge pages
 (``MADV_HUGEPAGE``). With Linux's default ``defrag=madvise`` setting, each first touch of
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import mmap
+import os
 import sys
 
 import numpy as np
@@ -24,6 +25,22 @@ except ImportError:  # pragma: no cover - NumPy 1.x, or a build without it
         _set_madvise_hugepage = None
 
 _MADV_DONTNEED = 4  # Linux
+
+
+def physical_memory() -> int | None:
+    """Bytes of RAM of this machine, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def size_text(n_bytes: float) -> str:
+    """``6.4 TB (6,400,000,000,000 bytes)``: the exact count, and a size to read it by."""
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit} ({n_bytes:,.0f} bytes)"
+    return f"{n_bytes:,.0f} bytes"
 
 
 def empty(shape: tuple[int, ...], dtype: np.dtype | type = np.float32) -> np.ndarray:

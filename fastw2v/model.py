@@ -12,13 +12,17 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+import numpy as np
+
 from . import finetune as ft
+from .callbacks import Callback, Callbacks
 from .config import FinetuneConfig, Word2VecConfig
-from .corpus import CorpusLike, EncodedCorpus, ScannedCorpus, TextCorpus, as_sentences
+from .corpus import CorpusLike, EncodedCorpus, ScannedCorpus, TextCorpus, as_sentences, name_some
 from .errors import ConfigError, CorpusError
 from .finetune import Pretrained
 from .phrases import PhrasesLike, phrase_models
-from .state import ALIGN, WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights
+from .state import (ALIGN, BLEND, MAIN, WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights,
+                    check_memory)
 from .storage import load_state, save_state
 from .training import TrainablePart, run_epochs
 from .vocabulary import Vocabulary, count_words
@@ -27,9 +31,6 @@ if TYPE_CHECKING:
     from gensim.models import KeyedVectors
 
 logger = logging.getLogger(__name__)
-
-Callback = Callable[["Word2Vec", int, float], None]
-
 
 def _state_attribute(name: str) -> property:
     """A model attribute that is the state's (kept so ``model.vocab``, ``model.weights``... read as before)."""
@@ -46,7 +47,10 @@ class Word2Vec:
     given, the vocabulary is built and the model trained right away. ``phrases`` (a
     :class:`~fastw2v.phrases.PhraseModel`, a saved one's path, or a list of them) are applied
     while the corpus is scanned, so the model trains on phrase tokens (``new_york``) with no
-    phrased copy of the text.
+    phrased copy of the text. ``callbacks`` run in every ``train()`` call: gensim
+    ``CallbackAny2Vec``-style objects or functions ``cb(model, epoch, loss)`` (see
+    :class:`~fastw2v.callbacks.Callbacks`). Progress is logged through :mod:`logging` (logger
+    ``"fastw2v"``, INFO), as gensim does: ``logging.basicConfig(level=logging.INFO)`` shows it.
 
     Examples
     --------
@@ -65,6 +69,7 @@ class Word2Vec:
     corpus_sources = _state_attribute("corpus_sources")
     corpus_shape = _state_attribute("corpus_shape")
     history = _state_attribute("history")
+    checkpoint_every = _state_attribute("checkpoint_every")
 
     def __init__(self, sentences: CorpusLike | None = None, *, corpus_file: str | Sequence[str] | None = None,
                  callbacks: Sequence[Callback] = (), config: Word2VecConfig | None = None,
@@ -72,7 +77,7 @@ class Word2Vec:
         if config is not None and settings:
             raise TypeError("pass either config= or individual settings, not both")
         self.state = TrainingState(config if config is not None else Word2VecConfig(**settings))
-        self.callbacks = list(callbacks)
+        self.callbacks = Callbacks(callbacks).items  # checked now: a bad callback fails before any training
         self.strict_encoding = strict_encoding
         # Phrase models (or saved models' paths) applied in order whenever a corpus is scanned.
         self.phrases = phrase_models(phrases)
@@ -92,7 +97,7 @@ class Word2Vec:
                         limit: int | None = None, callbacks: Sequence[Callback] = (),
                         strict_encoding: bool = False, phrases: PhrasesLike = None,
                         phrases_from_pretrained: bool = False, phrase_delimiter: str | None = None,
-                        **settings: Any) -> "Word2Vec":
+                        base_vocab: str | os.PathLike | None = None, **settings: Any) -> "Word2Vec":
         """A model that fine-tunes pre-trained vectors on a domain corpus.
 
         Parameters
@@ -108,6 +113,10 @@ class Word2Vec:
             given as keyword arguments (``anchor=0.1``), which override ``finetune``'s.
         format, limit
             Vector file format and the number of leading vectors to read.
+        base_vocab : path, optional
+            The vector file's vocabulary file (``word count`` lines: gensim's ``fvocab``,
+            word2vec.c's ``-save-vocab``, GloVe's ``vocab.txt``): real base counts instead of
+            counts estimated from rank.
         phrases : PhraseModel, path or sequence of them, optional
             Phrase models applied while scanning the corpus (as for ``Word2Vec``).
         phrases_from_pretrained : bool
@@ -126,7 +135,8 @@ class Word2Vec:
         """
         recipe = {k: settings.pop(k) for k in FinetuneConfig.field_names() if k in settings}
         plan = dataclasses.replace(finetune or FinetuneConfig(), **recipe)
-        pre = ft.load_pretrained(pretrained, format=format, limit=limit)
+        ft.check_vector_size(pretrained, settings.get("vector_size"), format)
+        pre = ft.load_pretrained(pretrained, format=format, limit=limit, vocab=base_vocab)
         known = ft.pretrained_phrases(pre.words, phrase_delimiter) if phrases_from_pretrained else None
         model = cls(config=ft.config_for(pre, settings), callbacks=callbacks, strict_encoding=strict_encoding,
                     phrases=phrase_models(phrases) + ([known] if known is not None else []))
@@ -181,16 +191,26 @@ class Word2Vec:
         same unchanged files encodes it without reading the text again.
         """
         self._scanned = None
+        self._check_memory(np.zeros(0, dtype=np.int64))
         if self.config.max_vocab_size is not None:  # word2vec.c pruning bounds memory: keep nothing else
             if self.phrases:
                 raise ConfigError("phrases cannot be combined with max_vocab_size (its pruned count does not "
                                   "keep the token ids phrases are joined on); drop one of them")
             return count_words(source, self.config.max_vocab_size)
-        scanned = ScannedCorpus(source, phrases=self.phrases)
+        scanned = ScannedCorpus(source, phrases=self.phrases, on_chunk=self._check_memory)
         fingerprint = source.fingerprint() if isinstance(source, TextCorpus) else None
         if fingerprint is not None:
             self._scanned = (fingerprint, scanned)
         return scanned.word_counts(), scanned.n_tokens, scanned.n_sentences
+
+    def _check_memory(self, counts: np.ndarray) -> None:
+        """Refuse a vector size the machine's memory cannot hold for the words that already reach
+        ``min_count`` (they are in the vocabulary whatever follows): a huge ``vector_size`` fails
+        within the first chunk of the scan, not after it."""
+        c = self.config
+        n = int(np.count_nonzero(counts >= c.min_count))
+        n = min(n, c.max_final_vocab) if c.max_final_vocab is not None else n
+        check_memory(max(n, 2 if c.hs else 1), c, at_least=True)
 
     def set_vocabulary(self, vocab: Vocabulary, weights: Weights) -> None:
         """Install a vocabulary and matching weights (see ``TrainingState.set_vocabulary``)."""
@@ -217,9 +237,9 @@ class Word2Vec:
             raise CorpusError(f"{_describe(source)}: no token of the corpus is in the vocabulary")
         return encoded
 
-    def train(self, sentences: CorpusLike | EncodedCorpus, *, epochs: int | None = None,
+    def train(self, sentences: CorpusLike | EncodedCorpus | None = None, *, epochs: int | None = None,
               callbacks: Sequence[Callback] = (), on_batch_end: Callable[[Position], None] | None = None,
-              progress_seconds: float = 5.0) -> list[EpochResult]:
+              progress_seconds: float | None = None) -> list[EpochResult]:
         """Train on ``sentences`` (or an already encoded corpus).
 
         A run interrupted part-way (a loaded checkpoint) continues where it stopped with
@@ -227,14 +247,41 @@ class Word2Vec:
         (default ``config.epochs``) epochs decays from ``alpha`` to ``min_alpha``. A
         fine-tuning model first runs its pending warm-up epochs.
 
+        Parameters
+        ----------
+        sentences : corpus or EncodedCorpus, optional
+            Default: the files the model was last trained on (``corpus_sources``, saved with it), so
+            ``load("x.checkpoint").train()`` resumes a checkpoint on its own corpus.
+        epochs : int, optional
+            Epochs of a new schedule (a resumed one keeps its own).
+        callbacks : sequence
+            Run with the model's own (``Word2Vec(callbacks=...)``): gensim ``CallbackAny2Vec``-style
+            objects, or functions ``cb(model, epoch, loss)`` after each epoch (see
+            :class:`~fastw2v.callbacks.Callbacks`).
+        on_batch_end : callable, optional
+            ``on_batch_end(position)`` after every batch (``checkpoint.Checkpointer.on_batch_end``).
+        progress_seconds : float, optional
+            Interval of the INFO progress lines logged to ``logging.getLogger("fastw2v")`` (default
+            ``progress.Progress.interval``, 5 s).
+
         Returns
         -------
         list of EpochResult
-            Per-epoch mean loss per trained pair, pairs, words and seconds.
+            Per-epoch mean loss per trained pair, pairs, words and seconds; ``epoch`` counts from 1.
+
+        Raises
+        ------
+        CorpusError
+            No ``sentences`` and no recorded corpus files, or a corpus unlike the resumed run's.
         """
         self._require_vocab()
         if not self.weights.w_in.flags.writeable:
             raise ValueError("this model was loaded with mmap=True (read-only); load it without mmap to train it")
+        if sentences is None:
+            if not self.corpus_sources:
+                raise CorpusError("no corpus given, and this model records no corpus files to train on (it was "
+                                  "trained on an in-memory corpus, or never): pass sentences")
+            sentences = self.corpus_sources
         if isinstance(sentences, EncodedCorpus):
             encoded = sentences
         else:
@@ -243,16 +290,24 @@ class Word2Vec:
                 self.corpus_sources = list(source.paths)  # saved, so `fastw2v train --resume` can find it
             encoded = self.encode(source)
         shape = (encoded.n_tokens, encoded.n_sentences)
+        hooks = Callbacks([*self.callbacks, *callbacks])
+        hooks.train_begin(self)
         results: list[EpochResult] = []
         while True:
             phase = self.state.next_phase(epochs, shape)
             if phase.name == ALIGN:
-                return results + self._run_aligned(phase, encoded, shape, [*self.callbacks, *callbacks],
-                                                   progress_seconds)
+                results += self._run_aligned(phase, encoded, shape, hooks, progress_seconds)
+                break
+            if phase.name == BLEND:
+                ft.combine_blend(self.state)
+                break
             self._enter(phase, shape)
-            results += self._run_phase(encoded, [*self.callbacks, *callbacks], on_batch_end, progress_seconds)
-            if phase.name != WARMUP:
-                return results  # (after the warm-up, next_phase sees it finished and starts the main phase)
+            results += self._run_phase(encoded, hooks, on_batch_end, progress_seconds)
+            # After the warm-up, next_phase starts the main phase; after a blending fine-tuning's main phase, its blend.
+            if phase.name == MAIN and not (self.finetune_plan is not None and self.finetune_plan.blend_pending):
+                break
+        hooks.train_end(self)
+        return results
 
     def _enter(self, phase: Phase, shape: tuple[int, int]) -> None:
         """Install ``phase``'s schedule, position and (fine-tuning) learning-rate multipliers."""
@@ -267,7 +322,7 @@ class Word2Vec:
         state.schedule, state.position, state.corpus_shape = phase.schedule, phase.start, shape
 
     def _run_aligned(self, phase: Phase, encoded: EncodedCorpus, shape: tuple[int, int],
-                     callbacks: list[Callback], progress_seconds: float) -> list[EpochResult]:
+                     callbacks: Callbacks, progress_seconds: float | None) -> list[EpochResult]:
         """``method="aligned"``: train the domain-only model for ``phase``'s schedule, then combine it in.
 
         One step: nothing of the union state changes until the combination, so a checkpoint
@@ -282,14 +337,16 @@ class Word2Vec:
         logger.info("aligned: training a domain-only model (%d words, %d epochs), then rotating it onto the base",
                     len(domain.vocab), phase.schedule.total_epochs)
         results = run_epochs(domain.weights, domain.tables, corpus, state.config, phase.schedule, domain.position,
+                             on_epoch_begin=lambda epoch: callbacks.epoch_begin(self),
                              on_epoch_end=self._epoch_done(callbacks), progress_seconds=progress_seconds)
         ft.combine_aligned(state, domain)
         state.schedule, state.corpus_shape = phase.schedule, shape
         state.position = Position(epoch=phase.schedule.total_epochs)
         return results
 
-    def _run_phase(self, encoded: EncodedCorpus, callbacks: list[Callback],
-                   on_batch_end: Callable[[Position], None] | None, progress_seconds: float) -> list[EpochResult]:
+    def _run_phase(self, encoded: EncodedCorpus, callbacks: Callbacks,
+                   on_batch_end: Callable[[Position], None] | None,
+                   progress_seconds: float | None) -> list[EpochResult]:
         """Run the installed schedule from the installed position to its end.
 
         When only some words have output rows (a fine-tuning), their compact part trains
@@ -302,7 +359,8 @@ class Word2Vec:
         self._training = part
         try:
             return run_epochs(weights, state.tables, corpus, state.config, state.schedule, state.position,
-                              anchor=anchor, on_epoch_end=self._epoch_done(callbacks), on_batch_end=on_batch_end,
+                              anchor=anchor, on_epoch_begin=lambda epoch: callbacks.epoch_begin(self),
+                              on_epoch_end=self._epoch_done(callbacks), on_batch_end=on_batch_end,
                               progress_seconds=progress_seconds)
         finally:
             self._sync()
@@ -313,33 +371,51 @@ class Word2Vec:
         if self._training is not None:
             self._training.scatter(self.state.weights)
 
-    def _epoch_done(self, callbacks: list[Callback]) -> Callable[[EpochResult, Position], None]:
+    def _epoch_done(self, callbacks: Callbacks) -> Callable[[EpochResult, Position], None]:
         """What runs after each epoch: the result joins the history, then the callbacks."""
         def epoch_done(result: EpochResult, position: Position) -> None:
             self._sync()  # the full input matrix is what callbacks and checkpoints read
             self.state.history.append(result)
-            for cb in callbacks:
-                cb(self, result.epoch, result.loss)
+            callbacks.epoch_end(self, result.epoch, result.loss)
 
         return epoch_done
 
     # -- results -----------------------------------------------------------------------------------------
     @property
     def wv(self) -> "KeyedVectors":
-        """The input vectors as a gensim ``KeyedVectors`` (sharing memory with the model, with counts)."""
+        """The input vectors as a gensim ``KeyedVectors``, most frequent word first, with counts.
+
+        A trained model's ``wv`` shares memory with the model. A fine-tuned model lists its
+        words by their domain plus (real or estimated) base counts, as a word2vec file does
+        (``finetune.frequency_order``), so its ``wv`` is a copy in that order.
+        """
         from .vectors_io import to_keyedvectors
 
         self._require_vocab()
         self._sync()
-        return to_keyedvectors(self.vocab.words, self.weights.w_in, self.vocab.counts)
+        shown = ft.frequency_order(self.state)
+        if shown is None:
+            return to_keyedvectors(self.vocab.words, self.weights.w_in, self.vocab.counts)
+        order, counts = shown
+        words = self.vocab.words
+        return to_keyedvectors([words[i] for i in order], self.weights.w_in[order], counts)
 
-    def export(self, path: str | os.PathLike, binary: bool = True) -> None:
-        """Write the input vectors in word2vec binary (default) or text format, atomically."""
+    def export(self, path: str | os.PathLike, binary: bool | None = None) -> None:
+        """Write the input vectors in word2vec binary or text format, atomically, in ``wv``'s order.
+
+        ``binary`` None (default) takes the format from the name: ``.txt``/``.vec`` (also compressed,
+        ``.txt.gz``) are text, anything else binary; a ``.gz``/``.bz2`` name is compressed.
+        """
         from .vectors_io import write_vectors
 
         self._require_vocab()
         self._sync()
-        write_vectors(path, self.vocab.words, self.weights.w_in, binary=binary)
+        shown = ft.frequency_order(self.state)
+        words = self.vocab.words
+        if shown is None:
+            write_vectors(path, words, self.weights.w_in, binary=binary)
+        else:
+            write_vectors(path, [words[i] for i in shown[0]], self.weights.w_in, binary=binary, order=shown[0])
 
     def check_finite(self) -> str | None:
         """Name of the first weight matrix holding NaN/inf (up to date with a fine-tuning's trained part), or None."""
@@ -377,7 +453,4 @@ def load(path: str | os.PathLike, mmap: bool = False) -> Word2Vec:
 
 
 def _describe(source: Iterable[list[str]]) -> str:
-    if isinstance(source, TextCorpus):
-        paths = source.paths
-        return ", ".join(paths) if len(paths) <= 3 else f"{paths[0]} and {len(paths) - 1} more"
-    return "corpus"
+    return name_some(source.paths) if isinstance(source, TextCorpus) else "corpus"

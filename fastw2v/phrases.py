@@ -227,6 +227,11 @@ class BoundPhrases:
         self.split_table = KeyTable(np.array(sorted(split), dtype=np.int64))
         self.split_parts = [split[i] for i in sorted(split)]
 
+    @property
+    def phrase_ids(self) -> np.ndarray:
+        """int32: the ids of the tokens this model joins words into, increasing."""
+        return np.unique(np.concatenate([np.zeros(0, dtype=np.int32), *(ids for _, ids, _ in self.passes)]))
+
     def apply_ids(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Join the phrases in sentences given as token ids.
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import memory
 from .config import FinetuneConfig, Word2VecConfig
-from .errors import CorpusError
+from .errors import ConfigError, CorpusError
 from .vocabulary import Vocabulary, alias_table, huffman_tree, keep_probabilities, noise_distribution
 
 
@@ -24,11 +25,37 @@ def uniform_rows(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
 
     Not word2vec.c's ``[-0.5/dim, 0.5/dim)``: the output rows start at zero, so how fast training
     leaves the origin depends on this scale, most in CBOW, whose hidden vector is a mean of
-    context rows. One CBOW-NS epoch on wiki-text8 scores 0.083 analogies with word2vec.c's range,
-    0.089 with this one, and gensim (this range) falls to 0.083 with word2vec.c's
-    (``benchmarks/results/cbow_quality.md``).
+    context rows. One CBOW-NS epoch on wiki-text8 (alpha 0.025, 5 seeds) scores 0.083 analogies
+    with word2vec.c's range and 0.090 with this one; gensim (0.092 with this range) falls to 0.084
+    with word2vec.c's (``benchmarks/results/cbow_quality.md``).
     """
-    return (rng.random((n, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
+    rows = rng.random((n, dim), dtype=np.float32)
+    rows *= np.float32(2.0)  # in place: the matrix is the only allocation
+    rows -= np.float32(1.0)
+    rows /= np.float32(dim)
+    return rows
+
+
+def check_memory(n_words: int, config: Word2VecConfig, n_out: int | None = None, at_least: bool = False) -> None:
+    """Refuse, before anything is allocated, weights of ``n_words`` words that this machine's memory cannot hold.
+
+    ``n_out``: words with output rows (default all); ``at_least``: ``n_words`` is a lower bound
+    (the vocabulary is still being counted).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``vector_size`` and the bytes the matrices need.
+    """
+    phys = memory.physical_memory()
+    n_out = n_words if n_out is None else n_out
+    rows = n_words + (n_out if config.negative > 0 else 0) + (max(n_out - 1, 0) if config.hs else 0)
+    need = rows * (4 * config.vector_size + 4)  # float32 rows and their learning-rate multipliers
+    if phys is not None and need > phys:
+        words = f"at least {n_words}" if at_least else str(n_words)
+        words += " word" if n_words == 1 else " words"
+        raise ConfigError(f"vector_size={config.vector_size} is too large: the weight matrices of {words} need "
+                          f"{memory.size_text(need)}, more than this machine's {memory.size_text(phys)} of memory")
 
 
 @dataclass
@@ -70,9 +97,10 @@ class Weights:
         seeded by ``config.seed``), output rows (for ``out_rows``, default every word) zero,
         every multiplier 1."""
         dim = config.vector_size
+        n_out = n_words if out_rows is None else out_rows.shape[0]
+        check_memory(n_words, config, n_out)
         if w_in is None:
             w_in = uniform_rows(n_words, dim, np.random.default_rng(config.seed))
-        n_out = n_words if out_rows is None else out_rows.shape[0]
         n_ns = n_out if config.negative > 0 else 0
         n_hs = max(n_out - 1, 0) if config.hs else 0
         return cls(w_in=w_in,
@@ -189,9 +217,18 @@ class Position:
     loss: float = 0.0
     pairs: int = 0
 
+    def __str__(self) -> str:
+        """``after epoch 2`` or ``in epoch 3 at sentence 1200``, epochs counted from 1 as in the log."""
+        if self.sentence == 0:
+            return f"after epoch {self.epoch}" if self.epoch else "at the start"
+        return f"in epoch {self.epoch + 1} at sentence {self.sentence}"
+
 
 @dataclass
 class EpochResult:
+    """One finished epoch. ``epoch`` counts from 1, as the log does ("epoch 2/5 done"), so it is also
+    the number of epochs of the schedule done when it ended."""
+
     epoch: int
     loss: float       # mean loss per trained pair (or per centre word for CBOW)
     pairs: int
@@ -213,6 +250,15 @@ class FinetunePlan:
     base_tokens: float | None = None   # N_base: the base corpus's size in tokens
     base_real: bool = False            # base_counts are a saved model's counts (preserve="auto" -> "high")
     aligned_done: bool = False         # method="aligned": the domain-only model was trained and combined
+    #: method="blend": float32[n_used, dim], the base vectors of the pre-trained words the corpus uses
+    #: (in word order), which the trained rows are blended back toward after the main phase.
+    base_rows: np.ndarray | None = None
+    blend_done: bool = False           # method="blend": the trained rows were blended with base_rows
+
+    @property
+    def blend_pending(self) -> bool:
+        """``method="blend"`` has trained but not yet blended."""
+        return self.settings.method == "blend" and not self.blend_done
 
     @property
     def preserve(self) -> str | float:
@@ -223,7 +269,7 @@ class FinetunePlan:
         return p
 
 
-WARMUP, MAIN, ALIGN = "warmup", "main", "aligned"
+WARMUP, MAIN, ALIGN, BLEND = "warmup", "main", "aligned", "blend"
 START, RESUME, AGAIN = "start", "resume", "again"
 
 
@@ -233,10 +279,11 @@ class Phase:
 
     Attributes
     ----------
-    name : {"warmup", "main", "aligned"}
-        The fine-tuning warm-up (output layer and new words only), the main phase, or
+    name : {"warmup", "main", "aligned", "blend"}
+        The fine-tuning warm-up (output layer and new words only), the main phase,
         ``method="aligned"``'s domain-only training and combination (one step: it is not
-        resumable part-way, a checkpoint taken during it restarts it).
+        resumable part-way, a checkpoint taken during it restarts it), or ``method="blend"``'s
+        blending of the trained rows with the base after the main phase (no training).
     schedule, start : Schedule, Position
         The learning-rate schedule to run and where in it training starts.
     kind : {"start", "resume", "again"}
@@ -264,6 +311,7 @@ class TrainingState:
     corpus_sources: list[str] = field(default_factory=list)   # files, so `fastw2v train --resume` can find them
     corpus_shape: tuple[int, int] | None = None  # (tokens, sentences) the position refers to
     history: list[EpochResult] = field(default_factory=list)
+    checkpoint_every: str | None = None  # the run's checkpoint interval (``checkpoint.Every`` text), kept on resume
     _tables: Tables | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -301,7 +349,8 @@ class TrainingState:
         A fine-tuning with ``method="aligned"`` that has not combined yet runs that
         (from the start); a schedule stopped part-way (a checkpoint) continues from its position; a
         fine-tuning warm-up that has not run (or was interrupted) comes before the main
-        phase; otherwise a new main schedule of ``epochs`` (default ``config.epochs``).
+        phase; a ``method="blend"`` main phase that finished is followed by its blend; otherwise
+        a new main schedule of ``epochs`` (default ``config.epochs``).
 
         Raises
         ------
@@ -329,7 +378,10 @@ class TrainingState:
         if in_progress:
             self._check_resumable(epochs, corpus_shape)
             return Phase(MAIN, schedule, position, RESUME)
-        kind = AGAIN if position.epoch >= schedule.total_epochs else START
+        finished = position.epoch >= schedule.total_epochs
+        if plan is not None and finished and plan.blend_pending:
+            return Phase(BLEND, schedule, position, RESUME)
+        kind = AGAIN if finished else START
         return Phase(MAIN, Schedule.of(self.config, epochs), Position(), kind)
 
     def _check_resumable(self, epochs: int | None, corpus_shape: tuple[int, int] | None) -> None:

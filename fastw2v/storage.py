@@ -4,6 +4,7 @@ Layout of ``PATH/`` (format version 2)::
 
     header.json      {"format": "fastw2v-model", "format_version": 2, "config": {...},
                       "schedule": {...}, "position": {...}, "corpus": {...}, "history": [...],
+                      "history_epochs_from": 1, "checkpoint": {"every": "30m" or "2" or null},
                       "arrays": {name: {"shape": [...], "dtype": "..."}}}
     vocab.json       list of words, index order (descending count)
     counts.npy       int64[n_words]
@@ -14,11 +15,14 @@ Layout of ``PATH/`` (format version 2)::
     anchor_vectors.npy, anchor_index.npy, anchor_strength.npy   (only for anchored fine-tuning;
                      models saved before per-row strengths have the header's scalar "strength")
     finetune_corpus_counts.npy, finetune_base_counts.npy      (fine-tuning; base counts when known)
+    finetune_base_rows.npy    (method="blend" before its blend: the base vectors of the words the corpus uses)
 
 Versions: format 2 adds ``out_rows.npy``: a fine-tuned model stores output rows only for the
 words that can train (see ``state.Weights.out_rows``), not 3M zero rows for a GoogleNews
 base. A model without ``out_rows`` (every word has an output row) is written as format 1,
-the same layout, so older fastw2v reads it; format 1 models load unchanged.
+the same layout, so older fastw2v reads it; format 1 models load unchanged. The history's
+epochs count from 1 (``history_epochs_from``); a header without that key numbered them from 0
+and is read shifted.
 
 Everything needed to resume or fine-tune again is there: the tables (subsampling,
 noise, Huffman) are rebuilt from the counts. The directory is written under a
@@ -62,6 +66,8 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
         arrays["finetune_corpus_counts"] = plan.corpus_counts
         if plan.base_counts is not None:
             arrays["finetune_base_counts"] = plan.base_counts
+        if plan.base_rows is not None:
+            arrays["finetune_base_rows"] = plan.base_rows
     anchor = None
     if state.anchor is not None:
         arrays["anchor_vectors"] = state.anchor.vectors
@@ -82,8 +88,11 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
             "warmup_done": plan.warmup_done,
             "base_tokens": plan.base_tokens,
             "base_real": plan.base_real,
-            "aligned_done": plan.aligned_done},
+            "aligned_done": plan.aligned_done,
+            "blend_done": plan.blend_done},
         "history": [dataclasses.asdict(r) for r in state.history],
+        "history_epochs_from": 1,
+        "checkpoint": {"every": state.checkpoint_every},
         "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in arrays.items()},
     }
     ticker = Progress(f"saving {path}", "MB", sum(a.nbytes for a in arrays.values()) >> 20)
@@ -229,6 +238,10 @@ def load_state(path: str | os.PathLike, mmap: bool | Collection[str] = False) ->
     state.corpus_sources = list(corpus.get("sources") or [])
     state.corpus_shape = tuple(corpus["shape"]) if corpus.get("shape") else None
     state.history = [EpochResult(**r) for r in header.get("history", [])]
+    if header.get("history_epochs_from") is None:  # written when epochs were numbered from 0
+        for result in state.history:
+            result.epoch += 1
+    state.checkpoint_every = (header.get("checkpoint") or {}).get("every")
     if header.get("finetune"):
         state.finetune_plan = _load_plan(header["finetune"], arrays, vocab)
     if header.get("anchor"):
@@ -258,4 +271,5 @@ def _load_plan(ft: dict[str, Any], arrays: dict[str, np.ndarray], vocab: Vocabul
     return FinetunePlan(settings=FinetuneConfig.from_dict(ft["settings"]), n_pretrained=n_pre,
                         corpus_counts=corpus, warmup_done=bool(ft["warmup_done"]), base_counts=base,
                         base_tokens=ft.get("base_tokens", None if base is None else float(base.sum())),
-                        base_real=bool(real), aligned_done=bool(ft.get("aligned_done", False)))
+                        base_real=bool(real), aligned_done=bool(ft.get("aligned_done", False)),
+                        base_rows=arrays.get("finetune_base_rows"), blend_done=bool(ft.get("blend_done", False)))

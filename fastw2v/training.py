@@ -10,7 +10,7 @@ import logging
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numba
@@ -20,32 +20,10 @@ from . import kernels
 from .config import Word2VecConfig
 from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError, TrainingDivergedError
+from .progress import Progress
 from .state import Anchor, EpochResult, Position, Schedule, Tables, Weights
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _Progress:
-    """Periodic progress line: %, words/s, learning rate, loss, ETA."""
-
-    total_words: int
-    interval: float
-    started: float = field(default_factory=time.perf_counter)
-    last: float = field(default_factory=time.perf_counter)
-    done: int = 0
-
-    def update(self, words: int, lr: float, loss: float, epoch: int, epochs: int) -> None:
-        self.done += words
-        now = time.perf_counter()
-        if now - self.last < self.interval:
-            return
-        self.last = now
-        rate = self.done / max(now - self.started, 1e-9)
-        remaining = (self.total_words - self.done) / max(rate, 1e-9)
-        logger.info("epoch %d/%d %5.1f%% | %.0fk words/s | lr %.5f | loss %.4f | ETA %s",
-                    epoch + 1, epochs, 100.0 * self.done / max(self.total_words, 1), rate / 1e3, lr, loss,
-                    time.strftime("%H:%M:%S", time.gmtime(remaining)))
 
 
 # Rows of each matrix a worker keeps private copies of during a batch (see kernels.buffer_rows):
@@ -55,18 +33,25 @@ class _Progress:
 HOT_ROWS = 256
 
 EpochCallback = Callable[[EpochResult, Position], None]
+EpochStartCallback = Callable[[int], None]
 BatchCallback = Callable[[Position], None]
 
 
 def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: Word2VecConfig,
                schedule: Schedule, position: Position, end_epoch: int | None = None,
-               anchor: Anchor | None = None, on_epoch_end: EpochCallback | None = None,
-               on_batch_end: BatchCallback | None = None, progress_seconds: float = 5.0) -> list[EpochResult]:
+               anchor: Anchor | None = None, on_epoch_begin: EpochStartCallback | None = None,
+               on_epoch_end: EpochCallback | None = None, on_batch_end: BatchCallback | None = None,
+               progress_seconds: float | None = None) -> list[EpochResult]:
     """Train from ``position`` up to (not including) ``end_epoch``.
 
     ``position`` is advanced in place after every batch, so a caller that
     checkpoints it from ``on_batch_end`` can resume exactly where training stopped;
     with ``workers == 1`` the resumed run is bit-identical to an uninterrupted one.
+    ``on_epoch_begin`` gets the number (from 1) of each epoch about to train, including a
+    resumed one; ``on_epoch_end`` its :class:`EpochResult`. A progress line at most every
+    ``progress_seconds`` (default ``Progress.interval``) gives the whole run's share done (words
+    of the schedule, including those done before a resume), the epoch's, the learning rate, the
+    loss and the ETA.
 
     Raises
     ------
@@ -93,7 +78,9 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
                                 HOT_ROWS if config.workers > 1 else 0, config.seed)
 
     def say_compiling() -> None:
-        logger.info("compiling training kernels for vector size %d (first run only, ~20 s)", w.w_in.shape[1])
+        # Kernels are compiled per vector size and cached on disk: a new size compiles once more.
+        logger.info("compiling training kernels for vector size %d (first run with this vector size only, ~20 s)",
+                    w.w_in.shape[1])
 
     # Compiled (or loaded from the cache) before the progress clock starts: words/s and ETA count training only.
     compile_kernel(train, (corpus.token_ids, offsets, 0, 0, matrices, rates, lookups, settings,
@@ -112,16 +99,18 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
         return loss, pairs
 
     results = []
-    epochs_left = end_epoch - position.epoch
     first_batch = next((i for i, (a, _) in enumerate(batches) if a >= position.sentence), len(batches))
-    total_words = epochs_left * n_tokens - int(offsets[batches[first_batch][0]] if first_batch < len(batches) else 0)
-    progress = _Progress(total_words=max(total_words, 1), interval=progress_seconds)
+    done_before = int(offsets[batches[first_batch][0]]) if first_batch < len(batches) else n_tokens
+    progress = Progress("whole run", "words", end_epoch * n_tokens, done=position.epoch * n_tokens + done_before,
+                        interval=progress_seconds)
     pool = ThreadPoolExecutor(config.workers) if config.workers > 1 else None
     try:
         while position.epoch < end_epoch:
             epoch = position.epoch
             lr_start, lr_end = schedule.rate(epoch), schedule.rate(epoch + 1)
             todo = [b for b in batches if b[0] >= position.sentence]
+            if on_epoch_begin is not None:
+                on_epoch_begin(epoch + 1)
             started = time.perf_counter()
             words = 0
             if pool is None:
@@ -140,15 +129,17 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
                 position.sentence = b
                 batch_words = int(offsets[b] - offsets[a])
                 words += batch_words
-                lr_now = kernels.epoch_rate(lr_start, lr_end, offsets[b], n_tokens)
-                progress.update(batch_words, lr_now, position.loss / max(position.pairs, 1), epoch, end_epoch)
+                progress.advance(batch_words, lambda: (
+                    f"epoch {epoch + 1}/{end_epoch}: {100.0 * offsets[b] / n_tokens:.1f}% | "
+                    f"lr {kernels.epoch_rate(lr_start, lr_end, offsets[b], n_tokens):.5f} | "
+                    f"loss {position.loss / max(position.pairs, 1):.4f}"))
                 if on_batch_end is not None:
                     on_batch_end(position)
             bad = weights.check_finite()
             if bad is not None:
                 raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}: {bad} holds NaN/inf "
                                             f"(learning rate alpha={schedule.alpha} is likely too high)")
-            result = EpochResult(epoch=epoch, loss=position.loss / max(position.pairs, 1), pairs=position.pairs,
+            result = EpochResult(epoch=epoch + 1, loss=position.loss / max(position.pairs, 1), pairs=position.pairs,
                                  words=words, seconds=time.perf_counter() - started)
             results.append(result)
             logger.info("epoch %d/%d done: loss %.4f per pair, %d pairs, %.0fk words/s", epoch + 1, end_epoch,

@@ -121,6 +121,8 @@ def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
             if status == 1:
                 raise _word_too_long(path, row, dim)
             progress.update(row, f"{total >> 20} MB")
+            if row >= n:  # a limit reached inside a block: the rest of it (and the block read ahead) is not needed
+                break
             if ahead is None:  # no more data: parse on in this buffer
                 if not done and row < n:
                     raise truncated(path, s, row)
@@ -306,8 +308,12 @@ def _text_payload(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return cells[keep], np.cumsum(keep.reshape(n, -1).sum(axis=1))
 
 
-def write_rows(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray, binary: bool) -> None:
-    """Write ``vectors`` (float32, C-contiguous) as word2vec binary or text, byte for byte as gensim does."""
+def write_rows(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray, binary: bool,
+               order: np.ndarray | None = None) -> None:
+    """Write ``vectors`` (float32, C-contiguous) as word2vec binary or text, byte for byte as gensim does.
+
+    ``order``: row ``order[i]`` is written as the ``i``-th vector (``words`` are in written order).
+    """
     n, dim = vectors.shape
     fout.write(f"{n} {dim}\n".encode())
     payload = _binary_payload if binary else _text_payload
@@ -315,7 +321,8 @@ def write_rows(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray
     progress = Progress(f"writing {path}", "vectors", n)
     total = 0
     for start in range(0, n, step):
-        row_bytes, row_ends = payload(vectors[start:start + step])
+        block = vectors[start:start + step] if order is None else vectors[order[start:start + step]]
+        row_bytes, row_ends = payload(block)
         word_bytes = np.frombuffer(" ".join(words[start:start + step]).encode("utf-8"), dtype=np.uint8)
         out = np.empty(len(word_bytes) + 1 + len(row_bytes), dtype=np.uint8)
         written = pack_rows(word_bytes, row_bytes, row_ends, out)

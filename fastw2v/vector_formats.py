@@ -30,6 +30,7 @@ from typing import BinaryIO, Iterator
 import numpy as np
 import smart_open
 
+from . import memory
 from .errors import ConfigError, MissingFileError, UntrustedFileError, VectorFileError, describe
 
 FORMATS: tuple[str, ...] = ("word2vec-bin", "word2vec-text", "glove", "keyedvectors")
@@ -42,6 +43,19 @@ _MAX_LINE = 4 * 1024 * 1024
 MAX_WORD_BYTES = 1024 * 1024
 # Extensions smart_open decompresses transparently.
 COMPRESSED_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".lz4", ".zst"})
+#: Names written as word2vec text (after any compression suffix: ``v.txt.gz``); every other name is written binary.
+TEXT_SUFFIXES = (".txt", ".vec")
+
+
+def written_format(path: str | os.PathLike) -> str:
+    """The word2vec format a file named ``path`` is written in when none is asked for: ``word2vec-text`` for
+    ``.txt``/``.vec`` (compressed or not), else ``word2vec-bin``."""
+    p = Path(path)
+    if p.suffix.lower() in COMPRESSED_SUFFIXES:
+        p = p.with_suffix("")
+    return "word2vec-text" if p.suffix.lower() in TEXT_SUFFIXES else "word2vec-bin"
+
+
 # Deflate cannot expand data by more than ~1032x, so a .gz file of S bytes holds at most
 # 1032*S bytes: enough to reject absurd headers without decompressing.
 _GZIP_MAX_RATIO = 1032
@@ -349,11 +363,8 @@ def check_plausible(path: Path, s: Sniff, n: int) -> None:
                            f"{min_bytes} bytes, but the file is only {size} bytes "
                            f"(truncated file, or wrong counts in the header)")
     need = n * dim * 4 + n * 64  # matrix plus, roughly, each word's str, list slot and dict entry
-    try:
-        phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return
-    if need > phys:
+    phys = memory.physical_memory()
+    if phys is not None and need > phys:
         raise vector_error(path, f"header promises {n} vectors of dimension {dim}, needing {need / 2**30:.1f} GiB, "
                            f"more than this machine's {phys / 2**30:.1f} GiB of memory (wrong header? "
                            f"or pass a limit)")

@@ -37,7 +37,8 @@ from .atomic import atomic_file
 from .errors import MissingFileError, describe
 from .vector_blocks import count_lines, read_binary, read_text, write_rows
 from .vector_formats import (COMPRESSED_SUFFIXES, FORMATS, Sniff, check_input_path, check_limit, check_plausible,
-                             check_rows, check_words, detect_format, distinct, resolve_format, show, vector_error)
+                             check_rows, check_words, detect_format, distinct, open_stream, resolve_format, show,
+                             vector_error, written_format)
 
 if TYPE_CHECKING:
     import os
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from gensim.models import KeyedVectors
     from numpy.typing import ArrayLike
 
-__all__ = ["FORMATS", "detect_format", "read_vectors", "write_vectors", "to_keyedvectors"]
+__all__ = ["FORMATS", "detect_format", "read_vectors", "vector_dimension", "write_vectors", "to_keyedvectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,37 @@ def _read_keyedvectors(path: Path, limit: int | None) -> tuple[list[str], np.nda
     return words, vectors
 
 
+def read_vocab_counts(path: str | os.PathLike) -> dict[str, int]:
+    """Word counts of a vocabulary file: one ``word count`` per line (compressed or not).
+
+    The file gensim's ``save_word2vec_format(fvocab=...)``, word2vec.c's ``-save-vocab`` and
+    GloVe's ``vocab_count`` write beside the vectors: the counts a vector file lacks.
+
+    Raises
+    ------
+    VectorFileError
+        A line is not a word and a count >= 0, a word is listed twice, or there is no line.
+    """
+    p = check_input_path(path)
+    counts: dict[str, int] = {}
+    with open_stream(p) as fin:
+        for number, raw in enumerate(fin, 1):
+            try:
+                fields = raw.decode("utf-8").split()
+            except UnicodeDecodeError as exc:
+                raise vector_error(p, f"line {number} is not valid UTF-8 ({exc.reason})") from None
+            if not fields:
+                continue
+            if len(fields) != 2 or not fields[1].isdigit():
+                raise vector_error(p, f"line {number} is not 'word count': {raw[:80]!r}")
+            if fields[0] in counts:
+                raise vector_error(p, f"line {number}: {show(fields[0])} is listed twice")
+            counts[fields[0]] = int(fields[1])
+    if not counts:
+        raise vector_error(p, "holds no 'word count' line")
+    return counts
+
+
 def read_vectors(path: str | os.PathLike, format: str | None = None,
                  limit: int | None = None) -> tuple[list[str], np.ndarray]:
     """Read a word-vector file.
@@ -180,6 +212,18 @@ def read_vectors(path: str | os.PathLike, format: str | None = None,
         words, vectors = _read_word2vec(p, s, limit)
     logger.info("read %d vectors of dimension %d from %s (%s)", len(words), vectors.shape[1], p, s.fmt)
     return words, vectors
+
+
+def vector_dimension(path: str | os.PathLike, format: str | None = None) -> int | None:
+    """The dimension of a word-vector file from its header (GloVe: its first row), reading no vectors;
+    None for a KeyedVectors pickle (nothing is known before it is unpickled).
+
+    Raises what :func:`read_vectors` raises for a missing file or an unrecognised format.
+    """
+    s = resolve_format(check_input_path(path), format)
+    if s.fmt == "keyedvectors":
+        return None
+    return s.header[1] if s.header is not None else s.glove_dim
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,7 +316,7 @@ def _check_writable_words(path: Path, words: list) -> None:
 
 
 def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayLike,
-                  binary: bool = True) -> None:
+                  binary: bool | None = None, order: np.ndarray | None = None) -> None:
     """Write vectors in word2vec binary or text format (header ``"N D"``), atomically.
 
     Parameters
@@ -284,8 +328,12 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
         Distinct, non-empty words without spaces or newlines, in the order to write.
     vectors : array_like
         Finite values, shape ``(len(words), dim)``.
-    binary : bool
-        Binary (default, compact, exact) or text format.
+    binary : bool, optional
+        Binary (compact, exact) or text format; default: from the name (``.txt``/``.vec``, compressed or
+        not, are text; anything else binary).
+    order : int64[len(words)], optional
+        Write row ``order[i]`` of ``vectors`` as the ``i``-th vector (of word ``words[i]``), a
+        block at a time: a permuted export of a large matrix without a permuted copy of it.
 
     Raises
     ------
@@ -294,6 +342,8 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
         the message names the target and the problem.
     """
     p = Path(path)
+    if binary is None:
+        binary = written_format(p) == "word2vec-bin"
     if p.is_dir():
         raise vector_error(p, "is a directory; cannot write vectors there")
     try:
@@ -303,13 +353,22 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
     if not words or vectors.shape[1] == 0:
         raise vector_error(p, f"cannot write an empty set of vectors (shape {vectors.shape})")
     _check_writable_words(p, words)
-    check_rows(p, "keyedvectors", words, vectors)  # NaN/inf would make a file read_vectors refuses
+    if order is not None:
+        order = np.asarray(order, dtype=np.int64)
+        if order.shape != (len(words),) or not np.array_equal(np.sort(order), np.arange(len(words))):
+            raise vector_error(p, f"cannot write: order must be a permutation of the {len(words)} rows")
+        row_words = np.empty(len(words), dtype=object)
+        row_words[order] = words  # the word of each row, so that a bad row is named by its own word
+    else:
+        row_words = words
+    check_rows(p, "keyedvectors", row_words, vectors)  # NaN/inf would make a file read_vectors refuses
     try:
         with atomic_file(p) as tmp:
             # tmp ends with the target's name, so smart_open compresses a .gz/.bz2 target too.
             with smart_open.open(str(tmp), "wb") as fout:
-                write_rows(fout, p, words, vectors, binary)
+                write_rows(fout, p, words, vectors, binary, order)
     except UnicodeEncodeError as exc:  # a lone surrogate in a word
         raise vector_error(p, f"cannot write: a word is not valid Unicode ({describe(exc)})") from None
-    logger.info("wrote %d vectors of dimension %d to %s (%s)", len(words), vectors.shape[1], p,
-                "word2vec-bin" if binary else "word2vec-text")
+    compressed = f", {p.suffix[1:]}-compressed" if p.suffix.lower() in COMPRESSED_SUFFIXES else ""
+    logger.info("wrote %d vectors of dimension %d to %s (%s%s)", len(words), vectors.shape[1], p,
+                "word2vec-bin" if binary else "word2vec-text", compressed)

@@ -39,6 +39,21 @@ def ok(result):
     return result
 
 
+def interrupt_after_epoch(model, corpus, checkpoint: Path, epoch: int) -> None:
+    """Train ``model`` on ``corpus`` checkpointing to ``checkpoint`` at every epoch's end, and stop after
+    epoch number ``epoch`` (counted from 1) as Ctrl-C would."""
+    from fastw2v.checkpoint import Checkpointer, Every
+
+    saver = Checkpointer(model, checkpoint, Every(epochs=1))
+
+    def stop(m, done, loss):
+        if done == epoch:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.train(corpus, callbacks=[saver, stop])
+
+
 def make_kv(words, vectors) -> KeyedVectors:
     """A gensim KeyedVectors of ``words`` and their ``vectors`` (float32)."""
     vectors = np.asarray(vectors, dtype=np.float32)

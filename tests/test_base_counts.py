@@ -6,8 +6,10 @@ import logging
 import numpy as np
 import pytest
 
-from fastw2v.base_counts import (KNOWN_FILES, anchor_weights, estimate_base_counts, evidence_rates, fallback_tokens,
-                                 frequency_rates, harmonic, known_file, preserve_weight, zipf_counts)
+from fastw2v.base_counts import (KNOWN_FILES, adaptive_rates, anchor_weights, estimate_base_counts, evidence_rates,
+                                 evidence_weights, fallback_tokens, frequency_rates, harmonic, known_file,
+                                 preserve_weight, zipf_counts)
+from fastw2v.config import ADAPTIVE_EVIDENCE, ADAPTIVE_RATIO
 from fastw2v.errors import ConfigError
 
 
@@ -100,3 +102,42 @@ def test_anchor_weights_are_the_base_share():
     np.testing.assert_allclose(anchor_weights(0.5, np.array([1.0, 0.25, 0.0])), [0.0, 0.375, 0.5])
     with pytest.raises(ConfigError):
         anchor_weights(0.5, np.array([1.5]))
+
+
+def test_adaptive_rates_by_hand():
+    n_d, n_b = np.array([40, 10, 3, 0]), np.array([100, 1000, 1, 50])
+    # N_domain 1000, N_base 10,000: p_d = .04, .01, .003, 0; p_b = .01, .1, .0001, .005
+    t, k = 2.0, 10.0
+    expected = [0.04 / (0.04 + 2 * 0.01) * 40 / 50, 0.01 / (0.01 + 2 * 0.1) * 10 / 20,
+                0.003 / (0.003 + 2 * 0.0001) * 3 / 13, 1.0]
+    np.testing.assert_allclose(adaptive_rates(n_d, 1000, n_b, 10_000, t, k), expected)
+    np.testing.assert_allclose(evidence_weights(n_d, 10.0), [40 / 50, 10 / 20, 3 / 13, 1.0])
+    np.testing.assert_allclose(evidence_weights(n_d, 0.0), [1.0, 1.0, 1.0, 1.0])
+    # the preset's defaults are the named constants
+    np.testing.assert_allclose(adaptive_rates(n_d, 1000, n_b, 10_000),
+                               adaptive_rates(n_d, 1000, n_b, 10_000, ADAPTIVE_RATIO, ADAPTIVE_EVIDENCE))
+    assert preserve_weight("adaptive", 1.0, 1e12) == ADAPTIVE_RATIO
+
+
+def test_adaptive_share_does_not_shrink_as_the_base_grows():
+    """For fixed relative frequencies the share is the same whatever the corpora's sizes; ``high`` is not."""
+    p_d, p_b = np.array([1e-4, 1e-5, 3e-6]), np.array([2e-5, 1e-5, 1e-4])
+    n_domain = 7e6
+    shares, high = [], []
+    for n_base in (6e9, 100e9):  # GloVe 6B and GoogleNews
+        n_d, n_b = p_d * n_domain, p_b * n_base
+        shares.append(adaptive_rates(n_d, n_domain, n_b, n_base))
+        high.append(frequency_rates(n_d, n_domain, n_b, n_base, "high"))
+    np.testing.assert_allclose(shares[0], shares[1], rtol=1e-12)
+    assert (high[1] < high[0]).all()  # the evidence preset: the bigger base keeps more
+    # a vector file's Zipf counts give relative frequencies that do not depend on N_base at all
+    for n_base in (6e9, 100e9):
+        n_b = zipf_counts(3, n_base, 400_000)
+        np.testing.assert_allclose(adaptive_rates(p_d * n_domain, n_domain, n_b, n_base),
+                                   adaptive_rates(p_d * n_domain, n_domain, zipf_counts(3, 1e9, 400_000), 1e9),
+                                   rtol=1e-12)
+
+
+def test_bad_evidence_is_a_config_error():
+    with pytest.raises(ConfigError, match="evidence"):
+        evidence_weights(np.array([1]), -1.0)

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
-from conftest import ok
+from conftest import interrupt_after_epoch, ok
 from reference import corpus_counts
 
 from fastw2v import load
@@ -101,7 +101,7 @@ DOCUMENTED = {
                  "--keep-pretrained", "--warmup-epochs", "--freeze", "--pretrained-lr", "--output-lr", "--anchor",
                  "--new-word-init", "--sg", "--cbow", "--hs", "--no-hs", "--negative", "--vector-size", "--window",
                  "--min-count", "--epochs", "--alpha", "--min-alpha", "--workers", "--seed", "--quiet"],
-    "export": ["--format", "--input-format"],
+    "export": ["--format", "--input-format", "--quiet", "-q"],
     "similar": ["-n", "--topn", "--format"],
     "evaluate": ["--similarity", "--analogies", "--restrict-vocab", "--multiword", "--method", "--json", "--format"],
     "compare": ["--words", "--top", "--json", "--format"],
@@ -236,27 +236,46 @@ def test_train_accepts_a_directory_and_several_files(tmp_path):
         np.testing.assert_array_equal(model.weights.w_in, whole.weights.w_in)
 
 
-def test_train_checkpoints_every_epoch(tmp_path):
+def test_train_checkpoints_every_epoch_and_removes_the_checkpoint_when_done(tmp_path):
     ck = tmp_path / "ck"
-    ok(run("train", LEE, "--out", tmp_path / "m", "--checkpoint-every", "1", "--checkpoint", ck,
-           *SMALL[:6], "--epochs", "2", "-q"))
-    final, checkpoint = load(tmp_path / "m"), load(ck)
-    assert checkpoint.position.epoch == 2
-    np.testing.assert_array_equal(checkpoint.weights.w_in, final.weights.w_in)
-    # Resuming a finished run just saves it.
-    ok(run("train", "--resume", ck, "--out", tmp_path / "again", "-q"))
-    np.testing.assert_array_equal(load(tmp_path / "again").weights.w_in, final.weights.w_in)
+    result = ok(run("train", LEE, "--out", tmp_path / "m", "--checkpoint-every", "1", "--checkpoint", ck,
+                    *SMALL[:6], "--epochs", "2"))
+    assert result.stderr.count(f"checkpoint saved to {ck}") == 2
+    # The run finished and its model is saved: resuming the checkpoint again cannot retrain over it.
+    assert not ck.exists() and f"removed the checkpoint {ck}" in result.stderr
+    assert_clean_error(run("train", "--resume", ck, "--out", tmp_path / "m"), f"{ck}: no such checkpoint (a run "
+                       "that finishes removes its checkpoint once its model is saved)")
+    # Resuming a finished run (its model) just saves it.
+    ok(run("train", "--resume", tmp_path / "m", "--out", tmp_path / "again", "-q"))
+    np.testing.assert_array_equal(load(tmp_path / "again").weights.w_in, load(tmp_path / "m").weights.w_in)
 
 
 def test_train_checkpoint_default_location_and_minutes(tmp_path):
-    ok(run("train", LEE, "--out", tmp_path / "m", "--checkpoint-every", "2e", *SMALL[:6], "--epochs", "2", "-q"))
-    assert load(tmp_path / "m.checkpoint").position.epoch == 2
+    result = ok(run("train", LEE, "--out", tmp_path / "m", "--checkpoint-every", "2e", *SMALL[:6], "--epochs", "2"))
+    assert result.stderr.count(f"checkpoint saved to {tmp_path / 'm.checkpoint'} (after epoch 2)") == 1
     # A tiny interval in minutes saves after (nearly) every batch.
-    ok(run("train", LEE, "--out", tmp_path / "n", "--checkpoint-every", "0.00001m", *SMALL))
-    checkpoint = load(tmp_path / "n.checkpoint")
-    # Saved after the last batch: the end of epoch 1, with the final weights.
-    assert (checkpoint.position.epoch, checkpoint.position.sentence) in ((1, 0), (0, 300))
-    np.testing.assert_array_equal(checkpoint.weights.w_in, load(tmp_path / "n").weights.w_in)
+    result = ok(run("train", LEE, "--out", tmp_path / "n", "--checkpoint-every", "0.00001m", *SMALL[:-1]))
+    assert result.stderr.count(f"checkpoint saved to {tmp_path / 'n.checkpoint'}") >= 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m", "n"]  # the finished runs' checkpoints are gone
+
+
+def test_resumed_train_keeps_the_checkpoint_interval_of_its_run(tmp_path):
+    from fastw2v import Word2Vec
+
+    model = Word2Vec(vector_size=16, min_count=2, epochs=3, workers=1)
+    model.build_vocab(LEE)
+    interrupt_after_epoch(model, LEE, tmp_path / "ck", 1)
+    assert load(tmp_path / "ck").checkpoint_every == "1"
+    # No --checkpoint-every: the resumed run goes on checkpointing every epoch, into the resumed checkpoint.
+    result = ok(run("train", "--resume", tmp_path / "ck", "--out", tmp_path / "m"))
+    assert result.stderr.count(f"checkpoint saved to {tmp_path / 'ck'}") == 2, result.stderr
+    assert not (tmp_path / "ck").exists() and len(load(tmp_path / "m").history) == 3
+    # Checkpoints taken elsewhere: the stale resumed one goes too once the run has finished.
+    model = Word2Vec(vector_size=16, min_count=2, epochs=3, workers=1)
+    model.build_vocab(LEE)
+    interrupt_after_epoch(model, LEE, tmp_path / "ck", 1)
+    ok(run("train", "--resume", tmp_path / "ck", "--checkpoint", tmp_path / "ck2", "--out", tmp_path / "m2", "-q"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m", "m2"]
 
 
 def test_train_replaces_an_existing_model(tmp_path, trained):
@@ -311,6 +330,109 @@ def test_similar_unknown_word(trained):
     assert "qqqqzzzz" in result.stderr and "not in the vocabulary" in result.stderr
 
 
+@pytest.mark.parametrize("name,fmt,binary", [("v.txt", None, False), ("v.vec", None, False),
+                                             ("v.txt.gz", None, False), ("v.bin", None, True),
+                                             ("v.bin.gz", None, True), ("v.w2v", None, True),
+                                             ("v.txt", "word2vec-bin", True), ("v.bin", "word2vec-text", False)])
+def test_export_takes_the_format_from_the_name_and_says_what_it_wrote(trained, tmp_path, name, fmt, binary):
+    out = tmp_path / name
+    result = ok(run("export", trained["model"], out, *(["--format", fmt] if fmt else [])))
+    n = len(load(trained["model"]).vocab)
+    kind = "word2vec-bin" if binary else "word2vec-text"
+    packed = ", gz-compressed" if name.endswith(".gz") else ""
+    assert result.stdout == "" and result.stderr.count("\n") == 1
+    assert result.stderr.rstrip().endswith(f"INFO wrote {n} vectors of dimension 16 to {out} ({kind}{packed})")
+    kv = KeyedVectors.load_word2vec_format(str(out), binary=binary)
+    assert len(kv) == n and (out.read_bytes()[:2] == b"\x1f\x8b") == name.endswith(".gz")
+    assert ok(run("export", trained["model"], tmp_path / "q.txt", "-q")).output == ""
+
+
+def test_train_and_finetune_say_once_where_the_vectors_went(pretrained, tmp_path):
+    result = ok(run("train", LEE, "--out", tmp_path / "m", "--vectors", tmp_path / "m.txt", *SMALL[:-1]))
+    assert result.stderr.count(" wrote ") == 1 and f"to {tmp_path / 'm.txt'} (word2vec-text)" in result.stderr
+    result = ok(run("finetune", pretrained["path"], LEE, "--out", tmp_path / "ft", "--vectors", tmp_path / "ft.bin",
+                    *SMALL[2:-1]))
+    assert result.stderr.count(" wrote ") == 1 and f"to {tmp_path / 'ft.bin'} (word2vec-bin)" in result.stderr
+
+
+def test_similar_suggests_the_phrase_token_of_words_given_apart(tmp_path):
+    path = tmp_path / "phrased.bin"
+    write_vectors(path, ["new_york", "new", "york", "city"], np.eye(4, dtype=np.float32) + 0.1)
+    assert_clean_error(run("similar", path, "new york"), "'new york' is not in the vocabulary",
+                       "did you mean 'new_york'?")
+    assert_clean_error(run("similar", path, "New York"), "did you mean 'new_york'?")
+    assert "did you mean" not in run("similar", path, "boston").stderr
+
+
+# ---------------------------------------------------------------------------------------------------------
+# no output of a run may be one of its inputs
+# ---------------------------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def inputs(tmp_path, pretrained, trained) -> dict:
+    """Inputs of every kind, each a copy this test may lose: vectors, a corpus file and directory, a phrase
+    model, a saved model."""
+    pre = tmp_path / "PRE.txt"
+    write_vectors(pre, pretrained["words"], pretrained["vectors"], binary=False)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = Path(LEE).read_bytes().splitlines(keepends=True)
+    (corpus / "a.txt").write_bytes(b"".join(lines[:150]))
+    (corpus / "b.txt").write_bytes(b"".join(lines[150:]))
+    (tmp_path / "linked.txt").hardlink_to(pre)
+    (tmp_path / "alias.txt").symlink_to(pre)
+    model = tmp_path / "model"
+    ok(run("train", corpus, "--out", model, *SMALL))
+    phrases = tmp_path / "p.json"
+    ok(run("phrases", corpus, "--out", tmp_path / "phrased.txt", "--save-model", phrases, "-q"))
+    return {"pre": pre, "corpus": corpus, "model": model, "phrases": phrases, "tmp": tmp_path}
+
+
+def _everything(tmp_path: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(tmp_path)): p.read_bytes() for p in sorted(tmp_path.rglob("*"))
+            if p.is_file() and not p.is_symlink()}
+
+
+@pytest.mark.parametrize("args,output,what", [
+    # The issue's case: the pre-trained file as --vectors.
+    (["finetune", "{pre}", "{corpus}/a.txt", "--out", "{tmp}/x.fw2v", "--vectors", "{pre}"], "--vectors {pre}",
+     "the input PRETRAINED {pre}"),
+    (["finetune", "{pre}", "{corpus}", "--out", "{pre}"], "--out {pre}", "PRETRAINED {pre}"),
+    (["finetune", "{model}", "{corpus}", "--out", "{model}"], "--out {model}", "PRETRAINED {model}"),
+    (["finetune", "{pre}", "{corpus}", "--out", "{tmp}/x", "--checkpoint-every", "1", "--checkpoint", "{corpus}"],
+     "--checkpoint {corpus}", "is the input CORPUS {corpus}"),
+    (["finetune", "{pre}", "{corpus}", "--out", "{tmp}/x", "--vectors", "{tmp}/linked.txt"],
+     "--vectors {tmp}/linked.txt", "PRETRAINED {pre}"),  # a hard link: the same inode
+    (["finetune", "{tmp}/alias.txt", "{corpus}", "--out", "{tmp}/x", "--vectors", "{pre}"],
+     "--vectors {pre}", "PRETRAINED {tmp}/alias.txt"),  # a symbolic link
+    (["train", "{corpus}", "--out", "{tmp}/m", "--vectors", "{corpus}/b.txt"], "--vectors {corpus}/b.txt",
+     "CORPUS {corpus}/b.txt"),  # a file inside a CORPUS directory
+    (["train", "{corpus}/a.txt", "--out", "{corpus}"], "--out {corpus}",
+     "would replace the directory holding the input CORPUS {corpus}/a.txt"),
+    (["train", "{corpus}/a.txt", "--out", "{tmp}/m", "--checkpoint-every", "1", "--checkpoint", "{corpus}/a.txt"],
+     "--checkpoint {corpus}/a.txt", "CORPUS {corpus}/a.txt"),
+    (["train", "{corpus}", "--phrases", "{phrases}", "--out", "{tmp}/m", "--vectors", "{phrases}"],
+     "--vectors {phrases}", "--phrases {phrases}"),
+    (["train", "--resume", "{model}", "--out", "{model}"], "--out {model}", "--resume {model}"),
+    (["train", "--resume", "{model}", "--out", "{tmp}/m", "--vectors", "{corpus}/a.txt"],
+     "--vectors {corpus}/a.txt", "CORPUS {corpus}/a.txt"),  # the corpus the checkpoint records
+    (["train", "{corpus}", "--out", "{tmp}/m", "--vectors", "{tmp}/m"], "--out {tmp}/m and --vectors {tmp}/m",
+     "the same path"),
+    (["export", "{model}", "{model}/w_in.npy"], "OUT {model}/w_in.npy", "MODEL {model}"),
+    (["export", "{pre}", "{tmp}/linked.txt"], "OUT {tmp}/linked.txt", "MODEL {pre}"),
+    (["phrases", "{corpus}", "--out", "{corpus}/a.txt"], "--out {corpus}/a.txt", "CORPUS {corpus}/a.txt"),
+    (["phrases", "{corpus}/a.txt", "--out", "{tmp}/o.txt", "--save-model", "{corpus}/a.txt"],
+     "--save-model {corpus}/a.txt", "CORPUS {corpus}/a.txt"),
+])
+def test_no_output_of_a_run_may_be_one_of_its_inputs(inputs, args, output, what):
+    before = _everything(inputs["tmp"])
+    paths = {k: str(v) for k, v in inputs.items()}
+    line = assert_clean_error(run(*(a.format(**paths) for a in args), "-q"), output.format(**paths),
+                              what.format(**paths))
+    assert "refusing" in line or "would replace" in line or "same path" in line
+    assert _everything(inputs["tmp"]) == before  # nothing written, nothing lost
+
+
 # ---------------------------------------------------------------------------------------------------------
 # finetune
 # ---------------------------------------------------------------------------------------------------------
@@ -335,11 +457,11 @@ def test_finetune_every_recipe_option(pretrained, tmp_path):
     np.testing.assert_array_equal(model.weights.w_in[:600], pretrained["vectors"][:600])  # frozen
     assert len(model.history) == 2
     words, vecs = read_vectors(vectors)
-    assert words == model.vocab.words
-    np.testing.assert_array_equal(vecs, model.weights.w_in)
-    saved = load(ck).finetune_plan
-    assert (saved.settings, saved.n_pretrained, saved.warmup_done) == (plan.settings, plan.n_pretrained, True)
-    np.testing.assert_array_equal(saved.corpus_counts, plan.corpus_counts)
+    # exported as wv lists them: by descending (domain + estimated base) count
+    wv = model.wv
+    assert words == wv.index_to_key and sorted(words) == sorted(model.vocab.words)
+    np.testing.assert_array_equal(vecs, wv.vectors)
+    assert not ck.exists()  # checkpointed every epoch, removed once the run finished and its model was saved
 
 
 def test_finetune_defaults(pretrained, tmp_path):
@@ -482,6 +604,16 @@ def test_train_invalid_settings(tmp_path, args, fragment):
 ])
 def test_finetune_invalid_settings(pretrained, tmp_path, args, fragment):
     assert_clean_error(run("finetune", pretrained["path"], LEE, "--out", tmp_path / "m", *args, "-q"), fragment)
+
+
+def test_a_huge_vector_size_fails_at_once_naming_it_and_the_bytes(pretrained, tmp_path):
+    line = assert_clean_error(run("train", LEE, "--out", tmp_path / "m", "--vector-size", "100000000", "-q"),
+                              "vector_size=100000000 is too large", "bytes)", "of memory")
+    assert re.search(r"words need [0-9.]+ [TGM]B \([0-9,]+ bytes\)", line)
+    assert not (tmp_path / "m").exists()
+    # finetune: the vector size is the file's, refused from its header (no vector read)
+    assert_clean_error(run("finetune", pretrained["path"], LEE, "--out", tmp_path / "m", "--vector-size",
+                           "100000000"), "vector_size=100000000 conflicts", "(dimension 8)")
 
 
 def test_missing_corpus_file(tmp_path):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import logging
 
 import numpy as np
 import pytest
@@ -51,6 +52,50 @@ def test_reads_directory_in_sorted_order_and_skips_hidden_files(tmp_path):
     # a list mixing a directory and a file
     extra = _write(tmp_path / "extra.txt", ["extra line"])
     assert list(as_sentences([str(d), extra]))[-1] == ["extra", "line"]
+
+
+def test_directory_corpus_reads_text_files_only_and_logs_what_it_read_and_skipped(tmp_path, caplog):
+    # A working directory as a user has it: text next to vectors, code, JSON and logs.
+    d = tmp_path / "work"
+    d.mkdir()
+    _write(d / "a.txt", ["first file"])
+    _write(d / "README", ["no extension is text too"])
+    _write(d / "c.txt.gz", ["compressed text"], opener=gzip.open)
+    rng = np.random.default_rng(0)
+    vectors = b"3 4\n" + b"".join(w + b" " + rng.random(4, dtype=np.float32).tobytes() for w in (b"x", b"y", b"z"))
+    (d / "vectors.bin").write_bytes(vectors)
+    with gzip.open(d / "vectors.bin.gz", "wb") as fh:  # a .gz name, binary inside
+        fh.write(vectors)
+    (d / "weights.txt").write_bytes(b"\x00\x01\x02" * 100)  # a text name, binary inside
+    _write(d / "vectors.txt", ["3 4", "x 0.1 -0.2 3e-05 4", "y 1 2 3 4", "z 1 2 3 4"])  # exported word vectors
+    _write(d / "numbers.txt", ["3 4", "1990 1991 1992", "2001 2002 2003 2004 2005"])  # but numbers are text
+    for name in ("train.py", "config.json", "run.log"):
+        (d / name).write_text("import this\n")
+    (d / "model.fw2v").mkdir()
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        corpus = TextCorpus(d)
+        assert [p.rsplit("/", 1)[-1] for p in corpus.paths] == ["README", "a.txt", "c.txt.gz", "numbers.txt"]
+        assert list(corpus)[:3] == [["no", "extension", "is", "text", "too"], ["first", "file"],
+                                    ["compressed", "text"]]
+    line, = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert line.startswith(f"{d}: reading 4 file(s) (README, a.txt, c.txt.gz and 1 more); skipped 8 that are not "
+                           f"text files (config.json, model.fw2v/, run.log and 5 more)")
+    for name in ("a.txt", "README", "c.txt.gz", "numbers.txt"):
+        (d / name).unlink()
+    with pytest.raises(CorpusError, match="holds no corpus text files .it holds config.json, model.fw2v/"):
+        TextCorpus(d)
+
+
+def test_invalid_utf8_warning_names_the_files(tmp_path, caplog):
+    d = tmp_path / "corpus"
+    d.mkdir()
+    (d / "bad.txt").write_bytes(b"caf\xe9 au lait\nok\n\xff\xfe\n")
+    _write(d / "good.txt", ["all fine"])
+    corpus = TextCorpus(d)
+    with caplog.at_level(logging.WARNING, logger="fastw2v"):
+        assert len(list(corpus)) == 4
+    assert corpus.bad_encoding_lines == 2 and corpus.bad_encoding_files == {str(d / "bad.txt"): 2}
+    assert f"2 lines had invalid UTF-8 bytes, replaced with U+FFFD: {d / 'bad.txt'} (2 lines)" in caplog.text
 
 
 def test_reads_lee_corpus_file(lee_path):

@@ -516,14 +516,15 @@ def test_results_keep_the_json_schema_and_report_dispatches_on_type(analogy_setu
     kv, _ = analogy_setup
     sim = evaluate_similarity(sim_kv, sim_file).to_dict()
     assert list(sim) == ["name", "spearman", "pearson", "pairs", "oov_pairs", "multiword_pairs", "multiword_used",
-                         "excluded_pairs", "total_pairs", "coverage"]
+                         "excluded_pairs", "total_pairs", "coverage", "restricted_pairs", "restrict_vocab"]
     ana = evaluate_analogies(kv, GENSIM_QUESTIONS).to_dict()
     assert list(ana) == ["name", "method", "accuracy", "correct", "questions", "oov_questions", "excluded_questions",
-                         "total_questions", "coverage", "restrict_vocab", "sections"]
+                         "total_questions", "coverage", "restrict_vocab", "sections", "restricted_questions"]
     assert list(ana["sections"]["family"]) == ["accuracy", "correct", "questions", "oov_questions"]
     drift = compare(kv, kv, top=50, k=5, n_new=1).to_dict()
     assert list(drift) == ["words", "missing_words", "k", "cosine_mean", "cosine_median", "cosine_min",
-                           "overlap_at_k", "moved_most", "new_words_total", "removed_words_total", "new_words"]
+                           "overlap_at_k", "moved_most", "moved_among", "changed_words", "new_words_total",
+                           "removed_words_total", "new_words"]
     with pytest.raises(TypeError, match="dict"):
         format_report(sim)  # a plain dict is no longer sniffed for keys
 
@@ -574,7 +575,8 @@ def test_compare_with_itself(drift_kv):
     assert r.cosine_min == pytest.approx(1.0, abs=1e-9)
     assert r.overlap_at_k == 1.0
     assert r.new_words_total == 0 and r.removed_words_total == 0 and r.new_words == []
-    assert len(r.moved_most) == 20
+    assert r.moved_most == [] and (r.changed_words, r.moved_among) == (0, 3000)  # nothing moved: nothing listed
+    assert "moved most: none (all 3000 shared words have the same vectors)" in format_report(r)
 
 
 def test_compare_with_perturbed_copy(drift_kv):
@@ -614,6 +616,46 @@ def test_compare_with_perturbed_copy(drift_kv):
     bounded = compare(drift_kv, after, top=300, k=10, search_vocab=1000)
     assert bounded.new_words[1].neighbours[0][0] != "w1500"
     assert all(after.key_to_index[w] < 1000 for w, _ in bounded.new_words[1].neighbours)
+
+
+def test_compare_searches_new_words_neighbours_in_the_whole_new_model():
+    # A fine-tuned GloVe model lists its 400k base words first and the domain's new words after them:
+    # the neighbours of a new word (other new words here) lie far past the first 50,000 rows.
+    rng = np.random.default_rng(3)
+    n_base, dim = 50_005, 8
+    base = rng.standard_normal((n_base, dim))
+    centre = rng.standard_normal(dim) * 5
+    new = centre + 0.01 * rng.standard_normal((4, dim))
+    words = [f"w{i}" for i in range(n_base)]
+    after = make_kv(words + ["cd4", "cd8", "jurkat", "u937"], np.vstack([base, new]))
+    r = compare(make_kv(words, base), after, top=100, k=3)
+    assert [e.word for e in r.new_words] == ["cd4", "cd8", "jurkat", "u937"]
+    for entry in r.new_words:
+        assert {w for w, _ in entry.neighbours} == {"cd4", "cd8", "jurkat", "u937"} - {entry.word}
+        assert [w for w, _ in entry.neighbours] == [w for w, _ in after.most_similar(entry.word, topn=3)]
+
+
+def test_compare_moved_most_ranks_every_changed_shared_word():
+    # As a fine-tuning that keeps a large base nearly as it was: the frequent words turn by a hair,
+    # a few domain words (further down the vocabulary) a lot, and most words not at all.
+    rng = np.random.default_rng(4)
+    before = rng.standard_normal((2000, 16))
+    after = before.copy()
+    after[:100] += 1e-4 * rng.standard_normal((100, 16))
+    after[[1500, 1700]] = rng.standard_normal((2, 16))
+    words = [f"w{i}" for i in range(2000)]
+    r = compare(make_kv(words, before), make_kv(words, after), top=100)
+    assert r.words == 100 and r.cosine_min > 0.9999
+    assert {w for w, _ in r.moved_most[:2]} == {"w1500", "w1700"}
+    assert len(r.moved_most) == 20 and (r.changed_words, r.moved_among) == (102, 2000)
+    cosines = [c for _, c in r.moved_most]
+    assert cosines == sorted(cosines) and all(w in {f"w{i}" for i in range(100)} for w, _ in r.moved_most[2:])
+    text = format_report(r)
+    assert "(1.000)" not in text and "102 of 2000 shared words changed" in text
+    assert re.search(r"w\d+ \(1-\d\.\de-0\d\)", text)  # the hair they turned by, not a rounded 1.000
+    # Words given: the list is drawn from those.
+    r = compare(make_kv(words, before), make_kv(words, after), words=["w1", "w2", "w1999"])
+    assert {w for w, _ in r.moved_most} == {"w1", "w2"} and r.moved_among == 3
 
 
 def test_compare_given_words_and_other_dimensions(drift_kv):
@@ -706,3 +748,19 @@ def test_common_pairs_on_glove(glove):
     assert big.pairs == little.pairs == in_subset < big.total_pairs
     assert big.oov_pairs == little.oov_pairs == 0
     assert big.spearman == pytest.approx(little.spearman, abs=1e-12)  # same vectors for those words
+
+
+def test_the_report_counts_what_the_restriction_skipped(tmp_path):
+    words = ["the", "cat", "dog", "sat", "mat", "rare1", "rare2"]
+    kv = make_kv(words, np.random.default_rng(3).normal(size=(len(words), 4)))
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("cat\tdog\t5\ncat\trare1\t3\nrare2\tmat\t2\nmissing\tcat\t1\nsat\tmat\t4\n")
+    restricted = evaluate_similarity(kv, pairs, restrict_vocab=5)
+    assert (restricted.pairs, restricted.oov_pairs, restricted.restricted_pairs) == (2, 3, 2)
+    whole = evaluate_similarity(kv, pairs)
+    assert (whole.pairs, whole.oov_pairs, whole.restricted_pairs) == (4, 1, 0)
+    assert "(2 oov only past the first 5 words)" in format_report(restricted)
+    questions = tmp_path / "q.txt"
+    questions.write_text(": s\ncat dog sat mat\ncat dog rare1 mat\ncat dog missing mat\n")
+    ana = evaluate_analogies(kv, questions, restrict_vocab=5)
+    assert (ana.questions, ana.oov_questions, ana.restricted_questions) == (1, 2, 1)

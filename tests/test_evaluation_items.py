@@ -75,3 +75,16 @@ def test_tagging_items_sum_to_the_tagger_result(kv, tmp_path):
     result = evaluate_tagging(kv, train, train, window=1)
     assert counts.shape == (4, 3)
     assert tuple(counts.sum(axis=0)) == (result.correct, result.entities, result.predicted)
+
+
+def test_tagging_items_score_one_tagger_on_several_files(kv, tmp_path):
+    sentences = [["aspirin B-Chemical", "pain O", "the O"], ["fever B-Disease", "cancer I-Disease", "the O"],
+                 ["the O", "aspirin B-Chemical", "cancer B-Disease"], ["king O", "the O", "fever B-Disease"]]
+    train, other = tmp_path / "train.tsv", tmp_path / "other.tsv"
+    train.write_text("\n\n".join("\n".join(t.replace(" ", "\t") for t in s) for s in sentences) + "\n",
+                     encoding="utf-8")
+    other.write_text("\n".join(t.replace(" ", "\t") for t in sentences[1]) + "\n", encoding="utf-8")
+    both = tagging_items(kv, train, train, other, window=1)
+    assert isinstance(both, list) and len(both) == 2
+    np.testing.assert_array_equal(both[0], tagging_items(kv, train, train, window=1))
+    np.testing.assert_array_equal(both[1], tagging_items(kv, train, other, window=1))

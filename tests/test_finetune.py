@@ -396,7 +396,7 @@ def test_warmup_freezes_pretrained_rows_then_releases_them(pre, lee_counts):
                           "w_out_ns": m.weights.w_out_ns.copy(), "total": m.schedule.total_epochs})
 
     model.train(LEE, callbacks=[snapshot])
-    assert [s["epoch"] for s in snapshots] == [0, 0, 1]  # warm-up schedule, then the 2-epoch main schedule
+    assert [s["epoch"] for s in snapshots] == [1, 1, 2]  # warm-up schedule, then the 2-epoch main schedule
     warm = snapshots[0]
     assert warm["total"] == 1
     np.testing.assert_array_equal(warm["w_in"][:n], pre["vectors"])  # untouched during the warm-up
@@ -540,6 +540,23 @@ def test_auto_rates_on_vector_files_are_one(pre):
     assert (model.weights.in_lr == 1).all()
 
 
+@pytest.mark.parametrize("method", ["continue", "aligned", "blend"])
+def test_finetune_learning_rate_is_the_architecture_default_unless_given(pre, base_model_dir, method):
+    """word2vec.c's per-architecture alpha holds in fine-tuning too: 0.025 for the recipe's skip-gram."""
+    def alpha(pretrained, **settings):
+        model = Word2Vec.from_pretrained(pretrained, min_count=MIN_COUNT, workers=1, method=method, **settings)
+        assert model.schedule.alpha == model.config.alpha
+        return model.config.alpha
+
+    vectors = pre["files"]["bin"]
+    assert alpha(vectors) == 0.025                      # the recipe trains skip-gram
+    assert alpha(vectors, sg=False) == 0.05             # CBOW asked for: CBOW's rate
+    assert alpha(vectors, alpha=0.01) == 0.01           # a given rate is kept
+    assert alpha(base_model_dir) == 0.05                # a saved CBOW model keeps CBOW ...
+    assert alpha(base_model_dir, sg=True) == 0.025      # ... and its unset rate follows a new architecture
+    assert alpha(base_model_dir, sg=True, alpha=0.03) == 0.03
+
+
 def test_finetune_saved_model_settings_can_be_overridden(base_model_dir, lee_halves):
     model = Word2Vec.from_pretrained(base_model_dir, sg=True, min_count=4, workers=1, epochs=1, **CONTINUE)
     assert model.config.sg and model.config.min_count == 4 and model.config.vector_size == 16
@@ -670,7 +687,12 @@ def test_finetune_help_shows_the_recipe_not_a_vector_size():
     text = " ".join(CliRunner().invoke(main, ["finetune", "--help"], terminal_width=200).stdout.split())
     vector_size = re.search(r"--vector-size INTEGER (.*?) --window", text).group(1)
     assert "default: 100" not in vector_size and "PRETRAINED" in vector_size
-    assert re.search(r"--sg / --cbow Skip-gram or CBOW\. \[default: sg\]", text)  # the recipe trains skip-gram
+    # the recipe trains skip-gram, and both helps say why the two commands differ
+    assert re.search(r"--sg / --cbow Skip-gram or CBOW\. `train` defaults to CBOW.*skip-gram learns rare words "
+                     r"better\)\. \[default: sg\]", text)
+    train = " ".join(CliRunner().invoke(main, ["train", "--help"], terminal_width=200).stdout.split())
+    assert re.search(r"--sg / --cbow Skip-gram or CBOW\. `train` defaults to CBOW.*\[default: cbow\]", train)
+    assert "--method aligned: more epochs of the domain-only model" in text
     for name in FinetuneConfig.field_names():
         assert f"--{name.replace('_', '-')} " in text, name
     assert "--keep-pretrained all|seen|N" in text and "--pretrained-lr auto|FLOAT" in text

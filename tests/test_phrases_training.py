@@ -1,6 +1,8 @@
 """Phrases in training: --phrases MODEL while scanning, pre-trained phrase entries, --multiword phrase."""
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +46,20 @@ def test_train_with_phrases_is_training_on_the_phrased_file(lee_path, phrased_le
     assert a.vocab.words == b.vocab.words
     np.testing.assert_array_equal(a.vocab.counts, b.vocab.counts)
     np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)  # the same encoded corpus, workers=1
+
+
+def test_train_with_phrases_logs_how_many_phrases_it_joined(lee_path, phrased_lee):
+    result = run("train", lee_path, "--phrases", phrased_lee["model"], "--out", phrased_lee["dir"] / "logged",
+                 *SMALL[:-1])
+    assert result.exit_code == 0, result.output
+    found = re.search(r"phrases: joined (\d+) phrase occurrences while reading \((\d+) distinct phrase tokens of the "
+                      r"(\d+) the phrase models know occur\)", result.stderr)
+    assert found, result.stderr
+    known = PhraseModel.load(phrased_lee["model"]).phrasegrams()
+    phrased = Counter(t for t in phrased_lee["phrased"].read_text(encoding="utf-8").split() if t in known)
+    raw = Counter(t for t in Path(lee_path).read_text(encoding="utf-8").split() if t in known)
+    assert int(found.group(1)) == sum(phrased.values()) - sum(raw.values()) > 100
+    assert (int(found.group(2)), int(found.group(3))) == (len(phrased), len(known))
 
 
 def test_scan_with_phrases_counts_and_orders_like_the_phrased_text(lee_path, phrased_lee):

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from gensim.test.utils import datapath
 
-from conftest import CONTINUE
+from conftest import CONTINUE, interrupt_after_epoch
 from reference import corpus_counts
 from test_cli import assert_clean_error
 from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in two files)
@@ -22,7 +22,7 @@ from test_finetune import lee_halves  # noqa: F401 (a fixture: the Lee corpus in
 from fastw2v import Word2Vec, kernels, load
 from fastw2v.checkpoint import Checkpointer, Every
 from fastw2v.cli import main
-from fastw2v.errors import ConfigError
+from fastw2v.errors import ConfigError, FastW2VError
 from fastw2v.state import AGAIN, ALIGN, MAIN, START
 from fastw2v.vectors_io import write_vectors
 
@@ -107,9 +107,11 @@ def test_rates_from_zipf_counts_of_a_vector_file(vector_file):
         expected = expected_rates(n_d, float(plan.corpus_counts.sum()), n_b, N_b, 1.0)
         np.testing.assert_allclose(model.weights.in_lr[:V], expected, rtol=1e-6)
         assert (model.weights.in_lr[V:] == 1).all()  # new words train at the full rate
-    # The default (auto = low for a vector file) needs no counts and moves every row at rate 1, as before.
-    default = prepared(path)
-    assert default.finetune_plan.base_counts is None and (default.weights.in_lr == 1).all()
+    # preserve="auto" (low for a vector file) moves every row at rate 1; the base counts are still
+    # estimated, because they also order the result's words (finetune.frequency_order).
+    low = prepared(path, preserve="auto")
+    assert (low.weights.in_lr == 1).all()
+    np.testing.assert_allclose(low.finetune_plan.base_counts, 5 * V * H / (np.arange(1, V + 1) * H), rtol=1e-12)
 
 
 def test_the_preserve_weight_is_reported_as_a_frequency_ratio(vector_file, caplog):
@@ -120,12 +122,14 @@ def test_the_preserve_weight_is_reported_as_a_frequency_ratio(vector_file, caplo
             model = prepared(path, preserve=preserve, base_tokens=1e6)
         # N_domain of the rates: the corpus tokens of the union's words
         tau = {"high": 1e6 / model.finetune_plan.corpus_counts.sum(), 4: 4.0, "balanced": 1.0}[preserve]
-        line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("preserve="))
-        assert f"tau {tau:.3g};" in line and f"uses it {tau:.3g} times as often" in line, line
+        line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("fine-tuning:"))
+        assert f"preserve={preserve}: tau {tau:.3g};" in line and f"uses it {tau:.3g} times as often" in line, line
     caplog.clear()
     with caplog.at_level("INFO", logger="fastw2v"):
         prepared(path, preserve="low", base_tokens=1e6)
-    assert not any(r.getMessage().startswith("preserve=") for r in caplog.records)
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("fine-tuning:"))
+    assert "preserve=low: every shared word the domain uses takes the domain's estimate (share 1)" in line
+    assert "tau" not in line
 
 
 def test_numeric_pretrained_lr_overrides_preserve(vector_file):
@@ -280,24 +284,153 @@ def test_aligned_checkpoint_restarts_the_step_with_a_clean_history(vector_file, 
     whole.train(LEE)
     model = Word2Vec.from_pretrained(path, **options)
     model.build_vocab(LEE)
+    interrupt_after_epoch(model, LEE, tmp_path / "ck", 2)
+    resumed = load(tmp_path / "ck")
+    assert len(resumed.history) == 2 and not resumed.finetune_plan.aligned_done
+    resumed.train(LEE)
+    assert [r.epoch for r in resumed.history] == [1, 2, 3]
+    np.testing.assert_array_equal(resumed.weights.w_in, whole.weights.w_in)
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def mixed(base: np.ndarray, other: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """The per-word mix, written out: ``normalise(unit(base) (1 - rho) + unit(other) rho) ||base||``."""
+    r = rho[:, None]
+    return unit(unit(base) * (1 - r) + unit(other) * r) * np.linalg.norm(base.astype(np.float64), axis=1,
+                                                                          keepdims=True)
+
+
+def zipf_rates(words: list[str], tau: float, base_tokens: float, n_domain_tokens: float) -> np.ndarray:
+    """``p_d / (p_d + tau p_b)`` of each word of the vector file, from the text's counts and Zipf by rank."""
+    V = len(words)
+    H = sum(1.0 / k for k in range(1, V + 1))
+    lee = corpus_counts(LEE)
+    n_d = np.array([lee.get(w, 0) for w in words], dtype=np.float64)
+    return expected_rates(n_d, n_domain_tokens, base_tokens / (np.arange(1, V + 1) * H), base_tokens, tau)
+
+
+def test_aligned_mixes_each_shared_word_by_its_own_share(vector_file):
+    """Every shared word of the domain model is mix(base, rotated domain vector, rho_w) with rho_w from the
+    formula: a uniform or flipped share (1 - rho) would not give these vectors."""
+    from fastw2v import finetune as ft
+    from fastw2v.alignment import anchor_pairs, procrustes
+    from fastw2v.training import run_epochs
+
+    path, words, vectors = vector_file
+    options = dict(method="aligned", preserve=2.0, base_tokens=1e6, epochs=1, **TRAIN)
+    model = Word2Vec.from_pretrained(path, **options)
+    model.build_vocab(LEE)
+    encoded = model.encode(LEE)
+    # the domain-only model train() builds, trained the same way (workers=1: bit-identical)
+    twin = Word2Vec.from_pretrained(path, **options)
+    twin.build_vocab(LEE)
+    phase = twin.state.next_phase(None, (encoded.n_tokens, encoded.n_sentences))
+    domain, corpus = ft.domain_state(twin.state, twin.encode(LEE))
+    run_epochs(domain.weights, domain.tables, corpus, twin.config, phase.schedule, domain.position)
+    model.train(encoded)
+    n = len(words)
+    rows = np.array([model.vocab.index[w] for w in domain.vocab.words])
+    shared = rows < n
+    in_base, in_domain = anchor_pairs(rows, n)
+    rotation = procrustes(domain.weights.w_in[in_domain], vectors[in_base])
+    rotated = domain.weights.w_in[shared].astype(np.float64) @ rotation
+    rho = zipf_rates(words, 2.0, 1e6, float(model.finetune_plan.corpus_counts.sum()))[rows[shared]]
+    assert rho.max() - rho.min() > 0.1 and abs(rho.mean() - 0.5) > 0.1  # shares differ, and 1 - rho is not rho
+    np.testing.assert_allclose(model.weights.w_in[rows[shared]], mixed(vectors[rows[shared]], rotated, rho),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_blend_is_continued_training_mixed_back_by_each_words_share(vector_file):
+    """blend = the continued model (continue at rate 1), then each used pre-trained row mixed back toward its
+    base vector by its share; base-only words, new words and the output layer are the continued model's."""
+    path, words, vectors = vector_file
+    common = dict(base_tokens=1e6, epochs=1, warmup_epochs=1, **TRAIN)
+    cont = Word2Vec.from_pretrained(path, method="continue", preserve="low", **common)
+    cont.build_vocab(LEE)
+    cont.train(LEE)
+    blend = Word2Vec.from_pretrained(path, method="blend", preserve=4.0, **common)
+    blend.build_vocab(LEE)
+    blend.train(LEE)
+    plan, n = blend.finetune_plan, len(words)
+    assert plan.blend_done and plan.base_rows is None
+    used = np.flatnonzero(plan.corpus_counts[:n] > 0)
+    unused = np.flatnonzero(plan.corpus_counts[:n] == 0)
+    rho = zipf_rates(words, 4.0, 1e6, float(plan.corpus_counts.sum()))[used]
+    assert rho.max() - rho.min() > 0.1 and abs(rho.mean() - 0.5) > 0.1  # shares differ, and 1 - rho is not rho
+    np.testing.assert_allclose(blend.weights.w_in[used], mixed(vectors[used], cont.weights.w_in[used], rho),
+                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(blend.weights.w_in[unused], vectors[unused])
+    np.testing.assert_array_equal(blend.weights.w_in[n:], cont.weights.w_in[n:])
+    np.testing.assert_array_equal(blend.weights.w_out_ns, cont.weights.w_out_ns)
+    assert len(blend.history) == 2
+
+
+def test_blend_resumed_from_its_last_checkpoint_blends_once(vector_file, tmp_path):
+    """A checkpoint taken after the last epoch, before the blend: resuming it blends (and trains nothing);
+    the result is the uninterrupted run's."""
+    from fastw2v.state import BLEND, RESUME
+
+    path = vector_file[0]
+    options = dict(method="blend", preserve="adaptive", base_tokens=1e6, epochs=1, **TRAIN)
+    whole = Word2Vec.from_pretrained(path, **options)
+    whole.build_vocab(LEE)
+    whole.train(LEE)
+    model = Word2Vec.from_pretrained(path, **options)
+    model.build_vocab(LEE)
     saver = Checkpointer(model, tmp_path / "ck", Every(epochs=1))
 
     def stop(m, epoch, loss):
-        if epoch == 1:
+        if m.finetune_plan.warmup_done:  # the main phase's only epoch ended, and its checkpoint was taken
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         model.train(LEE, callbacks=[saver, stop])
     resumed = load(tmp_path / "ck")
-    assert len(resumed.history) == 2 and not resumed.finetune_plan.aligned_done
-    resumed.train(LEE)
-    assert [r.epoch for r in resumed.history] == [0, 1, 2]
+    phase = resumed.state.next_phase()
+    assert (phase.name, phase.kind) == (BLEND, RESUME) and resumed.finetune_plan.base_rows is not None
+    assert resumed.train(LEE) == []
     np.testing.assert_array_equal(resumed.weights.w_in, whole.weights.w_in)
+    assert resumed.finetune_plan.blend_done
 
 
-def test_aligned_with_an_anchor_is_refused(vector_file):
-    with pytest.raises(ConfigError, match="anchor.*aligned"):
-        prepared(vector_file[0], method="aligned", anchor=0.5)
+@pytest.mark.parametrize("method", ["aligned", "blend", "continue"])
+def test_freeze_pretrained_keeps_every_pretrained_row_under_every_method(vector_file, method):
+    path, words, vectors = vector_file
+    model = Word2Vec.from_pretrained(path, method=method, preserve="balanced", base_tokens=1e6, epochs=1,
+                                     freeze="pretrained", **TRAIN)
+    model.build_vocab(LEE)
+    model.train(LEE)
+    np.testing.assert_array_equal(model.weights.w_in[:len(words)], vectors)
+    assert (model.weights.w_in[len(words):] != 0).any()  # new words still come in
+
+
+@pytest.mark.parametrize("option, value", [("anchor", 0.5), ("anchor_weights", "frequency"), ("pretrained_lr", 0.3),
+                                           ("freeze", "new"), ("new_word_init", "scaled")])
+def test_options_aligned_cannot_honour_are_refused(vector_file, option, value):
+    with pytest.raises(ConfigError, match=f"{option}=.*no effect with method='aligned'"):
+        prepared(vector_file[0], method="aligned", **{option: value})
+
+
+@pytest.mark.parametrize("method", ["blend", "continue"])
+def test_numeric_pretrained_lr_and_freeze_new_act_under_training_methods(vector_file, method):
+    path, words, _ = vector_file
+    n = len(words)
+    slow = prepared(path, method=method, pretrained_lr=0.3, preserve="balanced", base_tokens=1e6)
+    assert (slow.weights.in_lr[:n] == np.float32(0.3)).all()
+    frozen = prepared(path, method=method, freeze="new")
+    assert (frozen.weights.in_lr[n:] == 0).all() and (frozen.weights.in_lr[:n] > 0).all()
+
+
+def test_aligned_output_lr_is_the_domain_models_output_rate(vector_file):
+    from fastw2v import finetune as ft
+
+    model = prepared(vector_file[0], method="aligned", output_lr=0.25)
+    domain, _ = ft.domain_state(model.state, model.encode(LEE))
+    assert (domain.weights.out_ns_lr == np.float32(0.25)).all()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -306,8 +439,8 @@ def test_aligned_with_an_anchor_is_refused(vector_file):
 
 def test_cli_options_are_shown_and_parsed(vector_file, tmp_path):
     text = " ".join(CliRunner().invoke(main, ["finetune", "--help"], terminal_width=200).stdout.split())
-    for option in ("--preserve low|balanced|high|auto|TAU", "--base-tokens FLOAT",
-                   "--anchor-weights [uniform|frequency]", "--method [continue|aligned]"):
+    for option in ("--preserve low|balanced|adaptive|high|auto|TAU", "--base-tokens FLOAT",
+                   "--anchor-weights [uniform|frequency]", "--method [aligned|blend|continue]"):
         assert option in text, option
     out = tmp_path / "ft"
     result = CliRunner().invoke(main, ["finetune", str(vector_file[0]), LEE, "--out", str(out), "--quiet",
@@ -335,3 +468,80 @@ def test_cli_bad_choices_are_usage_errors(vector_file, tmp_path, option):
                                        option, "bogus"])
     assert_clean_error(result, f"Invalid value for '{option}'", "bogus", " finetune --help')")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_finetuned_model_lists_its_words_by_domain_plus_base_counts(vector_file, tmp_path):
+    """wv and the exported file are in descending order of (domain count + Zipf estimate of the base count),
+    as every word2vec file is, so that restrict_vocab=N means the N most frequent and a re-fine-tuning of the
+    export estimates the right ranks; inside the state the base's words stay first."""
+    from fastw2v.evaluation import evaluate_similarity
+    from fastw2v.vectors_io import read_vectors
+
+    path, words, _ = vector_file
+    model = prepared(path, preserve="low", base_tokens=5e4)
+    model.train(LEE)
+    V = len(words)
+    H = sum(1.0 / k for k in range(1, V + 1))
+    lee = corpus_counts(LEE)
+    union = model.vocab.words
+    totals = np.array([lee.get(w, 0) for w in union], dtype=np.float64)
+    totals[:V] += 5e4 / (np.arange(1, V + 1) * H)
+    expected = [union[i] for i in np.argsort(-totals, kind="stable")]
+    wv = model.wv
+    assert wv.index_to_key == expected and expected != union
+    assert union[:V] == words  # the state keeps the base's words first
+    assert [wv.get_vecattr(w, "count") for w in expected[:3]] == [round(t) for t in sorted(totals)[::-1][:3]]
+    first_new = min(expected.index(w) for w in union[V:])
+    assert first_new < V  # a frequent new word ranks among the base's words, not after all of them
+    model.export(tmp_path / "ft.bin")
+    exported, vecs = read_vectors(tmp_path / "ft.bin")
+    assert exported == expected
+    np.testing.assert_array_equal(vecs, wv.vectors)
+    # restrict_vocab keeps the most frequent words, new ones included
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text(f"{expected[first_new]}\t{expected[0]}\t1\n{expected[1]}\t{expected[2]}\t2\n"
+                     f"{expected[3]}\t{expected[4]}\t3\n")
+    assert evaluate_similarity(wv, pairs, restrict_vocab=first_new + 1).pairs == 3
+
+
+def test_a_vocabulary_file_gives_a_vector_file_real_counts(vector_file, tmp_path):
+    """--base-vocab (gensim's fvocab, word2vec.c's -save-vocab): the rates use its counts, not Zipf by rank."""
+    path, words, _ = vector_file
+    counts = np.random.default_rng(2).integers(1, 10_000, len(words))
+    vocab = tmp_path / "pre.vocab"
+    vocab.write_text("".join(f"{w} {c}\n" for w, c in zip(words, counts)))
+    model = prepared(path, base_vocab=vocab, preserve="balanced")
+    plan = model.finetune_plan
+    assert plan.base_real and plan.base_tokens == counts.sum()
+    np.testing.assert_array_equal(plan.base_counts, counts)
+    lee = corpus_counts(LEE)
+    n_d = np.array([lee.get(w, 0) for w in words], dtype=np.float64)
+    expected = expected_rates(n_d, float(plan.corpus_counts.sum()), counts.astype(np.float64), counts.sum(), 1.0)
+    np.testing.assert_allclose(model.weights.in_lr[:len(words)], expected, rtol=1e-6)
+    # a partial vocabulary file: base_tokens gives the corpus size
+    assert prepared(path, base_vocab=vocab, base_tokens=1e9).finetune_plan.base_tokens == 1e9
+    # the CLI takes it too
+    out = tmp_path / "ft"
+    result = CliRunner().invoke(main, ["finetune", str(path), LEE, "--out", str(out), "--base-vocab", str(vocab),
+                                       "--preserve", "balanced", "--epochs", "1", "--workers", "1", "--min-count",
+                                       str(MIN_COUNT), "--quiet"])
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(load(out).finetune_plan.base_counts, counts)
+
+
+@pytest.mark.parametrize("content, fragment", [("", "no 'word count' line"), ("the x\n", "not 'word count'"),
+                                               ("the 3\nthe 4\n", "listed twice"), ("the 3\n", "have no count")])
+def test_a_bad_vocabulary_file_is_one_clear_error(vector_file, tmp_path, content, fragment):
+    vocab = tmp_path / "bad.vocab"
+    vocab.write_text(content)
+    with pytest.raises(FastW2VError, match=fragment):
+        prepared(vector_file[0], base_vocab=vocab)
+    assert_clean_error(CliRunner().invoke(main, ["finetune", str(vector_file[0]), LEE, "--out", str(tmp_path / "o"),
+                                                 "--base-vocab", str(vocab), "--quiet"]), str(vocab))
+
+
+def test_a_vocabulary_file_is_refused_for_a_saved_model(base_model, tmp_path):
+    vocab = tmp_path / "v.txt"
+    vocab.write_text("the 3\n")
+    with pytest.raises(ConfigError, match="saved fastw2v model"):
+        Word2Vec.from_pretrained(base_model, base_vocab=vocab)

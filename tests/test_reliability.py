@@ -251,12 +251,14 @@ def test_resume_mid_epoch_is_bit_identical(tmp_path, stop_epoch, stop_batch):
     checkpoint = fastw2v.load(ck)
     assert checkpoint.position.epoch == stop_epoch
     assert 0 < checkpoint.position.sentence < 300 and checkpoint.position.sentence == seen[-1]
+    # Through the API, on the corpus the checkpoint records.
+    again = fastw2v.load(ck)
+    again.train()
+    assert_bit_identical(again, reference)
+    # The same through the CLI, which removes the checkpoint once the finished model is saved.
     ok(cli("train", "--resume", ck, "--out", tmp_path / "B", "-q"))
     assert_bit_identical(fastw2v.load(tmp_path / "B"), reference)
-    # The same through the API.
-    again = fastw2v.load(ck)
-    again.train(LEE)
-    assert_bit_identical(again, reference)
+    assert not ck.exists()
 
 
 @pytest.mark.parametrize("where", ["warmup-mid", "warmup-end", "main-mid"])
@@ -332,7 +334,7 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
     saver = Checkpointer(model, ck, Every(epochs=1))
 
     def poison(m, epoch, loss):
-        if epoch == 0:
+        if epoch == 1:
             m.weights.w_in[:50] = np.nan
 
     with pytest.raises(TrainingDivergedError, match="learning rate"):
@@ -379,7 +381,7 @@ def _late_word(words) -> str:
 
 
 def _poisoned_run_keeps_finite_checkpoint(model: Word2Vec, poison, tmp_path) -> None:
-    """Checkpoint after every batch while ``poison`` plants a NaN after epoch 0: training diverges
+    """Checkpoint after every batch while ``poison`` plants a NaN after epoch 1: training diverges
     when the word comes up, and the checkpoint left behind holds no NaN/inf."""
     ck = tmp_path / "ck"
     saver = Checkpointer(model, ck, Every(minutes=1e-9))
@@ -396,7 +398,7 @@ def test_mid_epoch_checkpoint_is_never_non_finite(tmp_path):
     late = _late_word(model.vocab.words)
 
     def poison(m, epoch, loss):
-        if epoch == 0:
+        if epoch == 1:
             m.weights.w_in[m.vocab.index[late]] = np.nan
 
     _poisoned_run_keeps_finite_checkpoint(model, poison, tmp_path)
@@ -416,7 +418,7 @@ def test_finetune_mid_epoch_checkpoint_checks_the_trained_part(tmp_path):
     late = _late_word(model.vocab.words[:len(kv)])
 
     def poison(m, epoch, loss):
-        if epoch == 0:  # in the part being trained (the full matrix is overwritten from it)
+        if epoch == 1:  # in the part being trained (the full matrix is overwritten from it)
             part = m._training
             part.weights.w_in[int(np.flatnonzero(part.rows == m.vocab.index[late])[0])] = np.nan
 

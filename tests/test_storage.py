@@ -58,6 +58,25 @@ def test_round_trip(trained_model, tmp_path):
     _assert_same_model(trained_model, fastw2v.Word2Vec.load(path))
 
 
+def test_history_epochs_and_checkpoint_interval_are_saved(trained_model, tmp_path):
+    trained_model.checkpoint_every = "30m"
+    try:
+        trained_model.save(tmp_path / "m")
+    finally:
+        trained_model.checkpoint_every = None
+    loaded = fastw2v.load(tmp_path / "m")
+    assert [r.epoch for r in loaded.history] == [1, 2] and loaded.checkpoint_every == "30m"
+    # A model saved when history epochs counted from 0 (no "history_epochs_from") reads as if counted from 1.
+    header_path = tmp_path / "m" / "header.json"
+    header = json.loads(header_path.read_text())
+    del header["history_epochs_from"], header["checkpoint"]
+    for entry in header["history"]:
+        entry["epoch"] -= 1
+    header_path.write_text(json.dumps(header))
+    old = fastw2v.load(tmp_path / "m")
+    assert old.history == loaded.history and old.checkpoint_every is None
+
+
 def test_round_trip_unicode_words_and_untrained_model(tmp_path):
     corpus = [["naïve", "café", "東京", "naïve"], ["café", "東京", "ü"]] * 3
     model = fastw2v.Word2Vec(vector_size=4, min_count=1, negative=2, workers=1)

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import gzip
+import logging
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -75,7 +79,7 @@ def test_loss_decreases_over_epochs_sg_ns(lee_corpus):
     model = _train(lee_corpus, vector_size=50, window=5, min_count=5, sg=True, negative=5, epochs=5, workers=1,
                    seed=1)
     losses = [h.loss for h in model.history]
-    assert [h.epoch for h in model.history] == list(range(5))
+    assert [h.epoch for h in model.history] == [1, 2, 3, 4, 5]  # numbered as the log numbers them
     assert losses[-1] < losses[0] - 0.2, losses
     assert all(b <= a + 1e-3 for a, b in zip(losses, losses[1:])), losses
     # loss is a mean per (centre, context) pair: it starts near the untrained value
@@ -155,7 +159,7 @@ def test_resume_after_interrupt_is_bit_identical(lee_corpus, uninterrupted_runs,
     assert _same_weights(resumed, reference)
     assert [(h.epoch, h.pairs) for h in resumed.history] == [(h.epoch, h.pairs) for h in reference.history]
     # (``words``/``seconds`` of the interrupted epoch describe only the part trained after resuming)
-    interrupted_epoch = seen[-1][0]
+    interrupted_epoch = seen[-1][0] + 1  # (positions count epochs done; results number epochs from 1)
     assert [h.words for h in resumed.history if h.epoch != interrupted_epoch] == \
            [h.words for h in reference.history if h.epoch != interrupted_epoch]
     np.testing.assert_allclose([h.loss for h in resumed.history], [h.loss for h in reference.history], rtol=1e-12)
@@ -185,6 +189,151 @@ def test_resume_refuses_a_different_corpus(lee_corpus, tmp_path):
                                        "--out", str(tmp_path / "B"), "-q"])
     assert result.exit_code == 2 and result.stderr.startswith("error: ")
     assert "resumed" in result.stderr and not (tmp_path / "B").exists()
+
+
+def test_a_loaded_checkpoint_trains_on_the_corpus_it_records(lee_path, tmp_path):
+    model = fastw2v.Word2Vec(**SMALL, workers=1)
+    model.build_vocab(lee_path)
+
+    def stop(position):
+        if position.sentence >= 100:
+            model.save(tmp_path / "ck")
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        model.train(lee_path, on_batch_end=stop)
+    resumed = fastw2v.load(tmp_path / "ck")
+    assert [r.epoch for r in resumed.train()] == [1, 2]  # no corpus given: the checkpoint's own
+    assert _same_weights(resumed, _train(str(lee_path), **SMALL, workers=1))
+    # A model trained on token lists records no files to resume from.
+    in_memory = _train([["a", "b"] * 5] * 20, vector_size=4, min_count=1, epochs=1, workers=1)
+    with pytest.raises(fastw2v.errors.CorpusError, match="records no corpus files"):
+        in_memory.train()
+
+
+# ----------------------------------------------------------------------------------------------------
+# progress, logging and callbacks
+# ----------------------------------------------------------------------------------------------------
+
+def test_progress_lines_give_the_whole_run_and_the_epoch(lee_corpus, caplog, monkeypatch):
+    monkeypatch.setattr("fastw2v.progress.Progress.interval", 0.0)  # the one progress implementation
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        _train(lee_corpus, **{**SMALL, "workers": 1, "batch_words": 2000})
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("whole run:")]
+    assert len(lines) > 20
+    pattern = (r"whole run: \d+(\.\d+k)?/\d+\.\dk words \((\d+)%\), [\d.]+[kM]? words/s, ETA \d+ s \| "
+               r"epoch ([12])/2: ([\d.]+)% \| lr 0\.\d{5} \| loss \d+\.\d{4}")
+    parsed = [re.fullmatch(pattern, line) for line in lines]
+    assert all(parsed), lines[0]
+    # In epoch 2 the run is past half way while the epoch starts again from 0%.
+    second = [(int(m.group(2)), float(m.group(4))) for m in parsed if m.group(3) == "2"]
+    assert second[0][0] >= 50 and second[0][1] < 50 and second[-1][0] == 100
+
+
+def test_the_library_logs_through_logging_and_configures_none(lee_path, tmp_path):
+    # As a gensim user does: basicConfig(INFO) shows the progress; the library adds no handler, sets no level.
+    code = f"""
+import logging
+import fastw2v
+assert logging.getLogger().handlers == [] and logging.getLogger("fastw2v").level == logging.NOTSET
+m = fastw2v.Word2Vec(vector_size=8, min_count=2, epochs=1, workers=1)
+m.build_vocab({str(lee_path)!r})
+m.train({str(lee_path)!r}, progress_seconds=0)
+assert logging.getLogger().handlers == [] and logging.getLogger("fastw2v").handlers == []
+logging.basicConfig(level=logging.INFO)
+m.train({str(lee_path)!r}, progress_seconds=0)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines and all(line.startswith("INFO:fastw2v.") for line in lines), proc.stderr
+    assert any(line.startswith("INFO:fastw2v.progress:whole run: ") for line in lines)
+    assert any(line.startswith("INFO:fastw2v.training:epoch 1/1 done") for line in lines)
+
+
+class GensimStyle:
+    """A ``CallbackAny2Vec`` as gensim's docs write one (duck-typed: no base class needed)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def on_train_begin(self, model):
+        self.calls.append("train_begin")
+
+    def on_epoch_begin(self, model):
+        self.calls.append("epoch_begin")
+
+    def on_epoch_end(self, model):
+        self.calls.append(f"epoch_end {len(model.history)}")
+
+    def on_train_end(self, model):
+        self.calls.append("train_end")
+
+
+def test_callbacks_take_gensim_objects_and_plain_functions_numbering_epochs_as_the_log(lee_corpus, caplog):
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    class OnlyEnd(CallbackAny2Vec):  # gensim's own base class: its other hooks do nothing
+        def __init__(self):
+            self.ends = 0
+
+        def on_epoch_end(self, model):
+            self.ends += 1
+
+    given, per_call, only_end, plain = GensimStyle(), GensimStyle(), OnlyEnd(), []
+    model = fastw2v.Word2Vec(**{**SMALL, "epochs": 3}, workers=1,
+                             callbacks=[given, only_end, lambda m, epoch, loss: plain.append(epoch)])
+    model.build_vocab(lee_corpus)
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        results = model.train(lee_corpus, callbacks=[per_call])
+    expected = ["train_begin"] + [c for k in (1, 2, 3) for c in ("epoch_begin", f"epoch_end {k}")] + ["train_end"]
+    assert given.calls == per_call.calls == expected
+    assert only_end.ends == 3
+    # One numbering: the log's "epoch k/3 done", EpochResult.epoch, history and plain callbacks all count from 1.
+    logged = [int(m) for m in re.findall(r"epoch (\d)/3 done", caplog.text)]
+    assert plain == logged == [r.epoch for r in results] == [r.epoch for r in model.history] == [1, 2, 3]
+    with pytest.raises(TypeError, match="neither callable"):
+        fastw2v.Word2Vec(callbacks=[object()])
+
+
+def test_from_pretrained_takes_gensim_callbacks(tmp_path, lee_corpus):
+    from fastw2v.vectors_io import write_vectors
+
+    words = sorted({w for s in lee_corpus for w in s})[:300]
+    write_vectors(tmp_path / "pre.bin", words, np.random.default_rng(1).normal(size=(300, 8)))
+    cb = GensimStyle()
+    ft = fastw2v.Word2Vec.from_pretrained(tmp_path / "pre.bin", lee_corpus, callbacks=[cb], epochs=1, workers=1,
+                                          min_count=3)
+    assert cb.calls[0] == "train_begin" and cb.calls[-1] == "train_end"
+    assert cb.calls.count("epoch_begin") == len(ft.history) == 2  # the aligned method's domain model: warm-up + 1
+
+
+def test_the_evaluation_callback_numbers_epochs_as_the_log(lee_corpus, caplog):
+    from gensim.test.utils import datapath
+
+    from fastw2v.evaluation import EvaluationCallback
+
+    cb = EvaluationCallback(similarity=[datapath("wordsim353.tsv")])
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        _train(lee_corpus, **SMALL, workers=1, callbacks=[cb])
+    assert [h.epoch for h in cb.history] == [1, 2]
+    scores = [r.getMessage() for r in caplog.records if "wordsim353.tsv" in r.getMessage()]
+    assert [line.split(":")[0] for line in scores] == ["epoch 1", "epoch 2"]  # as "epoch 1/2 done" before them
+
+
+def test_the_compile_notice_names_the_vector_size(lee_corpus, caplog, monkeypatch):
+    from fastw2v import training
+
+    real = training.compile_kernel
+
+    def cold(kernel, args, on_compile=None):  # as if this vector size had never been compiled
+        if on_compile is not None:
+            on_compile()
+        real(kernel, args)
+    monkeypatch.setattr(training, "compile_kernel", cold)
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        _train(lee_corpus, **{**SMALL, "epochs": 1}, workers=1)
+    assert "compiling training kernels for vector size 16 (first run with this vector size only, ~20 s)" in caplog.text
+    assert "first run only" not in caplog.text
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -302,6 +451,30 @@ def test_invalid_settings_raise_config_error_naming_the_option(settings, option)
 def test_hs_only_with_negative_zero_is_valid():
     model = fastw2v.Word2Vec(hs=True, negative=0)
     assert model.config.hs and model.config.negative == 0
+
+
+def test_a_vector_size_beyond_memory_fails_early_in_the_scan_before_any_allocation(monkeypatch):
+    from fastw2v import memory
+    from fastw2v.state import Weights
+
+    # 20 words of this size need more than the machine has; one word fits, so only the scan can tell.
+    dim = memory.physical_memory() // (4 * 2 * 20) + 1
+
+    class Corpus:
+        """Three chunks' worth of tokens over 100 words, counting how many sentences were read."""
+
+        read = 0
+
+        def __iter__(self):
+            for i in range(3 * 2**20 // 50):
+                Corpus.read += 1
+                yield [f"w{(i + k) % 100}" for k in range(50)]
+    monkeypatch.setattr(Weights, "initial", lambda *a, **k: pytest.fail("allocated"))
+    model = fastw2v.Word2Vec(vector_size=dim, min_count=5, workers=1)
+    with pytest.raises(ConfigError, match=rf"vector_size={dim} is too large: the weight matrices of at least 100 "
+                                          r"words need [0-9.]+ [TGM]B \([0-9,]+ bytes\), more than this machine's"):
+        model.build_vocab(Corpus())
+    assert Corpus.read <= 2**20 // 50 + 1  # stopped after the first chunk of the scan
 
 
 # ----------------------------------------------------------------------------------------------------

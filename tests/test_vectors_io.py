@@ -599,8 +599,21 @@ def test_fuzz_read_vectors(tmp_path_factory, sample, use_limit, fmt):
 
 def test_public_api():
     # FORMATS is what the CLI offers as --format choices
-    assert set(vectors_io.__all__) == {"FORMATS", "detect_format", "read_vectors", "write_vectors",
-                                       "to_keyedvectors"}
+    assert set(vectors_io.__all__) == {"FORMATS", "detect_format", "read_vectors", "vector_dimension",
+                                       "write_vectors", "to_keyedvectors"}
+
+
+@pytest.mark.parametrize("name,binary", [("v.bin", True), ("v.txt.gz", False), ("v.glove", None)])
+def test_vector_dimension_comes_from_the_header_without_reading_vectors(tmp_path, monkeypatch, name, binary):
+    path = tmp_path / name
+    words, vectors = [f"w{i}" for i in range(5)], np.ones((5, 7), dtype=np.float32)
+    if binary is None:
+        path.write_text("".join(f"{w} " + " ".join(["1"] * 7) + "\n" for w in words))
+    else:
+        write_vectors(path, words, vectors, binary=binary)
+    monkeypatch.setattr(vectors_io, "read_binary", lambda *a: pytest.fail("read the vectors"))
+    monkeypatch.setattr(vectors_io, "read_text", lambda *a: pytest.fail("read the vectors"))
+    assert vectors_io.vector_dimension(path) == 7
 
 
 # ---------------------------------------------------------------------------------------------
@@ -738,3 +751,20 @@ def test_progress_lines(tmp_path, monkeypatch, caplog, binary):
     assert writing[-1].startswith(f"writing {path}: {len(REF_WORDS)}/{len(REF_WORDS)} vectors (100%), ")
     assert reading[-1].startswith(f"reading {path}: {len(REF_WORDS)}/{len(REF_WORDS)} vectors (100%), ")
     assert all(" vectors/s, ETA " in m and m.endswith(" MB") for m in lines)
+
+
+@pytest.mark.slow  # writes and reads 5.6 MB three times
+@pytest.mark.parametrize("name", ["v.bin.gz", "v.bin.bz2", "v.txt.gz"])
+def test_a_limit_inside_a_later_block_of_a_compressed_file(tmp_path, monkeypatch, name):
+    """A compressed file is read block by block; a limit reached in the middle of a block stops there
+    (the rest of the block, here more than the 1 MB carry room before each block, is dropped)."""
+    monkeypatch.setattr(vector_blocks, "BINARY_BLOCK", 2 << 20)
+    monkeypatch.setattr(vector_blocks, "TEXT_BLOCK", 2 << 20)
+    n = 80_000  # ~5.6 MB of binary rows: three blocks
+    words = [f"w{i}" for i in range(n)]
+    vectors = np.random.default_rng(6).normal(size=(n, 16)).astype(np.float32)
+    write_vectors(tmp_path / name, words, vectors)
+    for limit in (1, 1000, 32_000, n):  # the first block, early in the second, all
+        got, vecs = read_vectors(tmp_path / name, limit=limit)
+        assert got == words[:limit]
+        np.testing.assert_array_equal(vecs, vectors[:limit])

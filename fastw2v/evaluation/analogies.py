@@ -152,6 +152,7 @@ def score_analogies(kv: "KeyedVectors", data: Sequence[tuple[str, str, str, str,
     n_sections = len(section_names)
     sec_oov = np.zeros(n_sections, dtype=np.int64)
     sec_excluded = np.zeros(n_sections, dtype=np.int64)
+    restricted = 0
     rows: list[tuple[int, int, int, int]] = []
     sec_of_row: list[int] = []
     get = vocab.get
@@ -163,6 +164,7 @@ def score_analogies(kv: "KeyedVectors", data: Sequence[tuple[str, str, str, str,
         ra, rb, rc, rd = get(a), get(b), get(c), get(d)
         if ra is None or rb is None or rc is None or rd is None:
             sec_oov[sid] += 1
+            restricted += vocab.beyond([a, b, c, d])
             continue
         rows.append((ra, rb, rc, rd))
         sec_of_row.append(sid)
@@ -192,7 +194,7 @@ def score_analogies(kv: "KeyedVectors", data: Sequence[tuple[str, str, str, str,
     return AnalogyResult(name=name, method=method, accuracy=n_correct / n if n else math.nan, correct=n_correct,
                          questions=n, oov_questions=n_oov, excluded_questions=excluded, total_questions=total,
                          coverage=n / considered if considered else math.nan, restrict_vocab=vocab.size,
-                         sections=sections)
+                         sections=sections, restricted_questions=restricted)
 
 
 def evaluate_analogies(kv: "KeyedVectors", path: PathLike, restrict_vocab: int | None = 300000,
@@ -232,7 +234,8 @@ def evaluate_analogies(kv: "KeyedVectors", path: PathLike, restrict_vocab: int |
     -------
     AnalogyResult
         ``accuracy`` (NaN if no question could be answered), ``correct``, ``questions``
-        (questions evaluated), ``oov_questions``, ``excluded_questions``,
+        (questions evaluated), ``oov_questions`` (``restricted_questions`` of them only because a
+        word is past the first ``restrict_vocab``), ``excluded_questions``,
         ``total_questions`` (questions in the file), ``coverage``, ``method``,
         ``restrict_vocab`` (rows used), ``name`` and ``sections``: section name ->
         :class:`SectionResult` (``accuracy``, ``correct``, ``questions``, ``oov_questions``)

@@ -29,8 +29,8 @@ class EvaluationCallback:
     Attributes
     ----------
     history : list of EpochEvaluation
-        One entry per call: ``epoch``, ``loss`` and ``report`` (an :class:`EvaluationReport`
-        as returned by :func:`evaluate`).
+        One entry per call: ``epoch`` (counted from 1, as the log counts), ``loss`` and ``report``
+        (an :class:`EvaluationReport` as returned by :func:`evaluate`).
 
     Examples
     --------

@@ -30,29 +30,65 @@ def _knn_within(unit: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _nearest(kv: "KeyedVectors", rows: np.ndarray, k: int, search: int) -> list[list[tuple[str, float]]]:
-    """The ``k`` nearest words (cosine) of each row among the first ``search`` words of ``kv``, best first."""
-    search = min(search, len(kv.index_to_key))
-    cand = float_vectors(kv, slice(0, search))
-    inv = inverse_norms(cand)
-    queries = unit_rows(float_vectors(kv, rows))
-    sims = (queries @ cand.T) * inv
-    inside = rows < search
-    sims[np.flatnonzero(inside), rows[inside]] = -np.inf
+def _nearest(kv: "KeyedVectors", rows: np.ndarray, k: int, search: int | None) -> list[list[tuple[str, float]]]:
+    """The ``k`` nearest words (cosine) of each row among the first ``search`` words of ``kv`` (None: all),
+    best first.
+
+    Candidates are scored a block of rows at a time, keeping the best ``k`` so far, so a 3M-word
+    model is searched without a float copy of its whole matrix.
+    """
+    search = len(kv.index_to_key) if search is None else min(search, len(kv.index_to_key))
     k = min(k, search - 1 if search > 0 else 0)
     if k < 1:
         return [[] for _ in rows]
-    top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    queries = unit_rows(float_vectors(kv, rows))
+    best_sims = np.full((len(rows), 0), -np.inf)
+    best_rows = np.zeros((len(rows), 0), dtype=np.int64)
+    step = max(k + 1, (64 << 20) // (4 * (queries.shape[1] + len(rows))))  # ~64 MB of candidates and scores
+    for lo in range(0, search, step):
+        hi = min(lo + step, search)
+        cand = float_vectors(kv, slice(lo, hi))
+        sims = (queries @ cand.T) * inverse_norms(cand)
+        inside = (rows >= lo) & (rows < hi)
+        sims[np.flatnonzero(inside), rows[inside] - lo] = -np.inf  # a word is not its own neighbour
+        sims = np.concatenate([best_sims, sims], axis=1)
+        ids = np.concatenate([best_rows, np.broadcast_to(np.arange(lo, hi), (len(rows), hi - lo))], axis=1)
+        keep = np.argpartition(-sims, k - 1, axis=1)[:, :k] if sims.shape[1] > k else np.argsort(-sims, axis=1)
+        best_sims = np.take_along_axis(sims, keep, axis=1)
+        best_rows = np.take_along_axis(ids, keep, axis=1)
     out = []
-    for i in range(len(rows)):
-        order = top[i][np.argsort(-sims[i, top[i]], kind="stable")]
-        out.append([(kv.index_to_key[j], float(sims[i, j])) for j in order if np.isfinite(sims[i, j])])
+    for sims, ids in zip(best_sims, best_rows):
+        order = np.lexsort((ids, -sims))  # best first; ties by row, as a single sorted pass would give
+        out.append([(kv.index_to_key[j], float(s)) for j, s in zip(ids[order], sims[order]) if np.isfinite(s)])
     return out
+
+
+def _moved(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: list[str],
+           n_moved: int) -> tuple[list[tuple[str, float]], int]:
+    """The ``n_moved`` of ``words`` whose vectors turned furthest (lowest cosine old/new first), and how many
+    changed at all.
+
+    Rows that are bit-identical in both models did not move and are never listed, so a model that
+    kept most words exactly as they were shows the few it did change. Blocks of rows bound memory.
+    """
+    before, after = kv_before.key_to_index, kv_after.key_to_index
+    cosines, changed = [], []
+    step = 65536
+    for lo in range(0, len(words), step):
+        block = words[lo:lo + step]
+        vb = float_vectors(kv_before, np.fromiter((before[w] for w in block), dtype=np.int64, count=len(block)))
+        va = float_vectors(kv_after, np.fromiter((after[w] for w in block), dtype=np.int64, count=len(block)))
+        moved = np.flatnonzero((vb != va).any(axis=1))
+        cosines.append(rowwise_cosine(vb[moved], va[moved]))
+        changed.append(moved + lo)
+    cos, rows = np.concatenate(cosines), np.concatenate(changed)
+    order = np.argsort(cos, kind="stable")[:n_moved]
+    return [(words[rows[i]], float(cos[i])) for i in order], int(rows.size)
 
 
 def compare(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: Iterable[str] | None = None,
             top: int = 1000, k: int = 10, n_moved: int = 20, n_new: int = 20,
-            search_vocab: int = 50000) -> DriftReport:
+            search_vocab: int | None = None) -> DriftReport:
     """Measure how much the vectors of shared words changed between two models.
 
     Parameters
@@ -68,13 +104,14 @@ def compare(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: Iterable
     k : int
         Neighbourhood size for the overlap (capped at the number of compared words - 1).
     n_moved : int
-        How many of the most moved words to list.
+        How many of the most moved words to list: among ``words`` when given, else among every
+        word both models have (a fine-tuning moves the domain's words, rarely the most frequent).
     n_new : int
-        How many words new in ``kv_after`` (absent from ``kv_before``) to list, most
-        frequent first, with their ``k`` nearest neighbours in ``kv_after``.
-    search_vocab : int
-        Neighbours of new words are searched among the first ``search_vocab`` words of
-        ``kv_after`` (bounds the cost on large vocabularies).
+        How many words new in ``kv_after`` (absent from ``kv_before``) to list, in ``kv_after``'s
+        order (most frequent first), with their ``k`` nearest neighbours in ``kv_after``.
+    search_vocab : int, optional
+        Search the neighbours of new words among the first ``search_vocab`` words of ``kv_after``
+        only (default: all of them, as ``kv_after.most_similar`` does).
 
     Returns
     -------
@@ -83,21 +120,21 @@ def compare(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: Iterable
         ``cosine_median``, ``cosine_min`` (cosine between each word's old and new vector;
         NaN when the dimensionalities differ), ``overlap_at_k`` (mean fraction of a
         word's ``k`` nearest neighbours -- searched within the compared words -- that are
-        the same in both models), ``moved_most`` (list of ``(word, cosine)``, lowest
-        cosine first), ``new_words_total``, ``removed_words_total`` and ``new_words``
-        (list of :class:`NewWord`: ``word`` and ``neighbours``, ``[(word, cosine), ...]``).
+        the same in both models), ``moved_most`` (list of ``(word, cosine old/new)``, lowest
+        first, only words whose vector changed), ``moved_among`` and ``changed_words`` (how many
+        words that list was drawn from, and how many of them changed at all),
+        ``new_words_total``, ``removed_words_total`` and ``new_words`` (list of
+        :class:`NewWord`: ``word`` and ``neighbours``, ``[(word, cosine), ...]``).
     """
     check_at_least(1, top=top, k=k)
-    check_at_least(0, n_moved=n_moved, n_new=n_new, search_vocab=search_vocab)
+    check_at_least(0, n_moved=n_moved, n_new=n_new)
+    if search_vocab is not None:
+        check_at_least(1, search_vocab=search_vocab)
     before_index, after_index = kv_before.key_to_index, kv_after.key_to_index
     missing = 0
     if words is None:
-        shared = []
-        for w in kv_after.index_to_key:
-            if w in before_index:
-                shared.append(w)
-                if len(shared) == top:
-                    break
+        candidates = [w for w in kv_after.index_to_key if w in before_index]
+        shared = candidates[:top]
     else:
         shared = []
         for w in dict.fromkeys(words):
@@ -105,6 +142,7 @@ def compare(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: Iterable
                 shared.append(w)
             else:
                 missing += 1
+        candidates = shared
     n = len(shared)
     if n == 0:
         raise EvaluationError("the two models share none of the words to compare")
@@ -114,12 +152,11 @@ def compare(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: Iterable
     va = float_vectors(kv_after, rows_after)
     if vb.shape[1] == va.shape[1]:
         cos = rowwise_cosine(vb, va)
-        order = np.argsort(cos, kind="stable")[:n_moved]
-        moved = [(shared[i], float(cos[i])) for i in order]
+        moved, changed = _moved(kv_before, kv_after, candidates, n_moved)
         cos_stats = (float(cos.mean()), float(np.median(cos)), float(cos.min()))
     else:
         logger.warning("compare: vector sizes differ (%d vs %d); no per-word cosine", vb.shape[1], va.shape[1])
-        moved, cos_stats = [], (math.nan, math.nan, math.nan)
+        moved, changed, cos_stats = [], 0, (math.nan, math.nan, math.nan)
     k_eff = min(k, n - 1)
     if k_eff >= 1:
         nb = np.sort(_knn_within(unit_rows(vb), k_eff), axis=1)
@@ -145,8 +182,8 @@ def compare(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: Iterable
             new_words.append(NewWord(word=kv_after.index_to_key[row], neighbours=neighbours))
     result = DriftReport(words=n, missing_words=missing, k=k_eff, cosine_mean=cos_stats[0],
                          cosine_median=cos_stats[1], cosine_min=cos_stats[2], overlap_at_k=overlap,
-                         moved_most=moved, new_words_total=new_total, removed_words_total=removed_total,
-                         new_words=new_words)
+                         moved_most=moved, moved_among=len(candidates), changed_words=changed,
+                         new_words_total=new_total, removed_words_total=removed_total, new_words=new_words)
     logger.info("compare: %d words, cosine mean %.4f median %.4f min %.4f, overlap@%d %.4f, %d new, %d removed",
                 n, cos_stats[0], cos_stats[1], cos_stats[2], k_eff, overlap, new_total, removed_total)
     return result

@@ -30,9 +30,14 @@ class PairScores(NamedTuple):
 
 
 def similarity_items(kv: "KeyedVectors", path: PathLike, pairs: Collection[tuple[str, str]] | None = None,
-                     restrict_vocab: int | None = None, case_insensitive: bool = True) -> PairScores:
-    """Gold scores and cosines of the pairs :func:`evaluate_similarity` (``multiword="skip"``) correlates."""
-    vocab = Vocab(kv, restrict_vocab, case_insensitive)
+                     restrict_vocab: int | None = None, case_insensitive: bool = True,
+                     vocab: Vocab | None = None) -> PairScores:
+    """Gold scores and cosines of the pairs :func:`evaluate_similarity` (``multiword="skip"``) correlates.
+
+    ``vocab``: the lookup of ``kv`` built once for several files (``Vocab(kv, restrict_vocab,
+    case_insensitive)``; building it is most of the cost for a large vocabulary).
+    """
+    vocab = Vocab(kv, restrict_vocab, case_insensitive) if vocab is None else vocab
     subset = None if pairs is None else {(vocab.fold(_term(a)), vocab.fold(_term(b))) for a, b in pairs}
     used, gold, rows = [], [], []
     for w1, w2, score in read_similarity_pairs(path):
@@ -89,12 +94,22 @@ def sentence_entity_counts(gold: Sequence[Sequence[str]], predicted: Sequence[Se
     return out
 
 
-def tagging_items(kv: "KeyedVectors", train_path: PathLike, test_path: PathLike, window: int = 2, l2: float = L2,
-                  max_iter: int = MAX_ITER, lowercase: bool = True) -> np.ndarray:
-    """Per test sentence entity counts (:func:`sentence_entity_counts`) of the tagger :func:`evaluate_tagging` fits."""
-    train, test = read_iob(train_path), read_iob(test_path)
+def tagging_items(kv: "KeyedVectors", train_path: PathLike, test_path: PathLike, *more_test_paths: PathLike,
+                  window: int = 2, l2: float = L2, max_iter: int = MAX_ITER,
+                  lowercase: bool = True) -> np.ndarray | list[np.ndarray]:
+    """Per test sentence entity counts (:func:`sentence_entity_counts`) of the tagger :func:`evaluate_tagging` fits.
+
+    With ``more_test_paths`` (a development and a test file, say) the one tagger fitted on
+    ``train_path`` is scored on each, and the counts come as a list in the same order.
+    """
+    train = read_iob(train_path)
     tagger = fit_tagger(token_features(kv, [s.tokens for s in train], window, lowercase),
                         [t for s in train for t in s.tags], window, l2, max_iter)
-    flat = tagger.predict(token_features(kv, [s.tokens for s in test], window, lowercase))
-    bounds = np.cumsum([0] + [len(s.tags) for s in test])
-    return sentence_entity_counts([s.tags for s in test], [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
+    out = []
+    for path in (test_path, *more_test_paths):
+        test = read_iob(path)
+        flat = tagger.predict(token_features(kv, [s.tokens for s in test], window, lowercase))
+        bounds = np.cumsum([0] + [len(s.tags) for s in test])
+        out.append(sentence_entity_counts([s.tags for s in test],
+                                          [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]))
+    return out if more_test_paths else out[0]

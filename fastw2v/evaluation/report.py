@@ -14,6 +14,11 @@ def _fmt(value: float | None, width: int = 8, digits: int = 4) -> str:
     return f"{value:{width}.{digits}f}"
 
 
+def _cosine(c: float) -> str:
+    """A cosine close to 1 as ``1-2.3e-05``: rounded to digits it would read 1.000 for every slightly moved word."""
+    return f"1-{1 - c:.1e}" if 0.9995 <= c < 1 else f"{c:.4f}"
+
+
 def _table(title: str, header: str, results: Mapping[str, Any], cells: Callable[[Any], str],
            parts: Callable[[Any], Iterable[tuple[str, str]]] = lambda r: ()) -> list[str]:
     """One row per result (``cells(result)``), each followed by its indented ``parts`` rows.
@@ -33,7 +38,8 @@ def _similarity_table(results: Mapping[str, SimilarityResult]) -> list[str]:
               f"{'coverage':>8}")
     return _table("similarity", header, results, lambda r: (
         f"{_fmt(r.spearman)}  {_fmt(r.pearson)}  {r.pairs:>6d}  {r.oov_pairs:>5d}  {r.multiword_pairs:>5d}  "
-        f"{r.excluded_pairs:>5d}  {r.total_pairs:>6d}  {_fmt(100 * r.coverage, 7, 1)}%"))
+        f"{r.excluded_pairs:>5d}  {r.total_pairs:>6d}  {_fmt(100 * r.coverage, 7, 1)}%  "
+        f"({r.restricted_pairs} oov only past the first {r.restrict_vocab} words)"))
 
 
 def _analogy_table(results: Mapping[str, AnalogyResult], sections: bool) -> list[str]:
@@ -41,7 +47,8 @@ def _analogy_table(results: Mapping[str, AnalogyResult], sections: bool) -> list
 
     def cells(r: AnalogyResult) -> str:
         return (f"{_fmt(r.accuracy)}  {r.correct:>7d}  {r.questions:>9d}  {r.oov_questions:>6d}  "
-                f"{r.total_questions:>6d}  {_fmt(100 * r.coverage, 7, 1)}%  ({r.method}, top {r.restrict_vocab} words)")
+                f"{r.total_questions:>6d}  {_fmt(100 * r.coverage, 7, 1)}%  ({r.method}, top {r.restrict_vocab} words; "
+                f"{r.restricted_questions} oov only past them)")
 
     def parts(r: AnalogyResult) -> Iterable[tuple[str, str]]:
         if sections:
@@ -69,7 +76,10 @@ def _drift_table(r: DriftReport) -> list[str]:
         f"  new words {r.new_words_total}, removed words {r.removed_words_total}",
     ]
     if r.moved_most:
-        lines.append("  moved most: " + ", ".join(f"{w} ({c:.3f})" for w, c in r.moved_most))
+        lines.append(f"  moved most (lowest cosine old/new; {r.changed_words} of {r.moved_among} shared words "
+                     f"changed): " + ", ".join(f"{w} ({_cosine(c)})" for w, c in r.moved_most))
+    elif not math.isnan(r.cosine_mean):
+        lines.append(f"  moved most: none (all {r.moved_among} shared words have the same vectors)")
     for entry in r.new_words:
         lines.append(f"  new {entry.word}: " + ", ".join(f"{w} ({c:.3f})" for w, c in entry.neighbours))
     return lines

@@ -37,6 +37,8 @@ class SimilarityResult(_Result):
     excluded_pairs: int
     total_pairs: int
     coverage: float
+    restricted_pairs: int = 0   # of the oov pairs, those skipped only because of ``restrict_vocab``
+    restrict_vocab: int = 0     # words in vocabulary
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class AnalogyResult(_Result):
     coverage: float
     restrict_vocab: int
     sections: dict[str, SectionResult]
+    restricted_questions: int = 0  # of the oov questions, those skipped only because of ``restrict_vocab``
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class DriftReport(_Result):
     cosine_min: float
     overlap_at_k: float
     moved_most: list[tuple[str, float]]
+    moved_among: int      # the words moved_most was drawn from (every shared word unless words were given)
+    changed_words: int    # how many of those have a vector that differs at all
     new_words_total: int
     removed_words_total: int
     new_words: list[NewWord]

@@ -42,7 +42,7 @@ def score_similarity(kv: "KeyedVectors", data: Sequence[tuple[str, str, float]],
     gold: list[float] = []
     rows: list[int] = []      # concatenated word rows of the first then second terms, per used pair
     lengths: list[int] = []   # number of words per term, alternating first/second
-    oov = multi_skipped = multi_used = excluded = 0
+    oov = multi_skipped = multi_used = excluded = restricted = 0
     for w1, w2, score in data:
         if subset is not None and (vocab.fold(w1), vocab.fold(w2)) not in subset:
             excluded += 1
@@ -60,6 +60,7 @@ def score_similarity(kv: "KeyedVectors", data: Sequence[tuple[str, str, float]],
             r1, r2 = vocab.term(w1), vocab.term(w2)
         if r1 is None or r2 is None:
             oov += 1
+            restricted += vocab.beyond([*w1.split(" "), *w2.split(" ")])
             logger.debug("%s: out-of-vocabulary pair %r %r", name, w1, w2)
             continue
         multi_used += is_multi
@@ -87,13 +88,15 @@ def score_similarity(kv: "KeyedVectors", data: Sequence[tuple[str, str, float]],
                        name, oov, multi_skipped, excluded)
     return SimilarityResult(name=name, spearman=spearman, pearson=pearson, pairs=n, oov_pairs=oov,
                             multiword_pairs=multi_skipped, multiword_used=multi_used, excluded_pairs=excluded,
-                            total_pairs=total, coverage=n / considered if considered else math.nan)
+                            total_pairs=total, coverage=n / considered if considered else math.nan,
+                            restricted_pairs=restricted, restrict_vocab=vocab.size)
 
 
 def log_similarity(result: SimilarityResult, prefix: str = "") -> None:
-    logger.info("%s%s: spearman %.4f pearson %.4f on %d/%d pairs (%d oov, %d multi-word skipped, %d excluded)",
-                prefix, result.name, result.spearman, result.pearson, result.pairs, result.total_pairs,
-                result.oov_pairs, result.multiword_pairs, result.excluded_pairs)
+    logger.info("%s%s: spearman %.4f pearson %.4f on %d/%d pairs (%d oov, of which %d only past the first %d words; "
+                "%d multi-word skipped, %d excluded)", prefix, result.name, result.spearman, result.pearson,
+                result.pairs, result.total_pairs, result.oov_pairs, result.restricted_pairs, result.restrict_vocab,
+                result.multiword_pairs, result.excluded_pairs)
 
 
 def evaluate_similarity(kv: "KeyedVectors", path: PathLike, multiword: str = "skip",
@@ -130,6 +133,9 @@ def evaluate_similarity(kv: "KeyedVectors", path: PathLike, multiword: str = "sk
     SimilarityResult
         ``spearman``, ``pearson`` (float, NaN when fewer than two pairs are usable),
         ``pairs`` (pairs used), ``oov_pairs`` (skipped: a word out of vocabulary),
+        ``restricted_pairs`` (of those, the pairs whose words are all in ``kv`` but not all among the
+        first ``restrict_vocab``: the restriction, not the vectors, skipped them), ``restrict_vocab``
+        (words in vocabulary),
         ``multiword_pairs`` (skipped multi-word pairs), ``multiword_used`` (multi-word
         pairs scored with ``"mean"`` or ``"phrase"``), ``excluded_pairs`` (not in ``pairs``),
         ``total_pairs`` (pairs in the file), ``coverage`` (``pairs`` over the pairs not
@@ -175,10 +181,14 @@ def common_pairs(kvs: Iterable["KeyedVectors"], path: PathLike, multiword: str =
     if not vocabs:
         raise EvaluationError("common_pairs needs at least one KeyedVectors")
     out: dict[tuple[str, str], None] = {}
+    rows = 0  # lines of the file they make up (a pair listed twice is scored twice by evaluate_similarity)
     for w1, w2, _ in data:
         if multiword == "skip" and (" " in w1 or " " in w2):
             continue
         if all(v.term(w1) is not None and v.term(w2) is not None for v in vocabs):
             out.setdefault((w1, w2))
-    logger.info("%s: %d of %d pairs covered by all %d models", file_name(path), len(out), len(data), len(vocabs))
+            rows += 1
+    repeats = f" ({rows - len(out)} of them listed twice)" if rows > len(out) else ""
+    logger.info("%s: %d of %d pairs covered by all %d models%s", file_name(path), rows, len(data), len(vocabs),
+                repeats)
     return list(out)

@@ -34,9 +34,27 @@ class Vocab:
             self.index = {k: i for i, k in enumerate(keys[:self.size])}
         self._canon: np.ndarray | None = None
         self._variants: dict[int, np.ndarray] | None = None
+        self._whole: Vocab | None = None  # the unrestricted lookup, for :meth:`beyond`
 
     def fold(self, word: str) -> str:
         return word.upper() if self.case_insensitive else word
+
+    @property
+    def restricted(self) -> bool:
+        """Whether ``restrict_vocab`` leaves some words of ``kv`` out."""
+        return self.size < len(self.kv.index_to_key)
+
+    def beyond(self, words: list[str]) -> bool:
+        """Whether the words missing from this lookup are all in ``kv``, past the restriction.
+
+        That is, ``restrict_vocab`` (not the vectors) is what leaves them out; the lookup of
+        the whole vocabulary this needs is built once, on the first call.
+        """
+        if not self.restricted:
+            return False
+        if self._whole is None:
+            self._whole = Vocab(self.kv, None, self.case_insensitive, self.phrase_delimiter)
+        return all(self._whole.get(w) is not None for w in words)
 
     def get(self, word: str) -> int | None:
         return self.index.get(word.upper() if self.case_insensitive else word)
