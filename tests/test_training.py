@@ -46,7 +46,8 @@ SMALL = dict(vector_size=16, window=4, min_count=5, sg=True, negative=5, epochs=
 # ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", [dict(sg=True, hs=False, negative=5), dict(sg=False, hs=True, negative=0),
-                                  dict(sg=True, hs=True, negative=2)], ids=["sg-ns", "cbow-hs", "sg-hs-ns"])
+                                  dict(sg=True, hs=True, negative=2), dict(sg=False, hs=False, negative=5)],
+                         ids=["sg-ns", "cbow-hs", "sg-hs-ns", "cbow-ns-default-alpha"])
 def test_single_worker_is_bit_identical_for_a_seed(lee_corpus, mode):
     settings = {**SMALL, **mode, "workers": 1}
     a = _train(lee_corpus, **settings)
