@@ -54,12 +54,31 @@ class _Settings:
         return tuple(f.name for f in dataclasses.fields(cls))
 
 
+#: word2vec.c's initial learning rate per architecture (its ``-alpha`` default): CBOW, skip-gram.
+CBOW_ALPHA, SG_ALPHA = 0.05, 0.025
+
+
+def default_alpha(sg: bool) -> float:
+    """The initial learning rate when none is given: word2vec.c's, 0.05 for CBOW and 0.025 for skip-gram.
+
+    The principle: learn as much per epoch as word2vec.c. A CBOW example moves every context row by the
+    whole gradient of their mean, and CBOW makes one example per word where skip-gram makes one per
+    (word, context) pair, so CBOW takes the larger step (``benchmarks/results/cbow_quality.md``).
+    """
+    return SG_ALPHA if sg else CBOW_ALPHA
+
+
 @dataclass(frozen=True)
 class Word2VecConfig(_Settings):
     """Every setting of a word2vec run; names follow gensim's ``Word2Vec``.
 
     Validated on construction: a bad value raises :class:`~fastw2v.errors.ConfigError`
     naming the option. Saved inside every model so a run can be resumed exactly.
+
+    ``alpha`` defaults per architecture (:func:`default_alpha`: 0.05 for CBOW, 0.025 for
+    skip-gram, as in word2vec.c; gensim uses 0.025 for both). Left unset (None) it is
+    resolved on construction, and a copy that changes ``sg`` (:meth:`replace`), or a model
+    saved and loaded, resolves it again for its own architecture; a given ``alpha`` is kept.
     """
 
     vector_size: int = _option(100, "Dimensionality of the vectors.")
@@ -78,7 +97,9 @@ class Word2VecConfig(_Settings):
     cbow_mean: bool = _option(True, "CBOW hidden layer: mean or sum of the context vectors.",
                               cli="--cbow-mean/--cbow-sum")
     sample: float = _option(1e-3, "Downsampling threshold for frequent words (0: off).")
-    alpha: float = _option(0.025, "Initial learning rate.")
+    alpha: float | None = _option(
+        None, "Initial learning rate (default: per architecture as in word2vec.c, 0.05 for CBOW, 0.025 for "
+              "skip-gram).")
     min_alpha: float = _option(1e-4, "Final learning rate (linear decay).")
     epochs: int = _option(5, "Passes over the corpus.")
     workers: int = _option(help="Training threads.", factory=default_workers)
@@ -91,6 +112,11 @@ class Word2VecConfig(_Settings):
         def need(ok: bool, name: str, rule: str) -> None:
             if not ok:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is invalid: {rule}")
+
+        # Not a field: whether alpha was resolved from sg (so replace() and to_dict() keep it per architecture).
+        object.__setattr__(self, "_alpha_from_sg", self.alpha is None)
+        if self.alpha is None:
+            object.__setattr__(self, "alpha", default_alpha(self.sg))
 
         for name in ("vector_size", "window", "min_count", "negative", "epochs", "workers", "seed",
                      "max_sentence_length", "batch_words"):
@@ -111,11 +137,25 @@ class Word2VecConfig(_Settings):
         need(self.max_sentence_length >= 2, "max_sentence_length", "must be >= 2")
         need(self.batch_words >= 1, "batch_words", "must be >= 1")
         need(self.sample >= 0, "sample", "must be >= 0 (0 disables subsampling)")
-        need(self.alpha > 0, "alpha", "must be > 0")
+        need(isinstance(self.alpha, (int, float)) and not isinstance(self.alpha, bool) and self.alpha > 0,
+             "alpha", "must be a number > 0")
         need(0 <= self.min_alpha <= self.alpha, "min_alpha", f"must be between 0 and alpha={self.alpha}")
         need(self.ns_exponent == self.ns_exponent, "ns_exponent", "must be a number")
         if not self.hs and self.negative == 0:
             raise ConfigError("hs=False with negative=0 trains nothing: enable hs or set negative > 0")
+
+    def replace(self, **changes: Any) -> "Word2VecConfig":
+        """A copy with some settings changed (validated again); an unset ``alpha`` follows a new ``sg``."""
+        if self._alpha_from_sg and "alpha" not in changes:
+            changes["alpha"] = None
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as given: an ``alpha`` resolved from ``sg`` is saved as None (per architecture)."""
+        values = dataclasses.asdict(self)
+        if self._alpha_from_sg:
+            values["alpha"] = None
+        return values
 
 
 AUTO = "auto"
@@ -331,7 +371,7 @@ class FinetuneConfig(_Settings):
     anchor : float
         Strength of the L2 pull of pre-trained rows toward their original vectors (0: off).
     new_word_init : {"uniform", "scaled"}
-        word2vec's small uniform vectors, or those directions rescaled to norms drawn
+        a fresh model's small uniform vectors (``[-1/dim, 1/dim)``), or those directions rescaled to norms drawn
         from the pre-trained vectors' norms.
     """
 

@@ -12,7 +12,7 @@ and no counts. Fine-tuning therefore
    their vectors untouched and are never drawn as negatives; a saved fastw2v
    model's counts are added to the corpus's in the model's totals (as gensim's
    ``build_vocab(update=True)`` does), which ``pretrained_lr="auto"`` uses;
-2. initialises **new words** like word2vec (small uniform), optionally rescaled
+2. initialises **new words** as a fresh model's (small uniform), optionally rescaled
    to the pre-trained vectors' norms;
 3. starts the **output layer** at zero (word2vec's default) and can **warm it up**
    for ``warmup_epochs`` with pre-trained input rows frozen. Output rows exist only
@@ -270,7 +270,8 @@ def union_vocabulary(pre: Pretrained, corpus_counts: dict[str, int], min_count: 
 
 
 def new_word_rows(n: int, pretrained: np.ndarray, how: str, seed: int) -> np.ndarray:
-    """Initial vectors of ``n`` new words: word2vec's, optionally rescaled to pre-trained norms."""
+    """Initial vectors of ``n`` new words: a fresh model's (:func:`~fastw2v.state.uniform_rows`), optionally
+    rescaled to pre-trained norms."""
     rng = np.random.default_rng([seed, 7])
     rows = uniform_rows(n, pretrained.shape[1], rng)
     if how == "scaled" and n and pretrained.shape[0]:

@@ -189,9 +189,10 @@ def test_train_saves_model_and_vectors(trained):
       "--max-final-vocab", "1000", "--min-count", "1", "--vector-size", "8", "--epochs", "1", "--workers", "1",
       "--strict-encoding", "-q"],
      dict(sg=False, hs=False, negative=3, ns_exponent=0.5, cbow_mean=False, max_vocab_size=6000,
-          max_final_vocab=1000, min_count=1, vector_size=8)),
+          max_final_vocab=1000, min_count=1, vector_size=8, alpha=0.05)),
     (["--cbow-mean", "--sample", "0.01", "--vector-size", "8", "--epochs", "1", "--workers", "1", "-q"],
-     dict(cbow_mean=True, sample=0.01, min_count=5, window=5, negative=5, seed=1, max_vocab_size=None)),
+     dict(cbow_mean=True, sample=0.01, min_count=5, window=5, negative=5, seed=1, max_vocab_size=None, alpha=0.05)),
+    (["--sg", "--vector-size", "8", "--epochs", "1", "--workers", "1", "-q"], dict(sg=True, alpha=0.025)),
 ])
 def test_train_options_reach_the_model(tmp_path, args, expect):
     ok(run("train", LEE, "--out", tmp_path / "m", *args))

@@ -463,7 +463,7 @@ def test_scaled_new_word_init(pre):
     assert new_norms.min() >= pre_norms.min() * 0.999 and new_norms.max() <= pre_norms.max() * 1.001
     assert abs(new_norms.mean() - pre_norms.mean()) < 0.1 * pre_norms.mean()
     uniform = finetuned(pre["files"]["bin"])
-    assert np.abs(uniform.weights.w_in[n:]).max() <= 0.5 / DIM
+    assert np.abs(uniform.weights.w_in[n:]).max() <= 1.0 / DIM
 
 
 def test_keyedvectors_object_is_not_modified(pre):
@@ -539,6 +539,23 @@ def test_auto_rates_on_vector_files_are_one(pre):
     model = finetuned(pre["files"]["bin"], sg=True)
     model.train(LEE)
     assert (model.weights.in_lr == 1).all()
+
+
+@pytest.mark.parametrize("method", ["continue", "aligned", "blend"])
+def test_finetune_learning_rate_is_the_architecture_default_unless_given(pre, base_model_dir, method):
+    """word2vec.c's per-architecture alpha holds in fine-tuning too: 0.025 for the recipe's skip-gram."""
+    def alpha(pretrained, **settings):
+        model = Word2Vec.from_pretrained(pretrained, min_count=MIN_COUNT, workers=1, method=method, **settings)
+        assert model.schedule.alpha == model.config.alpha
+        return model.config.alpha
+
+    vectors = pre["files"]["bin"]
+    assert alpha(vectors) == 0.025                      # the recipe trains skip-gram
+    assert alpha(vectors, sg=False) == 0.05             # CBOW asked for: CBOW's rate
+    assert alpha(vectors, alpha=0.01) == 0.01           # a given rate is kept
+    assert alpha(base_model_dir) == 0.05                # a saved CBOW model keeps CBOW ...
+    assert alpha(base_model_dir, sg=True) == 0.025      # ... and its unset rate follows a new architecture
+    assert alpha(base_model_dir, sg=True, alpha=0.03) == 0.03
 
 
 def test_finetune_saved_model_settings_can_be_overridden(base_model_dir, lee_halves):
