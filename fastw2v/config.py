@@ -164,9 +164,11 @@ NEW_WORD_INITS = ("uniform", "scaled")
 PRESERVE_PRESETS = ("low", "balanced", "adaptive", "high")  # see base_counts.preserve_weight
 #: The ``adaptive`` preset (``base_counts.adaptive_rates``): a shared word's domain share is half of its
 #: evidence term where the domain uses it ``ADAPTIVE_RATIO`` times as often per token as the base, and
-#: the evidence term is one half at ``ADAPTIVE_EVIDENCE`` domain occurrences.
-ADAPTIVE_RATIO = 4.0
-ADAPTIVE_EVIDENCE = 30.0
+#: the evidence term is one half at ``ADAPTIVE_EVIDENCE`` domain occurrences (0: no evidence term). Both
+#: were chosen on development data by the rule of ``benchmarks/results/finetune_rule_v3.md`` (T in 1-16,
+#: K in 0-100): the evidence term lowered the domain gain at every T.
+ADAPTIVE_RATIO = 2.0
+ADAPTIVE_EVIDENCE = 0.0
 ANCHOR_WEIGHTS = ("uniform", "frequency")
 
 #: The phases of a fine-tuning (:meth:`fastw2v.state.TrainingState.next_phase` picks the next one): the
@@ -343,14 +345,18 @@ class FinetuneConfig(_Settings):
         Learning-rate multiplier of pre-trained input rows in the main phase. A number
         is used for every pre-trained row (``preserve`` then only weighs the anchor and
         the aligned combination); "auto": the per-word rates of ``preserve``.
-    preserve : "high", "balanced", "low", "auto" or float
-        How far pre-trained rows may move, by how over-represented a word is in the
-        domain: ``rate = p_d / (p_d + tau * p_b)``, ``p = count / corpus tokens``
-        (:func:`fastw2v.base_counts.frequency_rates`). "high" (default): tau ``N_b / N_d``,
-        i.e. ``n_d / (n_d + n_b)``, every raw occurrence counts alike; "balanced": tau 1;
-        "low": tau 0 (rate 1); a number: that tau. "auto" (the v1 default) is "high"
-        where the base has real counts (a saved fastw2v model) and "low" where it has
-        none (vector files).
+    preserve : "adaptive", "high", "balanced", "low", "auto" or float
+        How much of the domain each shared word takes (its share), by how over-represented
+        the word is in the domain: ``share = p_d / (p_d + tau * p_b)``, ``p = count / corpus
+        tokens`` (:func:`fastw2v.base_counts.frequency_rates`), so a word the domain uses as
+        often as general text keeps mostly the base's meaning and a word the domain uses far
+        more takes mostly the domain's, whatever the corpora's sizes. "adaptive" (default):
+        tau :data:`ADAPTIVE_RATIO` (times :func:`~fastw2v.base_counts.evidence_weights` at
+        :data:`ADAPTIVE_EVIDENCE`); "balanced": tau 1; "low": tau 0 (share 1); "high": tau
+        ``N_b / N_d``, i.e. ``n_d / (n_d + n_b)``, every raw occurrence counts alike, which
+        keeps nearly every word of a base trained on a much larger corpus as it was; a
+        number: that tau. "auto" is "high" where the base has real counts (a saved fastw2v
+        model) and "low" where it has none (vector files).
     base_tokens : float or None
         Vector files only: tokens of the corpus the vectors were trained on, for the
         Zipf counts estimated from rank; None: a well-known file's published size, else
@@ -359,13 +365,14 @@ class FinetuneConfig(_Settings):
         Anchor every pre-trained row at ``anchor``, or at ``anchor * (1 - rate)`` with
         the ``preserve`` rates (the base's share of the evidence about the word).
     method : {"aligned", "blend", "continue"}
-        A name of :data:`METHODS`. "aligned" (default, chosen by the fine-tuning study's rule):
-        train a domain-only model (``warmup_epochs + epochs`` epochs), rotate it onto the base
-        (orthogonal Procrustes over shared frequent words) and mix it per word with the base by
-        the ``preserve`` rates (:mod:`fastw2v.alignment`); "blend": train the pre-trained rows
-        (warm-up, then main phase at the full rate), then mix each back toward its base vector
-        by the same rates; "continue": train the pre-trained rows (warm-up, then main phase),
-        each at its rate.
+        A name of :data:`METHODS`. "blend" (default, chosen on development data by the rule of
+        ``benchmarks/results/finetune_rule_v3.md``): train the pre-trained rows (warm-up, then
+        main phase at the full rate), then mix each back toward its base vector by the
+        ``preserve`` shares; "aligned": train a domain-only model (``warmup_epochs + epochs``
+        epochs), rotate it onto the base (orthogonal Procrustes over shared frequent words) and
+        mix it per word with the base by the same shares (:mod:`fastw2v.alignment`);
+        "continue": train the pre-trained rows (warm-up, then main phase), each at its share of
+        the learning rate.
     output_lr : float
         Learning-rate multiplier of every output row.
     anchor : float
@@ -386,10 +393,13 @@ class FinetuneConfig(_Settings):
               "per-word rates of --preserve.",
         parse=parse_rate, metavar="auto|FLOAT")
     preserve: str | float = _option(
-        "high", "How far a pre-trained word may move toward the domain, by domain vs base frequency: the "
-                "domain's share p_d / (p_d + tau p_b); high: tau N_base/N_domain (n_d / (n_d + n_b): every "
-                "occurrence counts alike), balanced: tau 1, low: tau 0 (the domain decides), or tau; auto: high "
-                "for a saved fastw2v model, low for vector files (the v1 default).",
+        "adaptive", "How much of the domain's meaning each pre-trained word takes: a word the domain uses "
+                    f"more than tau times as often per token as the base's corpus becomes mostly the domain's, "
+                    f"the rest stay mostly the base's (share p_d / (p_d + tau p_b)). adaptive: tau "
+                    f"{ADAPTIVE_RATIO:g}, chosen on development data; balanced: tau 1; low: tau 0 (the domain "
+                    "decides every word it has); high: tau N_base/N_domain (every occurrence counts alike: a "
+                    "base trained on far more text than the domain barely moves); TAU: that number; auto: high "
+                    "for a saved fastw2v model, low for vector files.",
         parse=parse_preserve, metavar="low|balanced|adaptive|high|auto|TAU")
     base_tokens: float | None = _option(
         None, "Vector files: tokens of their training corpus, for counts estimated from rank (Zipf); "
@@ -402,7 +412,7 @@ class FinetuneConfig(_Settings):
         "uniform", "Anchor strength per word: uniform, or frequency: anchor * (1 - rate) with the --preserve "
                    "rates.", choices=ANCHOR_WEIGHTS)
     method: str = _option(
-        "aligned", "; ".join(f"{m.name}: {m.help}" for m in METHODS.values()) + ".", choices=tuple(METHODS))
+        "blend", "; ".join(f"{m.name}: {m.help}" for m in METHODS.values()) + ".", choices=tuple(METHODS))
 
     def __post_init__(self) -> None:
         kp = self.keep_pretrained

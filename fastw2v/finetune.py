@@ -31,15 +31,18 @@ The per-word **rates** come from ``preserve`` (:func:`preserve_rates`):
 file Zipf counts estimated from rank and ``base_tokens``. One rule decides a
 pre-trained row's main-phase learning-rate multiplier: a numeric ``pretrained_lr``
 is used as it is; ``pretrained_lr="auto"`` (the default) uses the rates. The default
-``preserve="high"`` counts every raw occurrence alike, ``n_d / (n_d + n_b)``;
-``preserve="auto"`` is the v1 default ("high" for a saved model, "low", rate 1, for a
-vector file).
+``preserve="adaptive"`` is tau :data:`fastw2v.config.ADAPTIVE_RATIO`, a fixed number, so a
+word's share depends on how over-represented it is in the domain and not on the corpora's
+sizes; ``preserve="high"`` counts every raw occurrence alike, ``n_d / (n_d + n_b)``;
+``preserve="auto"`` is "high" for a saved model and "low" (rate 1) for a vector file.
 
-The default ``method="aligned"`` (chosen by the fine-tuning study's pre-registered rule,
-``benchmarks/results/finetune_rule.md``) replaces steps 3-4 by a domain-only model rotated
-onto the base and mixed with it per word (:func:`domain_state`, :func:`combine_aligned`);
-``method="continue"`` runs them, and ``method="blend"`` runs them and then mixes each trained row
-back toward its base vector (:func:`combine_blend`). The methods are :data:`fastw2v.config.METHODS`.
+The default ``method="blend"`` (chosen on development data by the rule of
+``benchmarks/results/finetune_rule_v3.md``) runs steps 3-4 with every pre-trained row at the
+full rate and then mixes each trained row back toward its base vector by its share
+(:func:`combine_blend`); ``method="continue"`` runs them with the shares as learning-rate
+multipliers, and ``method="aligned"`` replaces them by a domain-only model rotated onto the
+base and mixed with it per word (:func:`domain_state`, :func:`combine_aligned`). The methods
+are :data:`fastw2v.config.METHODS`.
 """
 from __future__ import annotations
 
