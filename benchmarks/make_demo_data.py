@@ -6,7 +6,11 @@
   plus the words that the corpus sample uses 5+ times and the UMNSRS words (17k in
   all, in GloVe's frequency order), word2vec binary, gzipped: a pre-trained set
   that covers the demo's domain words, like a full GoogleNews file would.
-- biomed.sample.txt.gz: every 24th line of biomed.txt.gz (~1 MB of text, both the
+- glove-sample-50d.vocab.txt: ``word count`` per sample word, the counts fine-tuning the
+  whole GloVe file would estimate (Zipf at the word's rank among GloVe's 400k words, 6e9
+  tokens: GloVe publishes no counts). A cut estimated on its own would rank every word
+  by its place in the cut, making rare words look frequent.
+- biomed.sample.txt.gz: every 10th line of biomed.txt.gz (~0.7M tokens, both the
   research-article and the consumer-health parts).
 - umnsrs-sim.txt, umnsrs-rel.txt: the UMNSRS evaluation sets.
 """
@@ -18,10 +22,12 @@ from collections import Counter
 
 from common import DATA, EVAL, REPO, require_data
 
+from fastw2v.base_counts import KNOWN_FILES, zipf_counts
 from fastw2v.evaluation import read_similarity_pairs
 from fastw2v.vectors_io import read_vectors, write_vectors
 
 TOP = 15000
+EVERY = 10
 OUT = REPO / "fastw2v" / "data"
 
 
@@ -32,7 +38,7 @@ def main() -> None:
     with gzip.open(DATA / "biomed.txt.gz", "rt", encoding="utf-8") as src, \
             gzip.open(OUT / "biomed.sample.txt.gz", "wt", encoding="utf-8", compresslevel=9) as dst:
         for i, line in enumerate(src):
-            if i % 24 == 0:
+            if i % EVERY == 0:
                 dst.write(line)
                 counts.update(line.split())
     wanted = {w for w, c in counts.items() if c >= 5}
@@ -43,6 +49,10 @@ def main() -> None:
     words, vectors = read_vectors(DATA / "glove.6B.50d.w2v.bin.gz")
     keep = [i for i, w in enumerate(words) if i < TOP or w in wanted]
     write_vectors(OUT / "glove-sample-50d.bin.gz", [words[i] for i in keep], vectors[keep], binary=True)
+    glove = next(k for k in KNOWN_FILES if k.name == "glove.6B")
+    counts_at_rank = zipf_counts(len(words), glove.tokens, glove.vocab_size)
+    with open(OUT / "glove-sample-50d.vocab.txt", "w", encoding="utf-8") as out:
+        out.writelines(f"{words[i]} {max(1, round(counts_at_rank[i]))}\n" for i in keep)
 
 
 if __name__ == "__main__":

@@ -705,11 +705,18 @@ def test_errors_in_a_real_process(tmp_path):
 @pytest.mark.slow  # fine-tunes the shipped GloVe sample on the shipped biomedical sample
 def test_demo():
     result = ok(run("demo", "--epochs", "1", "--workers", "2", "-q"))
-    text = result.stdout
-    assert "UMNSRS-sim" in text and "before" in text and "after" in text
-    row = next(line for line in text.splitlines() if line.startswith("UMNSRS-sim"))
-    scores = [float(x) for x in row.split()[-2:]]
-    assert all(math.isfinite(s) and -1 <= s <= 1 for s in scores)
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("data set"))
+    assert header.split()[-3:] == ["before", "gensim", "fastw2v"]  # the base, gensim's workaround, fastw2v
+    table = {line.rsplit(None, 4)[0]: line.split()[-3:] for line in lines
+             if line.startswith(("UMNSRS", "WordSim", "SimLex"))}
+    assert set(table) == {"UMNSRS-sim", "UMNSRS-rel", "WordSim-353", "SimLex-999", "WordSim-353 (all)",
+                          "SimLex-999 (all)"}
+    for name, cells in table.items():
+        scores = [float(c) for c in cells if c != "-"]
+        assert len(scores) == (2 if name.endswith("(all)") else 3), (name, cells)  # gensim lacks unused words
+        assert all(math.isfinite(x) and -1 <= x <= 1 for x in scores)
+    assert "recipe: method=blend" in result.stdout  # the library's default, said in words
 
 
 def test_demo_stderr_holds_only_fastw2v_lines():
