@@ -23,9 +23,9 @@ from gensim.utils import simple_preprocess
 #: ``<repo>/../shared/data`` -- real corpora and vectors; optional.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
-#: The v1 fine-tuning recipe: continued training, rate 1 for a vector file's rows. The tests of that
-#: machinery (warm-up, freezing, learning-rate multipliers, anchoring, resume) ask for it by name,
-#: since the default became ``method="aligned"`` (study v2).
+#: Continued training with a vector file's rows at rate 1. The tests of that machinery (warm-up,
+#: freezing, learning-rate multipliers, anchoring, resume) ask for it by name rather than through the
+#: default method.
 CONTINUE = {"method": "continue", "preserve": "auto"}
 
 #: gensim's Lee background corpus: 300 news articles, one per line.

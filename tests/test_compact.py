@@ -215,7 +215,7 @@ def _base_model(path: Path, words: list[str], dim: int, rng: np.random.Generator
 
 
 # Python objects of one vocabulary word during a fine-tuning, plus its per-word arrays (the
-# aligned default adds ~20 bytes a word: the preserve rates in float64 and their temporaries).
+# fine-tuning adds ~20 bytes a word: the preserve rates in float64 and their temporaries).
 WORD_BYTES = 320
 
 

@@ -416,7 +416,7 @@ def test_each_method_saves_loads_and_resumes(vector_file, tmp_path, method):
     resumed.train(LEE)
     for other in (pending, resumed):
         np.testing.assert_array_equal(other.weights.w_in, whole.weights.w_in)
-        np.testing.assert_array_equal(other.weights.w_out_ns, whole.weights.w_out_ns)
+        np.testing.assert_array_equal(other.weights.heads["ns"].w, whole.weights.heads["ns"].w)
         assert [r.epoch for r in other.history] == [r.epoch for r in whole.history]
 
     whole.save(tmp_path / "done")
@@ -509,7 +509,7 @@ def test_cli_options_are_shown_and_parsed(vector_file, tmp_path):
 
 @pytest.mark.parametrize("args, fragment", [(["--preserve", "most"], "preserve"),
                                             (["--base-tokens", "-3"], "base_tokens"),
-                                            (["--anchor", "0.2"], "--method continue")])  # the aligned default
+                                            (["--anchor", "0.2", "--method", "aligned"], "method='aligned'")])
 def test_cli_bad_values_give_one_error_line(vector_file, tmp_path, args, fragment):
     result = CliRunner().invoke(main, ["finetune", str(vector_file[0]), LEE, "--out", str(tmp_path / "x"),
                                        *args])
