@@ -59,6 +59,7 @@ EVIDENCE = (0.0, 10.0, 30.0, 100.0)
 ALPHAS = (0.0025, 0.005, 0.01, 0.025)
 DEFAULT_ALPHA = 0.025  # Word2VecConfig's skip-gram default, which the continued model trains at
 CURVE_SIZES = ("2M", "4M", "full")  # where the size rule's switch X may lie
+FULL_TOKENS = 6_856_966  # biomed.txt.gz, for the curve's last point
 SIZES: dict[str, int | None] = {"0.5M": 500_000, "1M": 1_000_000, "2M": 2_000_000, "4M": 4_000_000, "full": None}
 #: Bootstrap seeds per data set: every row resamples the same items (paired comparisons).
 SET_SEEDS = {"UMNSRS-sim": 11, "UMNSRS-rel": 12, "WS353": 13, "SimLex": 14, "analogy": 15, "BC5CDR": 16}
@@ -323,7 +324,7 @@ def candidate_rows(src: Sources, wanted: set[str]) -> Iterator[tuple[str, Any, V
     if DEFAULT in wanted:
         # The library's default itself: no recipe option.
         yield DEFAULT, src.trained("default").wv, None
-    if MITTENS in wanted and mittens_file(src).exists():
+    if MITTENS in wanted and src.setting.base == "glove" and mittens_file(src).exists():
         yield MITTENS, to_keyedvectors(*read_vectors(mittens_file(src))), None
 
 
@@ -752,6 +753,48 @@ def table(name: str, data: dict[str, Any]) -> str:
     return f"### {name}\n\nitems: {coverage}\n\n" + markdown_table(header, lines)
 
 
+def write_results(everything: dict[str, Any], out_dir: Path) -> None:
+    """``finetune_study.md`` (the rule's verdict on dev, the tables on test, the bars) and the curve plot."""
+    parts = ["# Fine-tuning study (`python benchmarks/finetune_study.py select` then `report`)", "",
+             "The rule: `benchmarks/results/finetune_rule_v3.md` (committed before the runs). Each cell: mean over "
+             "seeds [95% bootstrap interval over items]; domain gain: mean UMNSRS Spearman minus gensim's "
+             "workaround's, paired bootstrap.", ""]
+    if "selection" in everything:
+        parts += ["## Selection on the dev halves", "", *(f"- {line}" for line in everything["selection"]["lines"]),
+                  ""]
+    if "report" in everything:
+        report = everything["report"]
+        parts += ["## The library's default on the test halves", ""]
+        parts += [table(name, data) + "\n" for name, data in report["settings"].items()]
+        parts += ["## The issue's bars on test", "", *report["checks"], "",
+                  "![UMNSRS on the test halves against domain tokens](finetune_curve.png)", ""]
+        curve(report["settings"], out_dir / "finetune_curve.png")
+    (out_dir / "finetune_study.md").write_text("\n".join(parts))
+
+
+def curve(settings: dict[str, Any], path: Path) -> None:
+    """Mean UMNSRS (sim, rel) on the test halves against the domain corpus's size, GloVe base, one line per row."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [s for s in SIZES if f"glove-{s}" in settings]
+    tokens = [SIZES[s] or FULL_TOKENS for s in sizes]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for row in (BASE, GENSIM, DOMAIN_ONLY, DEFAULT):
+        y = [np.mean([settings[f"glove-{s}"]["rows"][row]["scores"][m]["mean"] for m in DOMAIN_SETS]) for s in sizes]
+        ax.plot(tokens, y, marker="o", label="fastw2v default" if row == DEFAULT else row)
+    ax.set_xscale("log")
+    ax.set_xlabel("domain tokens (biomed, first lines)")
+    ax.set_ylabel("mean UMNSRS-sim/-rel Spearman (test halves)")
+    ax.set_title("GloVe 6B 50d fine-tuned on biomedical text, 6 passes")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stage", choices=["select", "report"])
@@ -776,6 +819,7 @@ def main() -> None:
     else:
         everything["report"] = report(args.quick, fewer)
     results.write_text(json.dumps(everything, indent=1, default=float))
+    write_results(everything, out_dir)
     print(f"results written to {results}")
 
 
