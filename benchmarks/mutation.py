@@ -7,22 +7,23 @@ original text, its replacement, and why the line matters). For each, the reposit
 temporary directory, the change is applied there, and ``python -m pytest -x -q -m "not slow"
 -p no:cacheprovider`` runs on the test files listed with it (``--all``: the whole fast lane). A
 failing run kills the mutant; a passing one means it survived: a test is missing, or the mutant is
-equivalent (explained in its ``why``). The repository itself is never modified. Writes
+equivalent (its ``survives`` says which). The repository itself is never modified. Writes
 ``benchmarks/results/mutation.md``.
 
 First the unmutated copy runs every listed test file once: the baseline must pass, and it fills
 Numba's on-disk cache in that copy, which every mutant's copy starts from, so only a mutated kernel
-module compiles again (Numba's cache is keyed on the source file's time stamp and size, not its path).
+module compiles again (Numba's cache is keyed on a hash of the source file's contents, not its path).
 
-Why a hand-listed runner and not mutmut or cosmic-ray: mutmut (3.x) rewrites every function of a
-module into a trampoline that reads ``MUTANT_UNDER_TEST`` from ``os.environ`` and dispatches to one
-of the function's copies through a dict of Python functions, so that one import serves every mutant.
-Numba's nopython mode compiles none of that (``os.environ``, ``*args`` forwarding, a dict of
-functions), so every ``@njit`` kernel of ``fastw2v/kernels`` would fail to compile, and the modules
-that call kernels would run a trampoline instead of the kernel. Generating mutants by operator at
-every site (what both tools do) also yields thousands of mutants, each a cold kernel compile of tens
-of seconds on two cores, most of them in messages and validation; the list below names the lines
-whose failure would silently train or read the wrong thing.
+Why a hand-listed runner and not mutmut or cosmic-ray: mutmut (3.x) rewrites each function of a
+module into copies (the original and one per mutant) behind a trampoline that reads
+``MUTANT_UNDER_TEST`` from ``os.environ`` and forwards ``*args, **kwargs`` to one of them, so that
+one import serves every mutant. Numba's nopython mode compiles none of that, and mutmut skips every
+decorated function: every ``@njit`` kernel of ``fastw2v/kernels`` (the window, subsampling,
+in-epoch learning rate, update and anchoring) would get no mutant at all. Generating mutants by
+operator at every site, as both tools do, also yields thousands of mutants, most in messages and
+validation, each needing the test files and, for a kernel module, a cold compile of tens of
+seconds on two cores; the list below names the lines whose failure would silently train or read
+the wrong thing, kernels included (each applied to the file, so Numba compiles the mutant).
 """
 from __future__ import annotations
 
@@ -171,7 +172,7 @@ MUTATIONS = [
 
 
 def copy_repo(dest: Path) -> None:
-    """The repository's files in ``dest``, with their ``__pycache__`` (Numba's cache) and time stamps."""
+    """The repository's files in ``dest``, with their ``__pycache__`` (Numba's cache)."""
     shutil.copytree(REPO, dest, symlinks=True, ignore=SKIPPED)
 
 
