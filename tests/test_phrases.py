@@ -265,8 +265,25 @@ def test_bad_settings_raise_one_config_error(settings, match):
     assert isinstance(info.value, ValueError) and isinstance(info.value, FastW2VError)
 
 
+def test_a_bigram_scoring_exactly_the_threshold_is_not_joined():
+    # gensim keeps a bigram only when its score is strictly greater than the threshold.
+    corpus = [["a", "b", "c"], ["a", "b"]]
+    # counts a 2, b 2, c 1, "a b" 2, "b c" 1; gensim's len(vocab) is 3 unigrams + 2 bigrams
+    at = original_scorer(2, 2, 2, 5, 1, 5)
+    assert at == 1.25
+    for threshold, joined in ((at, []), (float(np.nextafter(at, 0)), ["a_b"])):
+        model = PhraseModel.learn(corpus, min_count=1, threshold=threshold)
+        assert sorted(model.phrasegrams()) == joined
+        assert sorted(gensim_frozen(corpus, "default", 1, threshold).phrasegrams) == joined
+        assert model.apply(["a", "b"]) == (joined or ["a", "b"])
+
+
 def test_bad_corpora(tmp_path):
-    PhraseModel.learn([["a", "b"]], scoring="npmi", threshold=1.0)  # 1 is allowed for npmi
+    # npmi is at most 1, so threshold 1 is accepted and joins nothing, not even a bigram scoring exactly 1.
+    model = PhraseModel.learn([["a", "b"]], min_count=1, scoring="npmi", threshold=1.0)
+    assert score_bigrams(np.array([1]), np.array([1]), np.array([1]), 3, 1, 2, "npmi").tolist() == [1.0]
+    assert (model.scoring, model.threshold) == ("npmi", 1.0)
+    assert model.phrasegrams() == {} == dict(gensim_frozen([["a", "b"]], "npmi", 1, 1.0).phrasegrams)
     (tmp_path / "empty.txt").write_text("\n  \n")
     with pytest.raises(CorpusError, match="empty.txt: the corpus is empty"):
         PhraseModel.learn(tmp_path / "empty.txt")

@@ -121,6 +121,33 @@ def test_read_explicit_format(format_case):
     assert_exact(*read_vectors(str(path), format=fmt))
 
 
+# The text files of every text format (those whose errors name lines), ending without "\n".
+UNTERMINATED_TEXT = {
+    "text": ("word2vec-text", text_bytes()[:-1]),
+    "fasttext.vec": ("word2vec-text", text_bytes(trailing_space=True)[:-1]),
+    "glove": ("glove", text_bytes(header=False)[:-1]),
+}
+
+
+def test_every_text_format_has_an_unterminated_sample():
+    assert {fmt for fmt, _ in UNTERMINATED_TEXT.values()} == {n for n, f in FORMATS.items() if f.first_line is not None}
+
+
+@pytest.mark.parametrize("block", [None, 16])  # 16 bytes: the last row arrives in reads of its own
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+@pytest.mark.parametrize("case", sorted(UNTERMINATED_TEXT))
+def test_a_last_row_without_a_newline_is_read(tmp_path, monkeypatch, case, suffix, block):
+    if block is not None:
+        monkeypatch.setattr(vector_blocks, "TEXT_BLOCK", block)
+    fmt, data = UNTERMINATED_TEXT[case]
+    path = put(tmp_path / f"v.txt{suffix}", data)
+    assert detect_format(path) == fmt
+    assert_exact(*read_vectors(path))
+    assert_exact(*read_vectors(path, format=fmt))
+    assert_exact(*read_vectors(path, limit=len(WORDS) + 1))
+    assert_exact(*read_vectors(path, limit=len(WORDS) - 1), WORDS[:-1], VECS[:-1])
+
+
 @pytest.mark.parametrize("limit", [1, 3, len(WORDS), len(WORDS) + 10])
 def test_limit(format_case, limit):
     path, fmt = format_case
