@@ -25,11 +25,26 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import (
+    IO,
+    BinaryIO,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Protocol,
+    Sequence,
+)
 
 import numpy as np
 
-from .errors import CorpusError, FastW2VError, MissingFileError, UnreadableFileError, describe
+from .errors import (
+    CorpusError,
+    FastW2VError,
+    MissingFileError,
+    UnreadableFileError,
+    describe,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -56,9 +56,22 @@ import numpy as np
 
 from . import memory
 from .alignment import anchor_pairs, blend, combine, procrustes, rotate_into
-from .base_counts import (adaptive_rates, anchor_weights, estimate_base_counts, evidence_rates, frequency_rates,
-                          preserve_weight)
-from .config import ADAPTIVE_EVIDENCE, ADAPTIVE_RATIO, AUTO, METHODS, FinetuneConfig, Word2VecConfig
+from .base_counts import (
+    adaptive_rates,
+    anchor_weights,
+    estimate_base_counts,
+    evidence_rates,
+    frequency_rates,
+    preserve_weight,
+)
+from .config import (
+    ADAPTIVE_EVIDENCE,
+    ADAPTIVE_RATIO,
+    AUTO,
+    METHODS,
+    FinetuneConfig,
+    Word2VecConfig,
+)
 from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError
 from .phrases import PhraseModel

@@ -18,12 +18,30 @@ import numpy as np
 from . import finetune as ft
 from .callbacks import Callback, Callbacks
 from .config import FinetuneConfig, Word2VecConfig
-from .corpus import CorpusLike, EncodedCorpus, ScannedCorpus, TextCorpus, as_sentences, name_some
+from .corpus import (
+    CorpusLike,
+    EncodedCorpus,
+    ScannedCorpus,
+    TextCorpus,
+    as_sentences,
+    name_some,
+)
 from .errors import ConfigError, CorpusError, ModelStateError
 from .finetune import Pretrained
 from .phrases import PhrasesLike, phrase_models
-from .state import (ALIGN, BLEND, MAIN, WARMUP, EpochResult, Phase, Position, Tables, TrainingState, Weights,
-                    check_memory)
+from .state import (
+    ALIGN,
+    BLEND,
+    MAIN,
+    WARMUP,
+    EpochResult,
+    Phase,
+    Position,
+    Tables,
+    TrainingState,
+    Weights,
+    check_memory,
+)
 from .storage import load_state, save_state
 from .training import TrainablePart, run_epochs
 from .vocabulary import Vocabulary, count_words

@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 
 from . import kernels, memory
-from .config import ALIGN, BLEND, MAIN, METHODS, WARMUP, FinetuneConfig, Method, Word2VecConfig
+from .config import (
+    ALIGN,
+    BLEND,
+    MAIN,
+    METHODS,
+    WARMUP,
+    FinetuneConfig,
+    Method,
+    Word2VecConfig,
+)
 from .errors import ConfigError, CorpusError
 from .heads import HEADS, heads_of
 from .vocabulary import Vocabulary, keep_probabilities

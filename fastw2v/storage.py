@@ -48,7 +48,15 @@ from .errors import ConfigError, MissingFileError, ModelFormatError, describe
 from .heads import HEADS, heads_of
 from .kernels import Layer
 from .progress import Progress
-from .state import Anchor, EpochResult, FinetunePlan, Position, Schedule, TrainingState, Weights
+from .state import (
+    Anchor,
+    EpochResult,
+    FinetunePlan,
+    Position,
+    Schedule,
+    TrainingState,
+    Weights,
+)
 from .vocabulary import Vocabulary
 
 FORMAT = "fastw2v-model"

@@ -33,10 +33,27 @@ from typing import BinaryIO
 import numpy as np
 
 from . import memory
-from .kernels.vectors import gather_rows, gather_words, index_word2vec_binary, pack_rows, scan_word2vec_binary
+from .kernels.vectors import (
+    gather_rows,
+    gather_words,
+    index_word2vec_binary,
+    pack_rows,
+    scan_word2vec_binary,
+)
 from .progress import Progress
-from .vector_formats import (COMPRESSED_SUFFIXES, MAX_WORD_BYTES, Format, Sniff, check_rows, open_stream,
-                             parse_text_row, row_position, show, truncated, vector_error)
+from .vector_formats import (
+    COMPRESSED_SUFFIXES,
+    MAX_WORD_BYTES,
+    Format,
+    Sniff,
+    check_rows,
+    open_stream,
+    parse_text_row,
+    row_position,
+    show,
+    truncated,
+    vector_error,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -38,10 +38,30 @@ import smart_open
 from .atomic import atomic_file
 from .errors import ConfigError, MissingFileError, UntrustedFileError, describe
 from .vector_blocks import count_lines, read_binary, read_text, write_rows
-from .vector_formats import (COMPRESSED_SUFFIXES, Format, Sniff, check_input_path, check_limit, check_plausible,
-                             check_rows, check_words, distinct, extension, is_glove, is_keyedvectors, is_word2vec_bin,
-                             is_word2vec_text, not_glove, not_keyedvectors, not_word2vec_bin, not_word2vec_text,
-                             open_stream, show, sniff, vector_error)
+from .vector_formats import (
+    COMPRESSED_SUFFIXES,
+    Format,
+    Sniff,
+    check_input_path,
+    check_limit,
+    check_plausible,
+    check_rows,
+    check_words,
+    distinct,
+    extension,
+    is_glove,
+    is_keyedvectors,
+    is_word2vec_bin,
+    is_word2vec_text,
+    not_glove,
+    not_keyedvectors,
+    not_word2vec_bin,
+    not_word2vec_text,
+    open_stream,
+    show,
+    sniff,
+    vector_error,
+)
 
 if TYPE_CHECKING:
     import os

@@ -27,8 +27,17 @@ from .checks import EvaluationError, EvaluationFileError
 from .drift import compare
 from .readers import read_analogy_questions, read_iob, read_similarity_pairs
 from .report import format_report
-from .results import (AnalogyResult, DriftReport, EntityScores, EpochEvaluation, EvaluationReport, NewWord,
-                      SectionResult, SimilarityResult, TaggingResult)
+from .results import (
+                      AnalogyResult,
+                      DriftReport,
+                      EntityScores,
+                      EpochEvaluation,
+                      EvaluationReport,
+                      NewWord,
+                      SectionResult,
+                      SimilarityResult,
+                      TaggingResult,
+)
 from .similarity import common_pairs, evaluate_similarity
 from .suite import evaluate
 from .tagging import evaluate_tagging

@@ -5,7 +5,13 @@ import math
 from functools import singledispatch
 from typing import Any, Callable, Iterable, Mapping
 
-from .results import AnalogyResult, DriftReport, EvaluationReport, SimilarityResult, TaggingResult
+from .results import (
+    AnalogyResult,
+    DriftReport,
+    EvaluationReport,
+    SimilarityResult,
+    TaggingResult,
+)
 
 
 def _fmt(value: float | None, width: int = 8, digits: int = 4) -> str:

@@ -29,11 +29,29 @@ from __future__ import annotations
 
 from . import cache  # noqa: F401 (first: Numba's cache of every kernel below covers the whole package)
 from .anchor import anchor_pull
-from .architectures import (Cbow, EpochSpan, Network, Settings, SkipGram, epoch_kernels, epoch_rate, hidden_layer,
-                            max_hidden, subsample, train_sentences)
+from .architectures import (
+                            Cbow,
+                            EpochSpan,
+                            Network,
+                            Settings,
+                            SkipGram,
+                            epoch_kernels,
+                            epoch_rate,
+                            hidden_layer,
+                            max_hidden,
+                            subsample,
+                            train_sentences,
+)
 from .codegen import FASTMATH, implements
-from .heads import (HierarchicalSoftmax, NegativeSampling, draw_negatives, first_hot_row, max_targets, pick_targets,
-                    prefetch_targets)
+from .heads import (
+                            HierarchicalSoftmax,
+                            NegativeSampling,
+                            draw_negatives,
+                            first_hot_row,
+                            max_targets,
+                            pick_targets,
+                            prefetch_targets,
+)
 from .rng import rng_next, rng_seed
 from .rows import Layer, buffer_rows
 from .update import MAX_LOGIT, TABLE_SIZE, Example, logistic_block

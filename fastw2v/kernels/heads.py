@@ -16,7 +16,6 @@ from collections import namedtuple
 
 import numpy as np
 from numba import njit
-
 from numba.extending import overload
 
 from .codegen import implements, prefetch_row
