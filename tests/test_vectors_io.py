@@ -626,8 +626,18 @@ def test_fuzz_read_vectors(tmp_path_factory, sample, use_limit, fmt):
 
 def test_public_api():
     # FORMATS is what the CLI offers as --format choices
-    assert set(vectors_io.__all__) == {"FORMATS", "detect_format", "read_vectors", "vector_dimension",
-                                       "write_vectors", "to_keyedvectors"}
+    assert set(vectors_io.__all__) == {"FORMATS", "check_writable_words", "detect_format", "read_vectors",
+                                       "vector_dimension", "write_vectors", "to_keyedvectors"}
+
+
+@pytest.mark.parametrize("word, problem", [("a b", "space"), ("x\udcff", "not valid Unicode"), ("", "empty")])
+def test_check_writable_words_names_the_file_and_the_word(tmp_path, word, problem):
+    """What write_vectors would refuse, known before anything is written (the CLI checks it before saving)."""
+    target = tmp_path / "out.bin"
+    with pytest.raises(VectorFileError, match=problem) as info:
+        vectors_io.check_writable_words(target, ["the", word])
+    assert str(target) in str(info.value) and not target.exists()
+    vectors_io.check_writable_words(target, ["the", "of"])
 
 
 @pytest.mark.parametrize("name,binary", [("v.bin", True), ("v.txt.gz", False), ("v.glove", None)])
