@@ -47,15 +47,15 @@ MATRICES = ("w_in", "w_out_ns", "w_out_hs")
 #: {(host CPU, Numba version): {run: sha256 of the matrices}}
 GOLDEN = {
     ("znver4", "0.68.1"): {
-        "sg-ns": "2d4fe5bcba65bc4ce868f4510d5c1732ed08f3e0bd0c2f072880098137da7dbf",
-        "sg-hs": "0c011a9b7c233309652728a8b0893fcb527f21f784e072f105a2dd5a510add90",
-        "sg-ns-hs": "b1000d8bc6f4a6252ed8fda42f011056d1dd76ea525bc15e9c459a5e757f57a0",
-        "cbow-ns": "580b5c21a0deb54adb07ed7b380021a722e9a8e4ca565302acccce2636665660",
-        "cbow-sum-ns": "e251938c821b06fbac61c915168ca07bec6cd2403667cdfef9f4b1013cb869e7",
-        "cbow-hs": "c4c87c8a2b5bb781989b4907e6894466da0f8d547463ff77f8cc977e7f1dc825",
-        "cbow-ns-hs": "d71823f7e76be2a9422647b7e08b7f7e635f2263f38306b69c84d1d13d93e32c",
-        "finetune-continue": "69c1dec3722387942701e791b0eaebb6e6541a236dcce8ad15eb40f35a9dd18e",
-        "finetune-aligned": "e207c88e1e3cb46ad56be837a35a6866dff892330a294f20a339dfdf789aaf03",
+        "sg-ns": "ed4a8b22924e00bd47d2a9633172bfa1041fc382318de65e188bfc56a1c5e39f",
+        "sg-hs": "2b14c1d2be2dbce6a375583db32a2a0c6b02130eb673e3dcb396a0699724e213",
+        "sg-ns-hs": "8ba297396d734e09be3458373720346ba710d97c6a20fdb0e8c592c23113786f",
+        "cbow-ns": "6e8f6546b0e2f117b616c58d3d4002ed1967f8b9609c5fd8cf29abacf775d388",
+        "cbow-sum-ns": "26ee96b9150a12567f2d3ae9343e9bb68687f3916ea4d60dcf5ac7248832b701",
+        "cbow-hs": "0a3e4e68925eb4d945bc13893c3f2346da05e837aaea32537953a3365b34869c",
+        "cbow-ns-hs": "093c1460a1866d0df7ef6a2fefc44a37d0999f69567742eadfa9071bcec065d9",
+        "finetune-continue": "fc032ea68cfe607c255f6cad582ca651657f9d918119cc75f4381b6835ef1c21",
+        "finetune-aligned": "41fe5d136bd5ecfed12acd86cc440836bf5597da456116151d2aa137eaced8e8",
     },
 }
 
