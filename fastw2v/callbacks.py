@@ -1,10 +1,11 @@
 """Training callbacks: gensim's ``CallbackAny2Vec``-style objects and plain functions, run as one list."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Union
+from collections.abc import Callable, Iterable
+from typing import Any
 
 #: A plain function ``cb(model, epoch, loss)`` run after each epoch, or an object with any of :data:`HOOKS`.
-Callback = Union[Callable[[Any, int, float], None], object]
+Callback = Callable[[Any, int, float], None] | object
 
 #: The methods gensim calls on a ``CallbackAny2Vec``, each with the model as its one argument.
 HOOKS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end")

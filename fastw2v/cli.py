@@ -9,7 +9,8 @@ import dataclasses
 import functools
 import logging
 import sys
-from typing import Any, Callable, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import click
 
@@ -35,7 +36,7 @@ class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             click.echo(self.format(record), err=True)
-        except Exception:  # logging must never break the command
+        except Exception:  # noqa: BLE001 -- logging must never break the command
             self.handleError(record)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .errors import ConfigError
 
@@ -144,7 +145,7 @@ class Word2VecConfig(_Settings):
         if not self.hs and self.negative == 0:
             raise ConfigError("hs=False with negative=0 trains nothing: enable hs or set negative > 0")
 
-    def replace(self, **changes: Any) -> "Word2VecConfig":
+    def replace(self, **changes: Any) -> Word2VecConfig:
         """A copy with some settings changed (validated again); an unset ``alpha`` follows a new ``sg``."""
         if self._alpha_from_sg and "alpha" not in changes:
             changes["alpha"] = None

@@ -23,17 +23,13 @@ import re
 import tempfile
 import zlib
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import (
     IO,
     BinaryIO,
-    Callable,
-    Iterable,
-    Iterator,
-    Mapping,
     Protocol,
-    Sequence,
 )
 
 import numpy as np
@@ -54,7 +50,7 @@ IdTransform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 class Joiner(Protocol):
     """A phrase model as :class:`ScannedCorpus` uses it (:class:`fastw2v.phrases.PhraseModel`)."""
 
-    def bind(self, lookup: Callable[[str], int]) -> "BoundJoiner": ...
+    def bind(self, lookup: Callable[[str], int]) -> BoundJoiner: ...
 
 
 class BoundJoiner(Protocol):
@@ -335,7 +331,8 @@ class _TokenStore:
         self.nbytes += values.nbytes
         if self.nbytes > self.memory_limit:
             # Corpus larger than the memory budget: move what we have to disk and continue there.
-            self.file = tempfile.TemporaryFile(dir=self.spill_dir, prefix="fastw2v-corpus-")
+            # The store owns the spill file until it is consumed or closed, past any with block.
+            self.file = tempfile.TemporaryFile(dir=self.spill_dir, prefix="fastw2v-corpus-")  # noqa: SIM115
             for chunk in self.chunks:
                 self.file.write(chunk.tobytes())
             self.chunks = []
@@ -416,7 +413,7 @@ class EncodedCorpus:
         targets = np.arange(batch_words, self.n_tokens, batch_words, dtype=np.int64)
         cuts = np.searchsorted(offsets, targets, side="left")
         bounds = np.unique(np.concatenate(([0], cuts, [self.n_sentences])))
-        return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+        return [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 class ScannedCorpus:

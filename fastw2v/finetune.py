@@ -48,9 +48,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -108,7 +109,7 @@ class Pretrained:
         return int(self.vectors.shape[1])
 
 
-def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | None = None,
+def load_pretrained(source: str | os.PathLike | KeyedVectors, format: str | None = None,
                     limit: int | None = None, vocab: str | os.PathLike | None = None) -> Pretrained:
     """Read pre-trained vectors: a vector file (any supported format), a saved model directory, or KeyedVectors.
 
@@ -196,7 +197,7 @@ def _check_size(size: int | None, dim: int, source: str) -> None:
                           f"(dimension {dim}); leave vector_size unset")
 
 
-def check_vector_size(source: "str | os.PathLike | KeyedVectors", size: int | None, format: str | None = None) -> None:
+def check_vector_size(source: str | os.PathLike | KeyedVectors, size: int | None, format: str | None = None) -> None:
     """Refuse a ``vector_size`` other than a vector file's dimension from its header, before a vector is read
     (the vector size of a fine-tuning is the pre-trained one; :func:`config_for` checks every source)."""
     if size is not None and isinstance(source, (str, os.PathLike)) and not Path(source).is_dir():
@@ -382,9 +383,7 @@ def set_phase_rates(state: TrainingState, warmup: bool) -> None:
     s = plan.settings
     w = state.weights
     n_pre = plan.n_pretrained
-    if warmup:
-        w.in_lr[:n_pre] = 0.0
-    elif s.freeze == "pretrained":
+    if warmup or s.freeze == "pretrained":
         w.in_lr[:n_pre] = 0.0
     elif plan.method.blends and s.pretrained_lr == AUTO:
         w.in_lr[:n_pre] = 1.0  # every row trains fully: the blend afterwards decides how much of it to keep

@@ -16,7 +16,9 @@ below agree on what whitespace is.
 from __future__ import annotations
 
 import logging
-from typing import BinaryIO, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from itertools import pairwise
+from typing import BinaryIO
 
 import numpy as np
 
@@ -66,7 +68,7 @@ class WordIds(dict):
         if after > before:  # the new words' bytes are contiguous in the store
             ends = (self._offsets[before:after + 1] - self._offsets[before]).tolist()
             text = self._store[self._offsets[before]:self._offsets[after]].tobytes().decode("ascii")
-            new = [text[a:b] for a, b in zip(ends[:-1], ends[1:])]
+            new = [text[a:b] for a, b in pairwise(ends)]
             self.update(zip(new, range(before, after)))
             self.words.extend(new)
         canonical = ids.size > 0 and irregular == 0 and data[-1] == 10

@@ -11,7 +11,8 @@ import dataclasses
 import logging
 import os
 import textwrap
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -55,10 +56,10 @@ _Documented = TypeVar("_Documented", bound="type | Callable[..., Any]")
 
 def _state_attribute(name: str) -> property:
     """A model attribute that is the state's (kept so ``model.vocab``, ``model.weights``... read as before)."""
-    def get(self: "Word2Vec") -> Any:
+    def get(self: Word2Vec) -> Any:
         return getattr(self.state, name)
 
-    def put(self: "Word2Vec", value: Any) -> None:
+    def put(self: Word2Vec, value: Any) -> None:
         setattr(self.state, name, value)
         self._wv = None  # it may show what was just replaced
 
@@ -159,12 +160,12 @@ class Word2Vec:
 
     @classmethod
     @_settings_doc("{recipe}", FinetuneConfig)
-    def from_pretrained(cls, pretrained: "str | os.PathLike | KeyedVectors", sentences: CorpusLike | None = None,
+    def from_pretrained(cls, pretrained: str | os.PathLike | KeyedVectors, sentences: CorpusLike | None = None,
                         *, finetune: FinetuneConfig | None = None, format: str | None = None,
                         limit: int | None = None, callbacks: Sequence[Callback] = (),
                         strict_encoding: bool = False, phrases: PhrasesLike = None,
                         phrases_from_pretrained: bool = False, phrase_delimiter: str | None = None,
-                        base_vocab: str | os.PathLike | None = None, **settings: Any) -> "Word2Vec":
+                        base_vocab: str | os.PathLike | None = None, **settings: Any) -> Word2Vec:
         """A model that fine-tunes pre-trained vectors on a domain corpus.
 
         Parameters
@@ -216,7 +217,7 @@ class Word2Vec:
         return model
 
     # -- vocabulary --------------------------------------------------------------------------------------
-    def build_vocab(self, sentences: CorpusLike) -> "Word2Vec":
+    def build_vocab(self, sentences: CorpusLike) -> Word2Vec:
         """Scan the corpus, keep words with ``count >= min_count`` and initialise the weights.
 
         For a model made by :meth:`from_pretrained`, the vocabulary is the union of the
@@ -472,7 +473,7 @@ class Word2Vec:
 
     # -- results -----------------------------------------------------------------------------------------
     @property
-    def wv(self) -> "KeyedVectors":
+    def wv(self) -> KeyedVectors:
         """The input vectors as a gensim ``KeyedVectors``, most frequent word first, with counts.
 
         One object, kept until the vectors change (``train``, ``build_vocab``, a new ``state``,
@@ -526,7 +527,7 @@ class Word2Vec:
         save_state(self.state, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, mmap: bool = False) -> "Word2Vec":
+    def load(cls, path: str | os.PathLike, mmap: bool = False) -> Word2Vec:
         """Load a model saved by :meth:`save`; ``mmap=True`` maps the matrices read-only."""
         state = load_state(path, mmap=mmap)
         model = cls(config=state.config)

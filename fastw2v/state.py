@@ -97,7 +97,7 @@ class Weights:
 
     @classmethod
     def initial(cls, n_words: int, config: Word2VecConfig, w_in: np.ndarray | None = None,
-                out_rows: np.ndarray | None = None) -> "Weights":
+                out_rows: np.ndarray | None = None) -> Weights:
         """The weights a run starts from: inputs ``w_in`` (default :func:`uniform_rows`
         seeded by ``config.seed``), output rows (for ``out_rows``, default every word) zero,
         every multiplier 1."""
@@ -156,7 +156,7 @@ class Weights:
                 return name
         return None
 
-    def network(self, tables: "Tables") -> kernels.Network:
+    def network(self, tables: Tables) -> kernels.Network:
         """What the training kernels train: the input layer and each head with its ``tables``, in training order."""
         return kernels.Network(kernels.Layer(self.w_in, self.in_lr),
                                tuple((self.heads[name], table) for name, table in tables.heads.items()))
@@ -178,7 +178,7 @@ class Tables:
     heads: dict[str, Any]
 
     @classmethod
-    def build(cls, counts: np.ndarray, config: Word2VecConfig) -> "Tables":
+    def build(cls, counts: np.ndarray, config: Word2VecConfig) -> Tables:
         return cls(keep_prob=keep_probabilities(counts, config.sample),
                    heads={head.name: head.table(counts, config) for head in heads_of(config)})
 
@@ -205,7 +205,7 @@ class Schedule:
     total_epochs: int
 
     @classmethod
-    def of(cls, config: Word2VecConfig, epochs: int | None = None) -> "Schedule":
+    def of(cls, config: Word2VecConfig, epochs: int | None = None) -> Schedule:
         """A new schedule of ``epochs`` (default ``config.epochs``) epochs at the configured rates."""
         return cls(config.alpha, config.min_alpha, config.epochs if epochs is None else epochs)
 

@@ -168,7 +168,7 @@ def _read_binary_mapped(path: Path, s: Sniff, n: int) -> tuple[list[str], np.nda
     dim = s.header[1]
     vec_bytes = 4 * dim
     try:
-        fh = open(path, "rb")
+        fh = open(path, "rb")  # noqa: SIM115 -- closed by the `with fh` below; only open()'s OSError is _NotMappable
     except OSError as exc:
         raise _NotMappable from exc
     with fh:

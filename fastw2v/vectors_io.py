@@ -29,8 +29,9 @@ words, NaN/inf values, one-number rows).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Sequence
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import smart_open
@@ -69,8 +70,15 @@ if TYPE_CHECKING:
     from gensim.models import KeyedVectors
     from numpy.typing import ArrayLike
 
-__all__ = ["FORMATS", "check_writable_words", "detect_format", "read_vectors", "vector_dimension", "write_vectors",
-           "to_keyedvectors"]
+__all__ = [
+    "FORMATS",
+    "check_writable_words",
+    "detect_format",
+    "read_vectors",
+    "to_keyedvectors",
+    "vector_dimension",
+    "write_vectors",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -366,7 +374,7 @@ def _as_matrix(words: Sequence[str], vectors: ArrayLike) -> tuple[list[str], np.
 
 
 def to_keyedvectors(words: Sequence[str], vectors: ArrayLike,
-                    counts: ArrayLike | None = None) -> "KeyedVectors":
+                    counts: ArrayLike | None = None) -> KeyedVectors:
     """Wrap words and vectors in a gensim ``KeyedVectors`` without copying the matrix.
 
     Parameters
@@ -524,10 +532,9 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
         row_words = words
     check_rows(p, None, row_words, vectors)  # NaN/inf would make a file read_vectors refuses
     try:
-        with atomic_file(p) as tmp:
-            # tmp ends with the target's name, so smart_open compresses a .gz/.bz2 target too.
-            with smart_open.open(str(tmp), "wb") as fout:
-                fmt.write(fout, p, words, vectors, order)
+        # tmp ends with the target's name, so smart_open compresses a .gz/.bz2 target too.
+        with atomic_file(p) as tmp, smart_open.open(str(tmp), "wb") as fout:
+            fmt.write(fout, p, words, vectors, order)
     except UnicodeEncodeError as exc:  # a lone surrogate in a word
         raise vector_error(p, f"cannot write: a word is not valid Unicode ({describe(exc)})") from None
     compressed = f", {p.suffix[1:]}-compressed" if p.suffix.lower() in COMPRESSED_SUFFIXES else ""

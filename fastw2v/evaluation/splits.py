@@ -35,7 +35,7 @@ def _check(half: str) -> Half:
 
 def pair_half(word1: str, word2: str) -> Half:
     """The half (``"dev"`` or ``"test"``) a similarity pair belongs to; see the module docstring."""
-    key = f"{_term(word1).lower()}\t{_term(word2).lower()}".encode("utf-8")
+    key = f"{_term(word1).lower()}\t{_term(word2).lower()}".encode()
     return "dev" if hashlib.sha256(key).digest()[0] % 2 == 0 else "test"
 
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .analogies import log_analogies, score_analogies
 from .checks import EvaluationError, check_method, check_multiword
@@ -42,7 +43,7 @@ class Datasets:
         self.analogies = dict(zip(_unique_names(ana_paths, "analogy"),
                                   (read_analogy_questions(p) for p in ana_paths)))
 
-    def run(self, kv: "KeyedVectors", restrict_vocab: int | None, multiword: str, case_insensitive: bool,
+    def run(self, kv: KeyedVectors, restrict_vocab: int | None, multiword: str, case_insensitive: bool,
             method: str, log_prefix: str = "", phrase_delimiter: str = "_") -> EvaluationReport:
         """Score ``kv`` on every file (options as in :func:`evaluate`)."""
         check_multiword(multiword)
@@ -59,7 +60,7 @@ class Datasets:
         return report
 
 
-def evaluate(kv: "KeyedVectors", similarity: PathLike | Iterable[PathLike] = (),
+def evaluate(kv: KeyedVectors, similarity: PathLike | Iterable[PathLike] = (),
              analogies: PathLike | Iterable[PathLike] = (), restrict_vocab: int | None = 300000,
              multiword: str = "skip", case_insensitive: bool = True, method: str = "3cosadd",
              tagging: Iterable[tuple[PathLike, PathLike]] = (), phrase_delimiter: str = "_") -> EvaluationReport:
