@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 #: A plain function ``cb(model, epoch, loss)`` run after each epoch, or an object with any of :data:`HOOKS`.
 Callback = Callable[[Any, int, float], None] | object
@@ -50,8 +50,8 @@ class Callbacks:
             if any(hasattr(cb, hook) for hook in HOOKS):
                 if hasattr(cb, "on_epoch_end"):
                     cb.on_epoch_end(model)
-            else:
-                cb(model, epoch, loss)
+            else:  # no hook: __init__ checked that it is callable
+                cast(Callable[[Any, int, float], None], cb)(model, epoch, loss)
 
     def train_end(self, model: Any) -> None:
         self._hook("on_train_end", model)

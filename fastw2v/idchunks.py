@@ -15,6 +15,7 @@ below agree on what whitespace is.
 """
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterable, Iterator
 from itertools import pairwise
@@ -60,8 +61,8 @@ class WordIds(dict):
     def block_ids(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
         """The tokens of ASCII bytes ``data`` as ids, tokens per non-empty line, canonical text?"""
         if int(self._n_table[0]) < len(self.words):  # words added through the dict since the last block
-            new = " ".join(self.words[int(self._n_table[0]):]).encode("utf-8")
-            self._intern(np.frombuffer(new, dtype=np.uint8))
+            new_bytes = " ".join(self.words[int(self._n_table[0]):]).encode("utf-8")
+            self._intern(np.frombuffer(new_bytes, dtype=np.uint8))
         before = int(self._n_table[0])
         ids, lengths, irregular = self._intern(data)
         after = int(self._n_table[0])
@@ -196,7 +197,7 @@ class IdScan:
 class LineWriter:
     """Writes id chunks as text lines (tokens joined by spaces) to a binary file, in NumPy per chunk."""
 
-    def __init__(self, fh: BinaryIO, words: list[str]) -> None:
+    def __init__(self, fh: BinaryIO | io.BufferedIOBase, words: list[str]) -> None:
         self.fh = fh
         self.words = words
         self.encoded = np.zeros(0, dtype=object)

@@ -42,6 +42,7 @@ from .state import (
     TrainingState,
     Weights,
     check_memory,
+    required,
 )
 from .storage import load_state, save_state
 from .training import TrainablePart, run_epochs
@@ -426,8 +427,9 @@ class Word2Vec:
         state.history.clear()
         domain, corpus = ft.domain_state(state, encoded)
         logger.info("aligned: training a domain-only model (%d words, %d epochs), then rotating it onto the base",
-                    len(domain.vocab), phase.schedule.total_epochs)
-        results = run_epochs(domain.weights, domain.tables, corpus, state.config, phase.schedule, domain.position,
+                    len(required(domain.vocab, "vocabulary")), phase.schedule.total_epochs)
+        results = run_epochs(required(domain.weights, "weights"), domain.tables, corpus, state.config, phase.schedule,
+                             domain.position,
                              on_epoch_begin=lambda epoch: callbacks.epoch_begin(self),
                              on_epoch_end=self._epoch_done(callbacks), progress_seconds=progress_seconds)
         ft.combine_aligned(state, domain)
@@ -444,12 +446,14 @@ class Word2Vec:
         and is written back at every epoch's end, before a save and at the end.
         """
         state = self.state
-        part = TrainablePart.of(state.weights, encoded, state.anchor)
-        weights, corpus, anchor = (state.weights, encoded, state.anchor) if part is None else (
+        full = required(state.weights, "weights")
+        part = TrainablePart.of(full, encoded, state.anchor)
+        weights, corpus, anchor = (full, encoded, state.anchor) if part is None else (
             part.weights, part.corpus, part.anchor)
+        schedule = required(state.schedule, "schedule")
         self._training = part
         try:
-            return run_epochs(weights, state.tables, corpus, state.config, state.schedule, state.position,
+            return run_epochs(weights, state.tables, corpus, state.config, schedule, state.position,
                               anchor=anchor, on_epoch_begin=lambda epoch: callbacks.epoch_begin(self),
                               on_epoch_end=self._epoch_done(callbacks), on_batch_end=on_batch_end,
                               progress_seconds=progress_seconds)
@@ -460,7 +464,7 @@ class Word2Vec:
     def _sync(self) -> None:
         """Bring ``weights.w_in`` up to date with the part being trained, if any."""
         if self._training is not None:
-            self._training.scatter(self.state.weights)
+            self._training.scatter(required(self.state.weights, "weights"))
 
     def _epoch_done(self, callbacks: Callbacks) -> Callable[[EpochResult, Position], None]:
         """What runs after each epoch: the result joins the history, then the callbacks."""

@@ -87,7 +87,7 @@ logger = logging.getLogger(__name__)
 # reading
 # ---------------------------------------------------------------------------------------------
 
-def _gensim_keyed_vectors() -> type:
+def _gensim_keyed_vectors() -> type[KeyedVectors]:
     """gensim's KeyedVectors, imported on first use: gensim takes a second or two to import,
     which the CLI's --help and a training run that never touches a vector file should not pay."""
     from gensim.models import KeyedVectors
@@ -396,8 +396,10 @@ def to_keyedvectors(words: Sequence[str], vectors: ArrayLike,
     key_to_index = {w: i for i, w in enumerate(words)}
     if len(key_to_index) != len(words):
         seen: set[str] = set()
-        dup = next(w for w in words if w in seen or seen.add(w))
-        raise ValueError(f"duplicate word {show(dup)}")
+        for dup in words:
+            if dup in seen:
+                raise ValueError(f"duplicate word {show(dup)}")
+            seen.add(dup)
     kv = _gensim_keyed_vectors()(vectors.shape[1], count=0, dtype=np.float32)
     kv.vectors = vectors
     # A shallow copy: list of the same str objects, so the caller's list can change freely.
@@ -522,6 +524,7 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
     if not words or vectors.shape[1] == 0:
         raise vector_error(p, f"cannot write an empty set of vectors (shape {vectors.shape})")
     _check_writable_words(p, words)
+    row_words: np.ndarray | list[str]
     if order is not None:
         order = np.asarray(order, dtype=np.int64)
         if order.shape != (len(words),) or not np.array_equal(np.sort(order), np.arange(len(words))):

@@ -168,7 +168,7 @@ def compare(kv_before: KeyedVectors, kv_after: KeyedVectors, words: Iterable[str
         overlap = float(same.mean() / k_eff)
     else:
         overlap = math.nan
-    new_rows = []
+    new_rows: list[int] = []
     new_total = 0
     for i, w in enumerate(kv_after.index_to_key):
         if w not in before_index:

@@ -10,6 +10,7 @@ from .checks import check_restrict_vocab
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
+    from numpy.typing import DTypeLike
 
 
 class Vocab:
@@ -117,7 +118,7 @@ def inverse_norms(vectors: np.ndarray) -> np.ndarray:
     return inv
 
 
-def unit_rows(vectors: np.ndarray, dtype: type = np.float32) -> np.ndarray:
+def unit_rows(vectors: np.ndarray, dtype: DTypeLike = np.float32) -> np.ndarray:
     """A copy of ``vectors`` with unit-length rows (zero rows stay zero, as gensim's ``unitvec``)."""
     out = np.array(vectors, dtype=dtype)
     out *= inverse_norms(out)[:, None]

@@ -14,7 +14,7 @@ from typing import ClassVar
 from numba.core import caching
 
 # Numba renamed its cache machinery (0.59: _CacheImpl; 0.68: CacheImpl).
-_IMPL = getattr(caching, "CacheImpl", None) or caching._CacheImpl
+_IMPL = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")  # noqa: B009 (absent in new Numba)
 
 
 def source_stamp(directory: Path) -> str:
