@@ -3,4 +3,4 @@ from .config import Word2VecConfig
 from .model import Word2Vec, load
 
 __version__ = "0.1.0"
-__all__ = ["Word2Vec", "Word2VecConfig", "load", "__version__"]
+__all__ = ["Word2Vec", "Word2VecConfig", "__version__", "load"]

@@ -11,8 +11,8 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
 
 from .errors import ConfigError
 

@@ -1,10 +1,11 @@
 """Training callbacks: gensim's ``CallbackAny2Vec``-style objects and plain functions, run as one list."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Union
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 #: A plain function ``cb(model, epoch, loss)`` run after each epoch, or an object with any of :data:`HOOKS`.
-Callback = Union[Callable[[Any, int, float], None], object]
+Callback = Callable[[Any, int, float], None] | object
 
 #: The methods gensim calls on a ``CallbackAny2Vec``, each with the model as its one argument.
 HOOKS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end")
@@ -49,8 +50,8 @@ class Callbacks:
             if any(hasattr(cb, hook) for hook in HOOKS):
                 if hasattr(cb, "on_epoch_end"):
                     cb.on_epoch_end(model)
-            else:
-                cb(model, epoch, loss)
+            else:  # no hook: __init__ checked that it is callable
+                cast(Callable[[Any, int, float], None], cb)(model, epoch, loss)
 
     def train_end(self, model: Any) -> None:
         self._hook("on_train_end", model)

@@ -25,7 +25,7 @@ class Every:
     epochs: int | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Every":
+    def parse(cls, text: str) -> Every:
         """``"30m"`` / ``"30min"`` for minutes, ``"2"`` / ``"2e"`` / ``"2epochs"`` for epochs."""
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(m|min|minutes?|e|epochs?)?\s*", text)
         if not match:
@@ -78,7 +78,7 @@ class Checkpointer:
         model.checkpoint_every = str(every)
 
     @classmethod
-    def of(cls, model: Savable, path: str | os.PathLike, every: Every | None = None) -> "Checkpointer | None":
+    def of(cls, model: Savable, path: str | os.PathLike, every: Every | None = None) -> Checkpointer | None:
         """A checkpointer saving ``model`` to ``path`` every ``every``, by default at the interval its run
         was checkpointed at (a resumed checkpoint's); None when there is neither."""
         if every is None and model.checkpoint_every:

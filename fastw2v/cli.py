@@ -9,7 +9,8 @@ import dataclasses
 import functools
 import logging
 import sys
-from typing import Any, Callable, NoReturn
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, cast
 
 import click
 
@@ -35,7 +36,7 @@ class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             click.echo(self.format(record), err=True)
-        except Exception:  # logging must never break the command
+        except Exception:  # noqa: BLE001 -- logging must never break the command
             self.handleError(record)
 
 
@@ -173,7 +174,9 @@ def options_of(cls: type, defaults: dict[str, Any] | None = None,
         if f.name in defaults:
             default = defaults[f.name]
         else:
-            default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+            # A field without a default has a factory (config._option gives it one or the other).
+            factory = cast(Callable[[], Any], f.default_factory)
+            default = factory() if f.default is dataclasses.MISSING else f.default
         options.append(_field_option(f, default, unset.get(f.name)))
     return options
 
@@ -217,13 +220,14 @@ class OneLineErrors(click.Group):
     argument) printed as the one ``error: ...`` line every other bad input gets, not click's
     three-line usage block."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         # click's standalone mode would print its usage block; run without it and print the one line here.
         # (Without standalone mode, click returns the exit code of --help / --version: the caller exits with it.)
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
             if _NO_ARGS_IS_HELP is not None and isinstance(exc, _NO_ARGS_IS_HELP):
                 exc.show()  # bare `fastw2v`: the help itself, as click prints it

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from .errors import ConfigError
 
@@ -35,6 +36,10 @@ def _option(default: Any = dataclasses.MISSING, help: str | None = None, *,
 
 class _Settings:
     """What both configuration dataclasses share: copying, saving and field lookup."""
+
+    if TYPE_CHECKING:
+        # Every subclass is a dataclass: this lets the dataclasses functions below take ``self``.
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def replace(self, **changes: Any):
         """A copy with some settings changed (validated again)."""
@@ -108,6 +113,9 @@ class Word2VecConfig(_Settings):
         10_000, "Longer lines are split into pieces of this many tokens (never truncated).")
     batch_words: int = _option(50_000, doc="Tokens per training batch (each worker thread trains one at a time).")
 
+    if TYPE_CHECKING:
+        _alpha_from_sg: bool = field(init=False)  # set in __post_init__, outside the dataclass's fields
+
     def __post_init__(self) -> None:
         def need(ok: bool, name: str, rule: str) -> None:
             if not ok:
@@ -139,12 +147,13 @@ class Word2VecConfig(_Settings):
         need(self.sample >= 0, "sample", "must be >= 0 (0 disables subsampling)")
         need(isinstance(self.alpha, (int, float)) and not isinstance(self.alpha, bool) and self.alpha > 0,
              "alpha", "must be a number > 0")
-        need(0 <= self.min_alpha <= self.alpha, "min_alpha", f"must be between 0 and alpha={self.alpha}")
+        # alpha is a number now: resolved from sg above, or checked by the line before.
+        need(0 <= self.min_alpha <= cast(float, self.alpha), "min_alpha", f"must be between 0 and alpha={self.alpha}")
         need(self.ns_exponent == self.ns_exponent, "ns_exponent", "must be a number")
         if not self.hs and self.negative == 0:
             raise ConfigError("hs=False with negative=0 trains nothing: enable hs or set negative > 0")
 
-    def replace(self, **changes: Any) -> "Word2VecConfig":
+    def replace(self, **changes: Any) -> Word2VecConfig:
         """A copy with some settings changed (validated again); an unset ``alpha`` follows a new ``sg``."""
         if self._alpha_from_sg and "alpha" not in changes:
             changes["alpha"] = None
@@ -159,6 +168,7 @@ class Word2VecConfig(_Settings):
 
 
 AUTO = "auto"
+_N = TypeVar("_N", int, float)
 FREEZE_MODES = ("none", "pretrained", "new")
 NEW_WORD_INITS = ("uniform", "scaled")
 PRESERVE_PRESETS = ("low", "balanced", "adaptive", "high")  # see base_counts.preserve_weight
@@ -279,7 +289,8 @@ def _per_method(text_of: Callable[[Method], str]) -> str:
     return "; ".join(f"--method {' or '.join(group)}: {text}" for text, group in names.items())
 
 
-def _word_or_number(name: str, text: str, words: tuple[str, ...], number: type, expected: str) -> str | int | float:
+def _word_or_number(name: str, text: str, words: tuple[str, ...], number: Callable[[str], _N],
+                    expected: str) -> str | _N:
     """``text`` if it is one of ``words``, else ``number(text)``; a ConfigError naming ``name`` otherwise."""
     if text in words:
         return text

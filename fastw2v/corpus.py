@@ -23,17 +23,15 @@ import re
 import tempfile
 import zlib
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import (
     IO,
+    Any,
     BinaryIO,
-    Callable,
-    Iterable,
-    Iterator,
-    Mapping,
     Protocol,
-    Sequence,
+    cast,
 )
 
 import numpy as np
@@ -54,12 +52,14 @@ IdTransform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 class Joiner(Protocol):
     """A phrase model as :class:`ScannedCorpus` uses it (:class:`fastw2v.phrases.PhraseModel`)."""
 
-    def bind(self, lookup: Callable[[str], int]) -> "BoundJoiner": ...
+    def bind(self, lookup: Callable[[str], int]) -> BoundJoiner: ...
 
 
 class BoundJoiner(Protocol):
-    apply_ids: IdTransform
-    phrase_ids: np.ndarray  # int32: ids of the phrase tokens it joins words into
+    def apply_ids(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    @property
+    def phrase_ids(self) -> np.ndarray: ...  # int32: ids of the phrase tokens it joins words into
 
 PathLike = str | os.PathLike
 CorpusLike = PathLike | Sequence[PathLike] | Iterable[list[str]]
@@ -183,10 +183,11 @@ def _expand(paths: PathLike | Sequence[PathLike]) -> tuple[list[str], list[Direc
 def _open_binary(path: str) -> BinaryIO:
     """Open a local file (plain, .gz, .bz2) with the standard library, anything else with smart_open."""
     if not _is_url(path):
+        # GzipFile and BZ2File are binary streams, which typeshed does not derive from BinaryIO.
         if path.endswith(".gz"):
-            return gzip.open(path, "rb")
+            return cast(BinaryIO, gzip.open(path, "rb"))
         if path.endswith(".bz2"):
-            return bz2.open(path, "rb")
+            return cast(BinaryIO, bz2.open(path, "rb"))
         if not path.endswith((".xz", ".zst")):
             return open(path, "rb")
     # smart_open (URLs, other compressions) is imported only here: it pulls in boto3 and requests.
@@ -297,7 +298,7 @@ def as_sentences(corpus: CorpusLike, strict_encoding: bool = False) -> Iterable[
 class _CheckedIterable:
     """Wraps a user iterable so that a sentence given as a plain string is caught early."""
 
-    def __init__(self, inner: Iterable[list[str]]) -> None:
+    def __init__(self, inner: Iterable[Any]) -> None:  # any iterable: __iter__ checks what it yields
         self.inner = inner
 
     def __iter__(self) -> Iterator[list[str]]:
@@ -335,8 +336,10 @@ class _TokenStore:
         self.nbytes += values.nbytes
         if self.nbytes > self.memory_limit:
             # Corpus larger than the memory budget: move what we have to disk and continue there.
-            self.file = tempfile.TemporaryFile(dir=self.spill_dir, prefix="fastw2v-corpus-")
+            # The store owns the spill file until it is consumed or closed, past any with block.
+            self.file = tempfile.TemporaryFile(dir=self.spill_dir, prefix="fastw2v-corpus-")  # noqa: SIM115
             for chunk in self.chunks:
+                assert chunk is not None  # only compact() empties a chunk, and it consumes the store
                 self.file.write(chunk.tobytes())
             self.chunks = []
             logger.info("encoded corpus exceeds %d MB; spilling it to a temporary file", self.memory_limit >> 20)
@@ -416,7 +419,7 @@ class EncodedCorpus:
         targets = np.arange(batch_words, self.n_tokens, batch_words, dtype=np.int64)
         cuts = np.searchsorted(offsets, targets, side="left")
         bounds = np.unique(np.concatenate(([0], cuts, [self.n_sentences])))
-        return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+        return [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 class ScannedCorpus:
@@ -453,12 +456,12 @@ class ScannedCorpus:
         self.words: defaultdict[str, int] = defaultdict(itertools.count().__next__)
         self.counts = np.zeros(0, dtype=np.int64)
         self.n_tokens = 0
-        self._tokens = _TokenStore(memory_limit, spill_dir)
+        self._tokens: _TokenStore | None = _TokenStore(memory_limit, spill_dir)  # None once encoded
         self._on_chunk = on_chunk
         self._lengths: list[np.ndarray] = []  # raw sentence lengths, one array per token chunk
         lookup = self.words.__getitem__  # a new word gets the next provisional id
         bound = [model.bind(lookup) for model in phrases]
-        self._transforms = [b.apply_ids for b in bound]
+        self._transforms: list[IdTransform] = [b.apply_ids for b in bound]
         self._phrase_ids = np.unique(np.concatenate([np.zeros(0, np.int32), *(b.phrase_ids for b in bound)]))
         #: Phrases joined while reading (phrase tokens made, not those already in the text).
         self.phrases_joined = 0
@@ -504,6 +507,7 @@ class ScannedCorpus:
             first[new_ids] = self.n_tokens + new[where]
             self._first = first
         self.n_tokens += chunk.size
+        assert self._tokens is not None  # chunks are added while scanning, in __init__, before encode()
         self._tokens.append(chunk)
         self._lengths.append(chunk_lengths)
         if self._on_chunk is not None:

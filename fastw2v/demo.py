@@ -73,9 +73,9 @@ def run_demo(workers: int | None = None, epochs: int | None = None) -> str:
     sets = {"UMNSRS-sim": data_file("umnsrs-sim.txt"), "UMNSRS-rel": data_file("umnsrs-rel.txt"),
             **general_sets()}
     tokens = model.history[-1].words if model.history else 0
-    lines = [f"fine-tuned {len(words)} GloVe 50d vectors on {corpus_path.name} ({tokens} tokens, {passes} passes) "
-             f"in {seconds:.1f} s: {len(model.vocab)} words ({len(model.vocab) - plan.n_pretrained} new); "
-             f"gensim's workaround, same passes: {gensim_seconds:.1f} s",
+    lines = [(f"fine-tuned {len(words)} GloVe 50d vectors on {corpus_path.name} ({tokens} tokens, {passes} passes) "
+              f"in {seconds:.1f} s: {len(model.vocab)} words ({len(model.vocab) - plan.n_pretrained} new); "
+              f"gensim's workaround, same passes: {gensim_seconds:.1f} s"),
              f"recipe: {describe_recipe(model.state)}", "",
              f"{'data set':<18} {'pairs':>9} " + " ".join(f"{c:>8}" for c in COLUMNS)]
     rows = [(name, path, list(models)) for name, path in sets.items()]
@@ -88,9 +88,9 @@ def run_demo(workers: int | None = None, epochs: int | None = None) -> str:
         first = scores[columns[0]]
         lines.append(f"{name:<18} {first.pairs:>4}/{first.total_pairs:<4} "
                      + " ".join(f"{scores[c].spearman:>8.3f}" if c in scores else f"{'-':>8}" for c in COLUMNS))
-    lines += ["(Spearman correlation on the pairs all scored columns cover; (all): every pair the base covers, "
-              "gensim's model lacking the words the sample does not use; gensim: a fresh gensim model on the sample "
-              "with the base's vectors copied in by intersect_word2vec_format, trained as many passes)", "",
+    lines += [("(Spearman correlation on the pairs all scored columns cover; (all): every pair the base covers, "
+               "gensim's model lacking the words the sample does not use; gensim: a fresh gensim model on the sample "
+               "with the base's vectors copied in by intersect_word2vec_format, trained as many passes)"), "",
               "nearest neighbours (before -> after):"]
     for word in DOMAIN_WORDS:
         if word in before.key_to_index:

@@ -48,9 +48,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -76,7 +77,7 @@ from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError
 from .phrases import PhraseModel
 from .progress import Progress
-from .state import Anchor, FinetunePlan, TrainingState, Weights, uniform_rows
+from .state import Anchor, FinetunePlan, TrainingState, Weights, required, uniform_rows
 from .storage import load_state, weight_array_names
 from .vocabulary import Vocabulary
 
@@ -108,7 +109,7 @@ class Pretrained:
         return int(self.vectors.shape[1])
 
 
-def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | None = None,
+def load_pretrained(source: str | os.PathLike | KeyedVectors, format: str | None = None,
                     limit: int | None = None, vocab: str | os.PathLike | None = None) -> Pretrained:
     """Read pre-trained vectors: a vector file (any supported format), a saved model directory, or KeyedVectors.
 
@@ -136,8 +137,8 @@ def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | No
         # The input matrix is read into memory once (and cut to `limit` in place); the other
         # arrays are mapped and only the rows kept are copied.
         state = load_state(path, mmap=set(weight_array_names()) - {"w_in"})
-        n = len(state.vocab) if limit is None else min(limit, len(state.vocab))
-        w = state.weights
+        saved, w = required(state.vocab, "vocabulary"), required(state.weights, "weights")  # a saved model has both
+        n = len(saved) if limit is None else min(limit, len(saved))
         out_rows = w_out = None
         if "ns" in w.heads:
             out_rows = _trained_output_rows(w)
@@ -146,7 +147,7 @@ def load_pretrained(source: "str | os.PathLike | KeyedVectors", format: str | No
         vectors = w.w_in
         if n < vectors.shape[0]:
             vectors = _grow_rows(vectors, np.arange(n), 0)
-        return Pretrained(state.vocab.words[:n], vectors, counts=np.array(state.vocab.counts[:n]),
+        return Pretrained(saved.words[:n], vectors, counts=np.array(saved.counts[:n]),
                           w_out_ns=w_out, out_rows=out_rows, config=state.config, source=str(path))
     words, vectors = read_vectors(path, format=format, limit=limit)
     return Pretrained(words, vectors, source=str(path))
@@ -196,7 +197,7 @@ def _check_size(size: int | None, dim: int, source: str) -> None:
                           f"(dimension {dim}); leave vector_size unset")
 
 
-def check_vector_size(source: "str | os.PathLike | KeyedVectors", size: int | None, format: str | None = None) -> None:
+def check_vector_size(source: str | os.PathLike | KeyedVectors, size: int | None, format: str | None = None) -> None:
     """Refuse a ``vector_size`` other than a vector file's dimension from its header, before a vector is read
     (the vector size of a fine-tuning is the pre-trained one; :func:`config_for` checks every source)."""
     if size is not None and isinstance(source, (str, os.PathLike)) and not Path(source).is_dir():
@@ -243,7 +244,7 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
 
 
 def union_vocabulary(pre: Pretrained, corpus_counts: dict[str, int], min_count: int,
-                     keep: str | int) -> tuple[Vocabulary, np.ndarray, int]:
+                     keep: str | int) -> tuple[Vocabulary, np.ndarray, np.ndarray, int]:
     """Pre-trained words to keep, then new corpus words passing ``min_count`` by descending count.
 
     Returns
@@ -378,13 +379,11 @@ def prepare(pre: Pretrained, settings: FinetuneConfig, config: Word2VecConfig,
 
 def set_phase_rates(state: TrainingState, warmup: bool) -> None:
     """Set the per-row learning-rate multipliers of the warm-up or the main phase in ``state.weights``."""
-    plan = state.finetune_plan
+    plan = required(state.finetune_plan, "fine-tuning plan")
     s = plan.settings
-    w = state.weights
+    w = required(state.weights, "weights")
     n_pre = plan.n_pretrained
-    if warmup:
-        w.in_lr[:n_pre] = 0.0
-    elif s.freeze == "pretrained":
+    if warmup or s.freeze == "pretrained":
         w.in_lr[:n_pre] = 0.0
     elif plan.method.blends and s.pretrained_lr == AUTO:
         w.in_lr[:n_pre] = 1.0  # every row trains fully: the blend afterwards decides how much of it to keep
@@ -410,9 +409,10 @@ def preserve_text(plan: FinetunePlan) -> str:
         return (f"preserve=adaptive: a shared word becomes mostly the domain's where the domain uses it "
                 f"{ADAPTIVE_RATIO:g} times as often per token as the base's corpus{evidence} (half at exactly "
                 f"that ratio)")
-    tau = preserve_weight(preserve, float(plan.corpus_counts.sum()), plan.base_tokens)
+    base_tokens = required(plan.base_tokens, "base corpus size")
+    tau = preserve_weight(preserve, float(plan.corpus_counts.sum()), base_tokens)
     return (f"preserve={preserve}: tau {tau:.3g}; a shared word is half the domain's where the domain uses it "
-            f"{tau:.3g} times as often per token as the base ({plan.base_tokens:.3g} base tokens); a smaller "
+            f"{tau:.3g} times as often per token as the base ({base_tokens:.3g} base tokens); a smaller "
             f"--preserve number lets more of the domain in")
 
 
@@ -422,12 +422,12 @@ def moving_words(state: TrainingState) -> np.ndarray:
     A method training a domain-only model (``aligned``): the shared words of its vocabulary
     (those the corpus uses ``min_count`` times); the others: every pre-trained word the corpus uses.
     """
-    plan = state.finetune_plan
+    plan = required(state.finetune_plan, "fine-tuning plan")
     n_pre = plan.n_pretrained
     if plan.settings.freeze == "pretrained":
         return np.zeros(0, dtype=np.int64)
     if plan.method.domain_only:
-        index = state.vocab.index
+        index = required(state.vocab, "vocabulary").index
         rows = np.fromiter((index[w] for w in domain_vocabulary(state).words), dtype=np.int64)
         return np.sort(rows[rows < n_pre])
     return np.flatnonzero(plan.corpus_counts[:n_pre] > 0)
@@ -439,7 +439,7 @@ def describe_recipe(state: TrainingState) -> str:
     "Mostly the domain's" counts the moving words whose share is above one half; the median
     share is weighted by the words' domain occurrences (a share as a domain token sees it).
     """
-    plan = state.finetune_plan
+    plan = required(state.finetune_plan, "fine-tuning plan")
     rows = moving_words(state)
     share = preserve_rates(plan, rows) if rows.size else np.zeros(0)
     weights = plan.corpus_counts[rows].astype(np.float64)
@@ -462,39 +462,42 @@ def preserve_rates(plan: FinetunePlan, rows: np.ndarray | None = None) -> np.nda
     pre-trained rows' rates (at GoogleNews scale the temporaries of all 3M cost ~0.1 GB).
     """
     n_pre = plan.n_pretrained
-    rows = slice(0, n_pre) if rows is None else rows
+    selected: slice | np.ndarray = slice(0, n_pre) if rows is None else rows
     preserve = plan.preserve
-    n_d = plan.corpus_counts[:n_pre][rows]
+    n_d = plan.corpus_counts[:n_pre][selected]
     if _rate_one(preserve):
         return np.ones(len(n_d))
-    n_b = plan.base_counts[rows]
+    n_b = required(plan.base_counts, "base counts")[selected]
     if preserve == "high":
         # tau = N_b / N_d reduces to n_d / (n_d + n_b): computed so, without rounding through the corpus sizes.
         return evidence_rates(n_d, n_b)
+    base_tokens = required(plan.base_tokens, "base corpus size")
     if preserve == "adaptive":
-        return adaptive_rates(n_d, float(plan.corpus_counts.sum()), n_b, plan.base_tokens)
-    return frequency_rates(n_d, float(plan.corpus_counts.sum()), n_b, plan.base_tokens, preserve)
+        return adaptive_rates(n_d, float(plan.corpus_counts.sum()), n_b, base_tokens)
+    return frequency_rates(n_d, float(plan.corpus_counts.sum()), n_b, base_tokens, preserve)
 
 
 def pretrained_rates(plan: FinetunePlan) -> np.ndarray | float:
     """Main-phase learning-rate multipliers of the pre-trained rows: a numeric ``pretrained_lr``, else the rates."""
-    if plan.settings.pretrained_lr != AUTO:
-        return plan.settings.pretrained_lr
+    lr = plan.settings.pretrained_lr
+    if lr != AUTO:
+        return cast(float, lr)  # FinetuneConfig allows "auto" or a number
     return preserve_rates(plan).astype(np.float32)
 
 
 def hs_words(state: TrainingState) -> int:
     """Leaves of the Huffman tree the fine-tuning trains with: the words with output rows, or for
     a method training a domain-only model (``aligned``) that model's vocabulary."""
-    if state.finetune_plan.method.domain_only:
+    if required(state.finetune_plan, "fine-tuning plan").method.domain_only:
         return len(domain_vocabulary(state))
-    return state.weights.n_out
+    return required(state.weights, "weights").n_out
 
 
 def domain_vocabulary(state: TrainingState) -> Vocabulary:
     """``method="aligned"``'s domain-only vocabulary: the corpus words passing ``min_count`` (and
     ``max_final_vocab``), as ``Word2Vec(corpus)`` would keep them."""
-    plan, config, union = state.finetune_plan, state.config, state.vocab
+    plan, config = required(state.finetune_plan, "fine-tuning plan"), state.config
+    union = required(state.vocab, "vocabulary")
     used = np.flatnonzero(plan.corpus_counts > 0)  # (not a loop over a 3M-word union)
     counts = {union.words[i]: int(plan.corpus_counts[i]) for i in used.tolist()}
     return Vocabulary.from_counts(counts, config.min_count, config.max_final_vocab)
@@ -506,7 +509,7 @@ def domain_state(state: TrainingState, corpus: EncodedCorpus) -> tuple[TrainingS
     Its vocabulary is :func:`domain_vocabulary`, its configuration and seed the fine-tuning's:
     the model ``Word2Vec(corpus)`` would train.
     """
-    config, union = state.config, state.vocab
+    config, union = state.config, required(state.vocab, "vocabulary")
     vocab = domain_vocabulary(state)
     if len(vocab) == 0:
         raise CorpusError(f"no word of the corpus occurs min_count={config.min_count} times")
@@ -525,7 +528,7 @@ def domain_state(state: TrainingState, corpus: EncodedCorpus) -> tuple[TrainingS
     weights = Weights.initial(len(vocab), config)
     # The domain model's output rows become the union's: they train at the recipe's output rate.
     for layer in weights.heads.values():
-        layer.lr[:] = state.finetune_plan.settings.output_lr
+        layer.lr[:] = required(state.finetune_plan, "fine-tuning plan").settings.output_lr
     domain.set_vocabulary(vocab, weights)
     return domain, encoded
 
@@ -544,9 +547,11 @@ def combine_aligned(state: TrainingState, domain: TrainingState, shares: np.ndar
     ``shares``: float64[n_pretrained], a domain share per pre-trained row to use instead of the
     ``preserve`` rates (to compare shares on one trained domain model).
     """
-    plan, weights, vocab = state.finetune_plan, state.weights, state.vocab
+    plan = required(state.finetune_plan, "fine-tuning plan")
+    weights, vocab = required(state.weights, "weights"), required(state.vocab, "vocabulary")
+    d_weights = required(domain.weights, "weights")
     n_pre = plan.n_pretrained
-    d_words, d_in = domain.vocab.words, domain.weights.w_in
+    d_words, d_in = required(domain.vocab, "vocabulary").words, d_weights.w_in
     # Every domain word is in the union (base words first, then the corpus's new words).
     rows = np.fromiter((vocab.index[w] for w in d_words), dtype=np.int64, count=len(d_words))
     in_base, in_domain = anchor_pairs(rows, n_pre)
@@ -559,9 +564,9 @@ def combine_aligned(state: TrainingState, domain: TrainingState, shares: np.ndar
     if plan.settings.freeze == "pretrained":
         rho[shared] = 0.0
     combine(weights.w_in, n_pre, rows, d_in, rho, rotation)
-    if "ns" in weights.heads and "ns" in domain.weights.heads:
+    if "ns" in weights.heads and "ns" in d_weights.heads:
         # Every domain word is used by the corpus, so it has an output row in the union.
-        rotate_into(weights.heads["ns"].w, weights.output_row(rows), domain.weights.heads["ns"].w, rotation)
+        rotate_into(weights.heads["ns"].w, weights.output_row(rows), d_weights.heads["ns"].w, rotation)
     plan.aligned_done = True
     set_phase_rates(state, warmup=False)
 
@@ -614,12 +619,12 @@ def combine_blend(state: TrainingState, shares: np.ndarray | None = None) -> Non
     normal model. Training started from the base, so both vectors are in one space: no rotation.
     ``shares`` as for :func:`combine_aligned`.
     """
-    plan, weights = state.finetune_plan, state.weights
+    plan, weights = required(state.finetune_plan, "fine-tuning plan"), required(state.weights, "weights")
     used = np.flatnonzero(plan.corpus_counts[:plan.n_pretrained] > 0)
     rho = preserve_rates(plan, used) if shares is None else shares[used]
     if plan.settings.freeze == "pretrained":
         rho[:] = 0.0  # frozen rows never moved: they stay bit-identical
-    blend(weights.w_in, used, plan.base_rows, rho)
+    blend(weights.w_in, used, required(plan.base_rows, "base rows to blend with"), rho)
     plan.blend_done = True
     plan.base_rows = None  # done with: a saved result does not carry the base's rows again
 

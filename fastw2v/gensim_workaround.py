@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def gensim_workaround(words: Sequence[str], vectors: np.ndarray, corpus: str | os.PathLike, epochs: int,
-                      seed: int = 1, **settings: Any) -> "KeyedVectors":
+                      seed: int = 1, **settings: Any) -> KeyedVectors:
     """Fine-tune ``vectors`` on ``corpus`` the way gensim 4 documents, and return gensim's vectors.
 
     Parameters

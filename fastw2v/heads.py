@@ -8,8 +8,9 @@ adding one takes an entry here and its table type's kernel functions.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -15,8 +15,11 @@ below agree on what whitespace is.
 """
 from __future__ import annotations
 
+import io
 import logging
-from typing import BinaryIO, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from itertools import pairwise
+from typing import BinaryIO
 
 import numpy as np
 
@@ -58,15 +61,15 @@ class WordIds(dict):
     def block_ids(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
         """The tokens of ASCII bytes ``data`` as ids, tokens per non-empty line, canonical text?"""
         if int(self._n_table[0]) < len(self.words):  # words added through the dict since the last block
-            new = " ".join(self.words[int(self._n_table[0]):]).encode("utf-8")
-            self._intern(np.frombuffer(new, dtype=np.uint8))
+            new_bytes = " ".join(self.words[int(self._n_table[0]):]).encode("utf-8")
+            self._intern(np.frombuffer(new_bytes, dtype=np.uint8))
         before = int(self._n_table[0])
         ids, lengths, irregular = self._intern(data)
         after = int(self._n_table[0])
         if after > before:  # the new words' bytes are contiguous in the store
             ends = (self._offsets[before:after + 1] - self._offsets[before]).tolist()
             text = self._store[self._offsets[before]:self._offsets[after]].tobytes().decode("ascii")
-            new = [text[a:b] for a, b in zip(ends[:-1], ends[1:])]
+            new = [text[a:b] for a, b in pairwise(ends)]
             self.update(zip(new, range(before, after)))
             self.words.extend(new)
         canonical = ids.size > 0 and irregular == 0 and data[-1] == 10
@@ -194,7 +197,7 @@ class IdScan:
 class LineWriter:
     """Writes id chunks as text lines (tokens joined by spaces) to a binary file, in NumPy per chunk."""
 
-    def __init__(self, fh: BinaryIO, words: list[str]) -> None:
+    def __init__(self, fh: BinaryIO | io.BufferedIOBase, words: list[str]) -> None:
         self.fh = fh
         self.words = words
         self.encoded = np.zeros(0, dtype=object)

@@ -16,11 +16,13 @@ import sys
 
 import numpy as np
 
+# A private NumPy function, which NumPy's stubs do not declare (attr-defined); the NumPy 1.x
+# fallback imports the same name again (no-redef).
 try:  # NumPy >= 2
-    from numpy._core.multiarray import _set_madvise_hugepage
+    from numpy._core.multiarray import _set_madvise_hugepage  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - NumPy 1.x, or a build without it
     try:
-        from numpy.core.multiarray import _set_madvise_hugepage
+        from numpy.core.multiarray import _set_madvise_hugepage  # type: ignore[no-redef]
     except ImportError:
         _set_madvise_hugepage = None
 

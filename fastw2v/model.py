@@ -11,7 +11,8 @@ import dataclasses
 import logging
 import os
 import textwrap
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -41,6 +42,7 @@ from .state import (
     TrainingState,
     Weights,
     check_memory,
+    required,
 )
 from .storage import load_state, save_state
 from .training import TrainablePart, run_epochs
@@ -55,10 +57,10 @@ _Documented = TypeVar("_Documented", bound="type | Callable[..., Any]")
 
 def _state_attribute(name: str) -> property:
     """A model attribute that is the state's (kept so ``model.vocab``, ``model.weights``... read as before)."""
-    def get(self: "Word2Vec") -> Any:
+    def get(self: Word2Vec) -> Any:
         return getattr(self.state, name)
 
-    def put(self: "Word2Vec", value: Any) -> None:
+    def put(self: Word2Vec, value: Any) -> None:
         setattr(self.state, name, value)
         self._wv = None  # it may show what was just replaced
 
@@ -159,12 +161,12 @@ class Word2Vec:
 
     @classmethod
     @_settings_doc("{recipe}", FinetuneConfig)
-    def from_pretrained(cls, pretrained: "str | os.PathLike | KeyedVectors", sentences: CorpusLike | None = None,
+    def from_pretrained(cls, pretrained: str | os.PathLike | KeyedVectors, sentences: CorpusLike | None = None,
                         *, finetune: FinetuneConfig | None = None, format: str | None = None,
                         limit: int | None = None, callbacks: Sequence[Callback] = (),
                         strict_encoding: bool = False, phrases: PhrasesLike = None,
                         phrases_from_pretrained: bool = False, phrase_delimiter: str | None = None,
-                        base_vocab: str | os.PathLike | None = None, **settings: Any) -> "Word2Vec":
+                        base_vocab: str | os.PathLike | None = None, **settings: Any) -> Word2Vec:
         """A model that fine-tunes pre-trained vectors on a domain corpus.
 
         Parameters
@@ -216,7 +218,7 @@ class Word2Vec:
         return model
 
     # -- vocabulary --------------------------------------------------------------------------------------
-    def build_vocab(self, sentences: CorpusLike) -> "Word2Vec":
+    def build_vocab(self, sentences: CorpusLike) -> Word2Vec:
         """Scan the corpus, keep words with ``count >= min_count`` and initialise the weights.
 
         For a model made by :meth:`from_pretrained`, the vocabulary is the union of the
@@ -425,8 +427,9 @@ class Word2Vec:
         state.history.clear()
         domain, corpus = ft.domain_state(state, encoded)
         logger.info("aligned: training a domain-only model (%d words, %d epochs), then rotating it onto the base",
-                    len(domain.vocab), phase.schedule.total_epochs)
-        results = run_epochs(domain.weights, domain.tables, corpus, state.config, phase.schedule, domain.position,
+                    len(required(domain.vocab, "vocabulary")), phase.schedule.total_epochs)
+        results = run_epochs(required(domain.weights, "weights"), domain.tables, corpus, state.config, phase.schedule,
+                             domain.position,
                              on_epoch_begin=lambda epoch: callbacks.epoch_begin(self),
                              on_epoch_end=self._epoch_done(callbacks), progress_seconds=progress_seconds)
         ft.combine_aligned(state, domain)
@@ -443,12 +446,14 @@ class Word2Vec:
         and is written back at every epoch's end, before a save and at the end.
         """
         state = self.state
-        part = TrainablePart.of(state.weights, encoded, state.anchor)
-        weights, corpus, anchor = (state.weights, encoded, state.anchor) if part is None else (
+        full = required(state.weights, "weights")
+        part = TrainablePart.of(full, encoded, state.anchor)
+        weights, corpus, anchor = (full, encoded, state.anchor) if part is None else (
             part.weights, part.corpus, part.anchor)
+        schedule = required(state.schedule, "schedule")
         self._training = part
         try:
-            return run_epochs(weights, state.tables, corpus, state.config, state.schedule, state.position,
+            return run_epochs(weights, state.tables, corpus, state.config, schedule, state.position,
                               anchor=anchor, on_epoch_begin=lambda epoch: callbacks.epoch_begin(self),
                               on_epoch_end=self._epoch_done(callbacks), on_batch_end=on_batch_end,
                               progress_seconds=progress_seconds)
@@ -459,7 +464,7 @@ class Word2Vec:
     def _sync(self) -> None:
         """Bring ``weights.w_in`` up to date with the part being trained, if any."""
         if self._training is not None:
-            self._training.scatter(self.state.weights)
+            self._training.scatter(required(self.state.weights, "weights"))
 
     def _epoch_done(self, callbacks: Callbacks) -> Callable[[EpochResult, Position], None]:
         """What runs after each epoch: the result joins the history, then the callbacks."""
@@ -472,7 +477,7 @@ class Word2Vec:
 
     # -- results -----------------------------------------------------------------------------------------
     @property
-    def wv(self) -> "KeyedVectors":
+    def wv(self) -> KeyedVectors:
         """The input vectors as a gensim ``KeyedVectors``, most frequent word first, with counts.
 
         One object, kept until the vectors change (``train``, ``build_vocab``, a new ``state``,
@@ -526,7 +531,7 @@ class Word2Vec:
         save_state(self.state, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, mmap: bool = False) -> "Word2Vec":
+    def load(cls, path: str | os.PathLike, mmap: bool = False) -> Word2Vec:
         """Load a model saved by :meth:`save`; ``mmap=True`` maps the matrices read-only."""
         state = load_state(path, mmap=mmap)
         model = cls(config=state.config)

@@ -36,8 +36,8 @@ import json
 import logging
 import math
 import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -332,7 +332,7 @@ class PhraseModel:
     @classmethod
     def learn(cls, corpus: CorpusLike, min_count: int = 5, threshold: float = 10.0, scoring: str = "default",
               delimiter: str = "_", passes: int = 1, max_vocab_size: int = 40_000_000,
-              chunk_tokens: int = 1 << 20, memory_limit: int = 1 << 30) -> "PhraseModel":
+              chunk_tokens: int = 1 << 20, memory_limit: int = 1 << 30) -> PhraseModel:
         """Learn phrases from a corpus (paths, or a re-iterable of token lists).
 
         Parameters
@@ -359,7 +359,7 @@ class PhraseModel:
 
     @classmethod
     def _learn(cls, scan: IdScan, min_count: int, threshold: float, scoring: str, delimiter: str, passes: int,
-               max_vocab_size: int) -> "PhraseModel":
+               max_vocab_size: int) -> PhraseModel:
         model = cls([], delimiter, scoring, min_count, threshold)
         words = scan.words
         for k in range(passes):
@@ -382,7 +382,7 @@ class PhraseModel:
         return model
 
     @classmethod
-    def from_phrases(cls, phrases: Iterable[str], delimiter: str = "_") -> "PhraseModel":
+    def from_phrases(cls, phrases: Iterable[str], delimiter: str = "_") -> PhraseModel:
         """A model that joins exactly the given phrases (e.g. the phrase entries of a pre-trained vocabulary).
 
         ``"new_york_city"`` joins ``new york city``; the greedy scan goes left to right, one more
@@ -485,7 +485,7 @@ class PhraseModel:
             json.dump(doc, fh, ensure_ascii=False, allow_nan=False)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "PhraseModel":
+    def load(cls, path: str | os.PathLike) -> PhraseModel:
         """Read a model written by :meth:`save`; :class:`ModelFormatError` naming the file if it is not one."""
         name = os.fspath(path)
         try:
@@ -504,7 +504,7 @@ class PhraseModel:
             raise ModelFormatError(f"{name}: damaged phrase model ({exc})") from None
 
     @classmethod
-    def _from_doc(cls, doc: dict) -> "PhraseModel":
+    def _from_doc(cls, doc: dict) -> PhraseModel:
         scoring, delimiter = doc["scoring"], doc["delimiter"]
         if scoring != "known":
             check_settings(doc["min_count"], doc["threshold"], scoring, delimiter)

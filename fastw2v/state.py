@@ -11,7 +11,7 @@ combination) runs next, with which schedule, from where.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -26,9 +26,18 @@ from .config import (
     Method,
     Word2VecConfig,
 )
-from .errors import ConfigError, CorpusError
+from .errors import ConfigError, CorpusError, ModelStateError
 from .heads import HEADS, heads_of
 from .vocabulary import Vocabulary, keep_probabilities
+
+_T = TypeVar("_T")
+
+
+def required(value: _T | None, what: str) -> _T:
+    """``value``, which the state's invariants set by the time it is read (a None is a bug, named here)."""
+    if value is None:
+        raise ModelStateError(f"the training state has no {what} where it needs one")
+    return value
 
 
 def uniform_rows(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
@@ -97,7 +106,7 @@ class Weights:
 
     @classmethod
     def initial(cls, n_words: int, config: Word2VecConfig, w_in: np.ndarray | None = None,
-                out_rows: np.ndarray | None = None) -> "Weights":
+                out_rows: np.ndarray | None = None) -> Weights:
         """The weights a run starts from: inputs ``w_in`` (default :func:`uniform_rows`
         seeded by ``config.seed``), output rows (for ``out_rows``, default every word) zero,
         every multiplier 1."""
@@ -156,7 +165,7 @@ class Weights:
                 return name
         return None
 
-    def network(self, tables: "Tables") -> kernels.Network:
+    def network(self, tables: Tables) -> kernels.Network:
         """What the training kernels train: the input layer and each head with its ``tables``, in training order."""
         return kernels.Network(kernels.Layer(self.w_in, self.in_lr),
                                tuple((self.heads[name], table) for name, table in tables.heads.items()))
@@ -178,7 +187,7 @@ class Tables:
     heads: dict[str, Any]
 
     @classmethod
-    def build(cls, counts: np.ndarray, config: Word2VecConfig) -> "Tables":
+    def build(cls, counts: np.ndarray, config: Word2VecConfig) -> Tables:
         return cls(keep_prob=keep_probabilities(counts, config.sample),
                    heads={head.name: head.table(counts, config) for head in heads_of(config)})
 
@@ -205,9 +214,10 @@ class Schedule:
     total_epochs: int
 
     @classmethod
-    def of(cls, config: Word2VecConfig, epochs: int | None = None) -> "Schedule":
+    def of(cls, config: Word2VecConfig, epochs: int | None = None) -> Schedule:
         """A new schedule of ``epochs`` (default ``config.epochs``) epochs at the configured rates."""
-        return cls(config.alpha, config.min_alpha, config.epochs if epochs is None else epochs)
+        alpha = cast(float, config.alpha)  # a Word2VecConfig resolves an unset alpha on construction
+        return cls(alpha, config.min_alpha, config.epochs if epochs is None else epochs)
 
     def rate(self, progress: float) -> float:
         if self.total_epochs <= 0:
@@ -347,10 +357,10 @@ class TrainingState:
         fine-tuning left words without output rows.
         """
         if self._tables is None:
-            plan = self.finetune_plan
-            counts = self.vocab.counts if plan is None else plan.corpus_counts
-            if self.weights.out_rows is not None:  # tables of the trainable words, by output row
-                counts = counts[self.weights.out_rows]
+            plan, weights = self.finetune_plan, required(self.weights, "weights")
+            counts = required(self.vocab, "vocabulary").counts if plan is None else plan.corpus_counts
+            if weights.out_rows is not None:  # tables of the trainable words, by output row
+                counts = counts[weights.out_rows]
             self._tables = Tables.build(counts, self.config)
         return self._tables
 
@@ -370,7 +380,7 @@ class TrainingState:
         CorpusError
             ``corpus_shape`` (tokens, sentences) differs from the run being resumed.
         """
-        plan, schedule, position = self.finetune_plan, self.schedule, self.position
+        plan, schedule, position = self.finetune_plan, required(self.schedule, "schedule"), self.position
         if plan is not None and plan.method.domain_only and not plan.aligned_done:
             # As many passes as the warm-up plus the main phase of method="continue".
             main = self.config.epochs if epochs is None else epochs
@@ -396,8 +406,9 @@ class TrainingState:
         return Phase(MAIN, Schedule.of(self.config, epochs), Position(), kind)
 
     def _check_resumable(self, epochs: int | None, corpus_shape: tuple[int, int] | None) -> None:
-        if epochs is not None and epochs != self.schedule.total_epochs:
-            raise ValueError(f"this model is part-way through a {self.schedule.total_epochs}-epoch run; "
+        schedule = required(self.schedule, "schedule")
+        if epochs is not None and epochs != schedule.total_epochs:
+            raise ValueError(f"this model is part-way through a {schedule.total_epochs}-epoch run; "
                              f"epochs={epochs} would change its schedule")
         if corpus_shape is not None and self.corpus_shape is not None and self.corpus_shape != corpus_shape:
             raise CorpusError(f"the corpus has {corpus_shape[0]} tokens in {corpus_shape[1]} sentences but the run "

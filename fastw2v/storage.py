@@ -56,6 +56,7 @@ from .state import (
     Schedule,
     TrainingState,
     Weights,
+    required,
 )
 from .vocabulary import Vocabulary
 
@@ -67,10 +68,11 @@ HEADER = "header.json"
 
 def save_state(state: TrainingState, path: str | os.PathLike) -> None:
     """Write ``state`` (which must have a vocabulary) to the directory ``path`` atomically."""
-    arrays: dict[str, np.ndarray] = {"counts": state.vocab.counts}
-    arrays.update(weight_arrays(state.weights))
-    if state.weights.out_rows is not None:
-        arrays["out_rows"] = state.weights.out_rows
+    vocab, weights = required(state.vocab, "vocabulary"), required(state.weights, "weights")
+    arrays: dict[str, np.ndarray] = {"counts": vocab.counts}
+    arrays.update(weight_arrays(weights))
+    if weights.out_rows is not None:
+        arrays["out_rows"] = weights.out_rows
     plan = state.finetune_plan
     if plan is not None:
         arrays["finetune_corpus_counts"] = plan.corpus_counts
@@ -88,7 +90,7 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
         "format": FORMAT,
         "format_version": COMPACT_OUTPUT_VERSION if "out_rows" in arrays else 1,
         "config": state.config.to_dict(),
-        "schedule": dataclasses.asdict(state.schedule),
+        "schedule": dataclasses.asdict(required(state.schedule, "schedule")),
         "position": dataclasses.asdict(state.position),
         "corpus": {"sources": state.corpus_sources, "shape": state.corpus_shape},
         "anchor": anchor,
@@ -110,7 +112,7 @@ def save_state(state: TrainingState, path: str | os.PathLike) -> None:
         for name, array in arrays.items():
             _write_npy(tmp / f"{name}.npy", array, ticker)
         with open(tmp / "vocab.json", "w", encoding="utf-8") as fh:
-            json.dump(state.vocab.words, fh, ensure_ascii=False)
+            json.dump(vocab.words, fh, ensure_ascii=False)
         with open(tmp / HEADER, "w", encoding="utf-8") as fh:
             json.dump(header, fh, indent=1)
 
@@ -148,7 +150,8 @@ def _write_npy(path: Path, array: np.ndarray, ticker: Progress) -> None:
         step = max(1, (64 << 20) // max(flat[:1].nbytes, 1))
         for start in range(0, flat.shape[0], step):
             block = flat[start:start + step]
-            fh.write(memoryview(block).cast("B"))
+            # numpy's stubs give ndarray the buffer protocol on Python >= 3.12 only.
+            fh.write(memoryview(block).cast("B"))  # type: ignore[arg-type]
             ticker.advance(block.nbytes >> 20)
 
 
@@ -229,7 +232,8 @@ def _read_owned(file: Path) -> np.ndarray | None:
         if fortran or dtype.hasobject:
             return None
         array = memory.empty(shape, dtype=dtype)
-        if array.nbytes and fh.readinto(array.reshape(-1).view(np.uint8)) != array.nbytes:
+        # numpy's stubs give ndarray the buffer protocol on Python >= 3.12 only.
+        if array.nbytes and fh.readinto(array.reshape(-1).view(np.uint8)) != array.nbytes:  # type: ignore[arg-type]
             raise ValueError(f"file ends before its {array.nbytes} bytes of data")
     return array
 

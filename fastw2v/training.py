@@ -10,9 +10,9 @@ import functools
 import logging
 import math
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numba
 import numpy as np
@@ -168,9 +168,10 @@ def _train_epoch(run_batch: BatchTrainer, map_batches: Callable, batches: list[t
         position.sentence = b
         batch_words = int(offsets[b] - offsets[a])
         words += batch_words
+        # advance calls the lambda before it returns, so the loop's b is this batch's (B023).
         progress.advance(batch_words, lambda: (
-            f"epoch {epoch + 1}/{end_epoch}: {100.0 * offsets[b] / n_tokens:.1f}% | "
-            f"lr {kernels.epoch_rate(lr_start, lr_end, offsets[b], n_tokens):.5f} | "
+            f"epoch {epoch + 1}/{end_epoch}: {100.0 * offsets[b] / n_tokens:.1f}% | "  # noqa: B023
+            f"lr {kernels.epoch_rate(lr_start, lr_end, offsets[b], n_tokens):.5f} | "  # noqa: B023
             f"loss {position.loss / max(position.pairs, 1):.4f}"))
         if on_batch_end is not None:
             on_batch_end(position)
@@ -205,7 +206,7 @@ class TrainablePart:
     anchor: Anchor | None
 
     @classmethod
-    def of(cls, weights: Weights, corpus: EncodedCorpus, anchor: Anchor | None) -> "TrainablePart | None":
+    def of(cls, weights: Weights, corpus: EncodedCorpus, anchor: Anchor | None) -> TrainablePart | None:
         """The trainable part of ``weights`` for ``corpus``, or None when every word has an output row."""
         rows = weights.out_rows
         if rows is None:

@@ -71,7 +71,8 @@ def _fill(fin: BinaryIO, view: memoryview) -> int:
     """Read into ``view`` until it is full or the stream ends; bytes read."""
     got = 0
     while got < len(view):
-        n = fin.readinto(view[got:])
+        # typing.BinaryIO declares no readinto; the streams smart_open opens in "rb" mode have it.
+        n = fin.readinto(view[got:])  # type: ignore[attr-defined]
         if not n:
             break
         got += n
@@ -121,7 +122,8 @@ def read_binary(path: Path, s: Sniff, n: int) -> tuple[list[str], np.ndarray]:
     progress = Progress(f"reading {path}", "vectors", n)
     with open_stream(path) as fin, ThreadPoolExecutor(max_workers=1) as reader:
         def fill(buf: np.ndarray) -> int:
-            return _fill(fin, memoryview(buf)[head:])
+            # numpy's stubs give ndarray the buffer protocol on Python >= 3.12 only.
+            return _fill(fin, memoryview(buf)[head:])  # type: ignore[arg-type]
 
         fin.read(s.header_bytes)
         k, row, total = 0, 0, 0
@@ -168,7 +170,7 @@ def _read_binary_mapped(path: Path, s: Sniff, n: int) -> tuple[list[str], np.nda
     dim = s.header[1]
     vec_bytes = 4 * dim
     try:
-        fh = open(path, "rb")
+        fh = open(path, "rb")  # noqa: SIM115 -- closed by the `with fh` below; only open()'s OSError is _NotMappable
     except OSError as exc:
         raise _NotMappable from exc
     with fh:
@@ -343,6 +345,7 @@ def write_rows(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray
         word_bytes = np.frombuffer(" ".join(words[start:start + step]).encode("utf-8"), dtype=np.uint8)
         out = np.empty(len(word_bytes) + 1 + len(row_bytes), dtype=np.uint8)
         written = pack_rows(word_bytes, row_bytes, row_ends, out)
-        fout.write(memoryview(out)[:written])
+        # numpy's stubs give ndarray the buffer protocol on Python >= 3.12 only.
+        fout.write(memoryview(out)[:written])  # type: ignore[arg-type]
         total += written
         progress.update(min(start + step, n), f"{total >> 20} MB")

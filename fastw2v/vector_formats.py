@@ -22,9 +22,10 @@ import lzma
 import os
 import re
 import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 import numpy as np
 import smart_open
@@ -475,7 +476,7 @@ def check_words(path: Path, fmt: Format | None, words: list[str]) -> None:
         raise vector_error(path, f"empty word at {row_position(fmt, words.index(''))}")
 
 
-def check_rows(path: Path, fmt: Format | None, words: list, vectors: np.ndarray, first: int = 0,
+def check_rows(path: Path, fmt: Format | None, words: Sequence[str] | np.ndarray, vectors: np.ndarray, first: int = 0,
                stop: int | None = None) -> None:
     """Refuse NaN and infinite values in rows ``first:stop`` (all by default), naming the first such row's word."""
     # Checked in blocks so a 3 GB matrix never needs a 0.75 GB boolean temporary.

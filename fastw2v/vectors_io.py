@@ -29,8 +29,9 @@ words, NaN/inf values, one-number rows).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Sequence
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import smart_open
@@ -69,8 +70,15 @@ if TYPE_CHECKING:
     from gensim.models import KeyedVectors
     from numpy.typing import ArrayLike
 
-__all__ = ["FORMATS", "check_writable_words", "detect_format", "read_vectors", "vector_dimension", "write_vectors",
-           "to_keyedvectors"]
+__all__ = [
+    "FORMATS",
+    "check_writable_words",
+    "detect_format",
+    "read_vectors",
+    "to_keyedvectors",
+    "vector_dimension",
+    "write_vectors",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +87,7 @@ logger = logging.getLogger(__name__)
 # reading
 # ---------------------------------------------------------------------------------------------
 
-def _gensim_keyed_vectors() -> type:
+def _gensim_keyed_vectors() -> type[KeyedVectors]:
     """gensim's KeyedVectors, imported on first use: gensim takes a second or two to import,
     which the CLI's --help and a training run that never touches a vector file should not pay."""
     from gensim.models import KeyedVectors
@@ -366,7 +374,7 @@ def _as_matrix(words: Sequence[str], vectors: ArrayLike) -> tuple[list[str], np.
 
 
 def to_keyedvectors(words: Sequence[str], vectors: ArrayLike,
-                    counts: ArrayLike | None = None) -> "KeyedVectors":
+                    counts: ArrayLike | None = None) -> KeyedVectors:
     """Wrap words and vectors in a gensim ``KeyedVectors`` without copying the matrix.
 
     Parameters
@@ -388,8 +396,10 @@ def to_keyedvectors(words: Sequence[str], vectors: ArrayLike,
     key_to_index = {w: i for i, w in enumerate(words)}
     if len(key_to_index) != len(words):
         seen: set[str] = set()
-        dup = next(w for w in words if w in seen or seen.add(w))
-        raise ValueError(f"duplicate word {show(dup)}")
+        for dup in words:
+            if dup in seen:
+                raise ValueError(f"duplicate word {show(dup)}")
+            seen.add(dup)
     kv = _gensim_keyed_vectors()(vectors.shape[1], count=0, dtype=np.float32)
     kv.vectors = vectors
     # A shallow copy: list of the same str objects, so the caller's list can change freely.
@@ -514,6 +524,7 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
     if not words or vectors.shape[1] == 0:
         raise vector_error(p, f"cannot write an empty set of vectors (shape {vectors.shape})")
     _check_writable_words(p, words)
+    row_words: np.ndarray | list[str]
     if order is not None:
         order = np.asarray(order, dtype=np.int64)
         if order.shape != (len(words),) or not np.array_equal(np.sort(order), np.arange(len(words))):
@@ -524,10 +535,9 @@ def write_vectors(path: str | os.PathLike, words: Sequence[str], vectors: ArrayL
         row_words = words
     check_rows(p, None, row_words, vectors)  # NaN/inf would make a file read_vectors refuses
     try:
-        with atomic_file(p) as tmp:
-            # tmp ends with the target's name, so smart_open compresses a .gz/.bz2 target too.
-            with smart_open.open(str(tmp), "wb") as fout:
-                fmt.write(fout, p, words, vectors, order)
+        # tmp ends with the target's name, so smart_open compresses a .gz/.bz2 target too.
+        with atomic_file(p) as tmp, smart_open.open(str(tmp), "wb") as fout:
+            fmt.write(fout, p, words, vectors, order)
     except UnicodeEncodeError as exc:  # a lone surrogate in a word
         raise vector_error(p, f"cannot write: a word is not valid Unicode ({describe(exc)})") from None
     compressed = f", {p.suffix[1:]}-compressed" if p.suffix.lower() in COMPRESSED_SUFFIXES else ""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -85,7 +85,7 @@ class Vocabulary:
 
     @classmethod
     def from_counts(cls, counts: Mapping[str, int], min_count: int = 1,
-                    max_final_vocab: int | None = None) -> "Vocabulary":
+                    max_final_vocab: int | None = None) -> Vocabulary:
         """Keep words with ``count >= min_count`` (raised if needed to fit ``max_final_vocab``).
 
         Ties keep the order of first appearance (Python's sort is stable), so the

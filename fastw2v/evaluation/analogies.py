@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Collection, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def _pair_scores(method: str, q: np.ndarray, rows: np.ndarray, cols: np.ndarray,
     return cb * cc / (ca + COSMUL_EPSILON)
 
 
-def _answer_analogies(kv: "KeyedVectors", vocab: Vocab, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
+def _answer_analogies(kv: KeyedVectors, vocab: Vocab, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
                       method: str, batch_size: int) -> np.ndarray:
     """Predicted row for each question ``a:b :: c:?`` (-1 where no candidate exists).
 
@@ -160,7 +161,7 @@ class QuestionSelection:
         self.oov = np.zeros(len(self.sections), dtype=np.int64)
         self.excluded = np.zeros(len(self.sections), dtype=np.int64)
 
-    def correct(self, kv: "KeyedVectors", vocab: Vocab, method: str, batch_size: int) -> np.ndarray:
+    def correct(self, kv: KeyedVectors, vocab: Vocab, method: str, batch_size: int) -> np.ndarray:
         """bool[n_questions]: whether each question's best answer is its fourth word (``method`` checked)."""
         idx = np.asarray(self.rows, dtype=np.int64).reshape(-1, 4)
         if not len(idx):
@@ -192,7 +193,7 @@ def select_questions(data: Sequence[tuple[str, str, str, str, str]], vocab: Voca
     return out
 
 
-def score_analogies(kv: "KeyedVectors", data: Sequence[tuple[str, str, str, str, str]], name: str, vocab: Vocab,
+def score_analogies(kv: KeyedVectors, data: Sequence[tuple[str, str, str, str, str]], name: str, vocab: Vocab,
                     method: str, questions: Collection[Sequence[str]] | None, batch_size: int) -> AnalogyResult:
     """Score parsed questions ``data`` (see :func:`evaluate_analogies`); ``method`` is already checked."""
     chosen = select_questions(data, vocab, questions)
@@ -220,7 +221,7 @@ def score_analogies(kv: "KeyedVectors", data: Sequence[tuple[str, str, str, str,
                          sections=sections, restricted_questions=chosen.restricted)
 
 
-def evaluate_analogies(kv: "KeyedVectors", path: PathLike, restrict_vocab: int | None = 300000,
+def evaluate_analogies(kv: KeyedVectors, path: PathLike, restrict_vocab: int | None = 300000,
                        case_insensitive: bool = True, method: str = "3cosadd",
                        questions: Collection[Sequence[str]] | None = None, batch_size: int = 1024) -> AnalogyResult:
     """Accuracy on an analogy data set ("a is to b as c is to d").
@@ -279,7 +280,7 @@ def log_analogies(result: AnalogyResult, prefix: str = "") -> None:
                 result.total_questions, result.excluded_questions)
 
 
-def common_questions(kvs: Iterable["KeyedVectors"], path: PathLike, restrict_vocab: int | None = 300000,
+def common_questions(kvs: Iterable[KeyedVectors], path: PathLike, restrict_vocab: int | None = 300000,
                      case_insensitive: bool = True) -> list[tuple[str, str, str, str]]:
     """The questions of an analogy data set that every model in ``kvs`` can answer.
 

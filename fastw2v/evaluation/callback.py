@@ -1,7 +1,8 @@
 """Per-epoch evaluation during training: a callback that scores data sets after every epoch."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .checks import check_method, check_multiword, check_restrict_vocab
 from .readers import PathLike

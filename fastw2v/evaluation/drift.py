@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,7 +31,7 @@ def _knn_within(unit: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _nearest(kv: "KeyedVectors", rows: np.ndarray, k: int, search: int | None) -> list[list[tuple[str, float]]]:
+def _nearest(kv: KeyedVectors, rows: np.ndarray, k: int, search: int | None) -> list[list[tuple[str, float]]]:
     """The ``k`` nearest words (cosine) of each row among the first ``search`` words of ``kv`` (None: all),
     best first.
 
@@ -63,7 +64,7 @@ def _nearest(kv: "KeyedVectors", rows: np.ndarray, k: int, search: int | None) -
     return out
 
 
-def _moved(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: list[str],
+def _moved(kv_before: KeyedVectors, kv_after: KeyedVectors, words: list[str],
            n_moved: int) -> tuple[list[tuple[str, float]], int]:
     """The ``n_moved`` of ``words`` whose vectors turned furthest (lowest cosine old/new first), and how many
     changed at all.
@@ -86,7 +87,7 @@ def _moved(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: list[str]
     return [(words[rows[i]], float(cos[i])) for i in order], int(rows.size)
 
 
-def compare(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: Iterable[str] | None = None,
+def compare(kv_before: KeyedVectors, kv_after: KeyedVectors, words: Iterable[str] | None = None,
             top: int = 1000, k: int = 10, n_moved: int = 20, n_new: int = 20,
             search_vocab: int | None = None) -> DriftReport:
     """Measure how much the vectors of shared words changed between two models.
@@ -167,7 +168,7 @@ def compare(kv_before: "KeyedVectors", kv_after: "KeyedVectors", words: Iterable
         overlap = float(same.mean() / k_eff)
     else:
         overlap = math.nan
-    new_rows = []
+    new_rows: list[int] = []
     new_total = 0
     for i, w in enumerate(kv_after.index_to_key):
         if w not in before_index:

@@ -7,7 +7,9 @@ recomputed on resampled items.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Collection, NamedTuple, Sequence
+from collections.abc import Collection, Sequence
+from itertools import pairwise
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -30,7 +32,7 @@ class PairScores(NamedTuple):
     cosine: np.ndarray  # float64[n_pairs]
 
 
-def similarity_items(kv: "KeyedVectors", path: PathLike, pairs: Collection[tuple[str, str]] | None = None,
+def similarity_items(kv: KeyedVectors, path: PathLike, pairs: Collection[tuple[str, str]] | None = None,
                      restrict_vocab: int | None = None, case_insensitive: bool = True,
                      vocab: Vocab | None = None) -> PairScores:
     """Gold scores and cosines of the pairs :func:`evaluate_similarity` (``multiword="skip"``) correlates.
@@ -50,7 +52,7 @@ class QuestionScores(NamedTuple):
     correct: np.ndarray  # bool[n_questions]
 
 
-def analogy_items(kv: "KeyedVectors", path: PathLike, questions: Collection[Sequence[str]] | None = None,
+def analogy_items(kv: KeyedVectors, path: PathLike, questions: Collection[Sequence[str]] | None = None,
                   restrict_vocab: int | None = 300000, case_insensitive: bool = True, method: str = "3cosadd",
                   batch_size: int = 1024) -> QuestionScores:
     """The questions :func:`evaluate_analogies` answers and whether each answer is right."""
@@ -72,7 +74,7 @@ def sentence_entity_counts(gold: Sequence[Sequence[str]], predicted: Sequence[Se
     return out
 
 
-def tagging_items(kv: "KeyedVectors", train_path: PathLike, test_path: PathLike, *more_test_paths: PathLike,
+def tagging_items(kv: KeyedVectors, train_path: PathLike, test_path: PathLike, *more_test_paths: PathLike,
                   window: int = 2, l2: float = L2, max_iter: int = MAX_ITER,
                   lowercase: bool = True) -> np.ndarray | list[np.ndarray]:
     """Per test sentence entity counts (:func:`sentence_entity_counts`) of the tagger :func:`evaluate_tagging` fits.
@@ -89,5 +91,5 @@ def tagging_items(kv: "KeyedVectors", train_path: PathLike, test_path: PathLike,
         flat = tagger.predict(token_features(kv, [s.tokens for s in test], window, lowercase))
         bounds = np.cumsum([0] + [len(s.tags) for s in test])
         out.append(sentence_entity_counts([s.tags for s in test],
-                                          [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]))
+                                          [flat[a:b] for a, b in pairwise(bounds)]))
     return out if more_test_paths else out[0]

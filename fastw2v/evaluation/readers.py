@@ -15,8 +15,9 @@ import math
 import os
 import re
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from ..errors import MissingFileError
 from .checks import EvaluationFileError

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping
 from functools import singledispatch
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .results import (
     AnalogyResult,
@@ -76,8 +77,8 @@ def _tagging_table(results: Mapping[str, TaggingResult]) -> list[str]:
 def _drift_table(r: DriftReport) -> list[str]:
     lines = [
         f"drift over {r.words} shared words ({r.missing_words} requested words missing)",
-        f"  cosine old/new   mean {_fmt(r.cosine_mean, 0)}  median {_fmt(r.cosine_median, 0)}  "
-        f"min {_fmt(r.cosine_min, 0)}",
+        (f"  cosine old/new   mean {_fmt(r.cosine_mean, 0)}  median {_fmt(r.cosine_median, 0)}  "
+         f"min {_fmt(r.cosine_min, 0)}"),
         f"  neighbour overlap@{r.k}  {_fmt(r.overlap_at_k, 0)}",
         f"  new words {r.new_words_total}, removed words {r.removed_words_total}",
     ]

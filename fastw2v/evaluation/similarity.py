@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Collection, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
@@ -50,7 +51,7 @@ class PairSelection:
     excluded: int = 0
     restricted: int = 0   # of the oov pairs, those only the restriction of the lookup left out
 
-    def cosines(self, kv: "KeyedVectors") -> np.ndarray:
+    def cosines(self, kv: KeyedVectors) -> np.ndarray:
         """float64: the cosine of each pair's terms; a multi-word term is the mean of its words' vectors."""
         if not self.gold:
             return np.zeros(0)
@@ -101,7 +102,7 @@ def select_pairs(data: Sequence[tuple[str, str, float]], vocab: Vocab, multiword
     return out
 
 
-def score_similarity(kv: "KeyedVectors", data: Sequence[tuple[str, str, float]], name: str, vocab: Vocab,
+def score_similarity(kv: KeyedVectors, data: Sequence[tuple[str, str, float]], name: str, vocab: Vocab,
                      multiword: str, pairs: Collection[tuple[str, str]] | None) -> SimilarityResult:
     """Score parsed pairs ``data`` (see :func:`evaluate_similarity`); ``multiword`` is already checked."""
     chosen = select_pairs(data, vocab, multiword, pairs, name)
@@ -126,7 +127,7 @@ def log_similarity(result: SimilarityResult, prefix: str = "") -> None:
                 result.multiword_pairs, result.excluded_pairs)
 
 
-def evaluate_similarity(kv: "KeyedVectors", path: PathLike, multiword: str = "skip",
+def evaluate_similarity(kv: KeyedVectors, path: PathLike, multiword: str = "skip",
                         restrict_vocab: int | None = None, case_insensitive: bool = True,
                         pairs: Collection[tuple[str, str]] | None = None,
                         phrase_delimiter: str = "_") -> SimilarityResult:
@@ -181,7 +182,7 @@ def evaluate_similarity(kv: "KeyedVectors", path: PathLike, multiword: str = "sk
     return result
 
 
-def common_pairs(kvs: Iterable["KeyedVectors"], path: PathLike, multiword: str = "skip",
+def common_pairs(kvs: Iterable[KeyedVectors], path: PathLike, multiword: str = "skip",
                  restrict_vocab: int | None = None, case_insensitive: bool = True) -> list[tuple[str, str]]:
     """The pairs of a similarity data set that every model in ``kvs`` can score.
 

@@ -30,12 +30,12 @@ HALVES: tuple[Half, ...] = ("dev", "test")
 def _check(half: str) -> Half:
     if half not in HALVES:
         raise ValueError(f"half={half!r} is invalid: use 'dev' or 'test'")
-    return half  # type: ignore[return-value]
+    return half
 
 
 def pair_half(word1: str, word2: str) -> Half:
     """The half (``"dev"`` or ``"test"``) a similarity pair belongs to; see the module docstring."""
-    key = f"{_term(word1).lower()}\t{_term(word2).lower()}".encode("utf-8")
+    key = f"{_term(word1).lower()}\t{_term(word2).lower()}".encode()
     return "dev" if hashlib.sha256(key).digest()[0] % 2 == 0 else "test"
 
 
@@ -53,7 +53,8 @@ def analogy_half(path: PathLike, half: str) -> list[tuple[str, str, str, str]]:
     """The questions of an analogy file in ``half`` (odd sections: dev, even: test), in file order."""
     half = _check(half)
     sections: dict[str, int] = {}
-    dev, test = [], []
+    dev: list[tuple[str, str, str, str]] = []
+    test: list[tuple[str, str, str, str]] = []
     for section, a, b, c, d in read_analogy_questions(path):
         number = sections.setdefault(section, len(sections) + 1)
         (dev if number % 2 == 1 else test).append((a, b, c, d))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .analogies import log_analogies, score_analogies
 from .checks import EvaluationError, check_method, check_multiword
@@ -42,7 +43,7 @@ class Datasets:
         self.analogies = dict(zip(_unique_names(ana_paths, "analogy"),
                                   (read_analogy_questions(p) for p in ana_paths)))
 
-    def run(self, kv: "KeyedVectors", restrict_vocab: int | None, multiword: str, case_insensitive: bool,
+    def run(self, kv: KeyedVectors, restrict_vocab: int | None, multiword: str, case_insensitive: bool,
             method: str, log_prefix: str = "", phrase_delimiter: str = "_") -> EvaluationReport:
         """Score ``kv`` on every file (options as in :func:`evaluate`)."""
         check_multiword(multiword)
@@ -51,15 +52,17 @@ class Datasets:
                  else None)
         report = EvaluationReport()
         for name, pairs in self.similarity.items():
-            report.similarity[name] = result = score_similarity(kv, pairs, name, vocab, multiword, None)
-            log_similarity(result, log_prefix)
+            assert vocab is not None  # made whenever there is a file to score
+            report.similarity[name] = similar = score_similarity(kv, pairs, name, vocab, multiword, None)
+            log_similarity(similar, log_prefix)
         for name, questions in self.analogies.items():
-            report.analogies[name] = result = score_analogies(kv, questions, name, vocab, method, None, 1024)
-            log_analogies(result, log_prefix)
+            assert vocab is not None
+            report.analogies[name] = solved = score_analogies(kv, questions, name, vocab, method, None, 1024)
+            log_analogies(solved, log_prefix)
         return report
 
 
-def evaluate(kv: "KeyedVectors", similarity: PathLike | Iterable[PathLike] = (),
+def evaluate(kv: KeyedVectors, similarity: PathLike | Iterable[PathLike] = (),
              analogies: PathLike | Iterable[PathLike] = (), restrict_vocab: int | None = 300000,
              multiword: str = "skip", case_insensitive: bool = True, method: str = "3cosadd",
              tagging: Iterable[tuple[PathLike, PathLike]] = (), phrase_delimiter: str = "_") -> EvaluationReport:
@@ -88,12 +91,12 @@ def evaluate(kv: "KeyedVectors", similarity: PathLike | Iterable[PathLike] = (),
         ``similarity``, ``analogies`` and ``tagging``: file base name (the test file's for
         tagging) -> :class:`SimilarityResult` / :class:`AnalogyResult` / :class:`TaggingResult`.
     """
-    tagging = [tuple(pair) for pair in tagging]
-    if any(len(pair) != 2 for pair in tagging):
+    pairs = [tuple(pair) for pair in tagging]
+    if any(len(pair) != 2 for pair in pairs):
         raise EvaluationError("tagging takes (train, test) pairs of IOB files")
-    names = _unique_names([test for _, test in tagging], "tagging test")
+    names = _unique_names([test for _, test in pairs], "tagging test")
     report = Datasets(similarity, analogies).run(kv, restrict_vocab, multiword, case_insensitive, method,
                                                  phrase_delimiter=phrase_delimiter)
-    for name, (train, test) in zip(names, tagging):
+    for name, (train, test) in zip(names, pairs):
         report.tagging[name] = evaluate_tagging(kv, train, test)
     return report

@@ -39,7 +39,8 @@ import logging
 import math
 import re
 import time
-from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy.optimize import minimize
@@ -91,7 +92,7 @@ def _rows_of(token: str, index: Mapping[str, int], lowercase: bool) -> list[int]
     return [index[r] for r in runs if r in index]
 
 
-def token_features(kv: "KeyedVectors", sentences: Sequence[Sequence[str]], window: int,
+def token_features(kv: KeyedVectors, sentences: Sequence[Sequence[str]], window: int,
                    lowercase: bool = True) -> TokenFeatures:
     """Features of every token of ``sentences`` (see the module docstring for the matching rule)."""
     index = kv.key_to_index
@@ -266,7 +267,7 @@ def _check_l2(l2: float) -> float:
     return float(l2)
 
 
-def evaluate_tagging(kv: "KeyedVectors", train_path: PathLike, test_path: PathLike, window: int = 2,
+def evaluate_tagging(kv: KeyedVectors, train_path: PathLike, test_path: PathLike, window: int = 2,
                      l2: float = L2, max_iter: int = MAX_ITER, lowercase: bool = True) -> TaggingResult:
     """Fit a linear tagger on word-vector features of ``train_path`` and score it on ``test_path``.
 

@@ -1,7 +1,8 @@
 """Word -> row lookup over a ``KeyedVectors`` and the few vector operations every evaluation shares."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -9,6 +10,7 @@ from .checks import check_restrict_vocab
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
+    from numpy.typing import DTypeLike
 
 
 class Vocab:
@@ -18,7 +20,7 @@ class Vocab:
     its most frequent (first) case variant, exactly as gensim's evaluation does.
     """
 
-    def __init__(self, kv: "KeyedVectors", restrict_vocab: int | None, case_insensitive: bool,
+    def __init__(self, kv: KeyedVectors, restrict_vocab: int | None, case_insensitive: bool,
                  phrase_delimiter: str = "_") -> None:
         keys = kv.index_to_key
         self.phrase_delimiter = phrase_delimiter  # multi-word terms as phrase tokens (multiword="phrase")
@@ -100,7 +102,7 @@ class Vocab:
         return self._variants
 
 
-def float_vectors(kv: "KeyedVectors", rows: slice | np.ndarray | None = None) -> np.ndarray:
+def float_vectors(kv: KeyedVectors, rows: slice | np.ndarray | None = None) -> np.ndarray:
     """Rows of ``kv.vectors`` as float32 or float64 (other dtypes converted to float32)."""
     vectors = kv.vectors if rows is None else kv.vectors[rows]
     if vectors.dtype not in (np.float32, np.float64):
@@ -116,7 +118,7 @@ def inverse_norms(vectors: np.ndarray) -> np.ndarray:
     return inv
 
 
-def unit_rows(vectors: np.ndarray, dtype: type = np.float32) -> np.ndarray:
+def unit_rows(vectors: np.ndarray, dtype: DTypeLike = np.float32) -> np.ndarray:
     """A copy of ``vectors`` with unit-length rows (zero rows stay zero, as gensim's ``unitvec``)."""
     out = np.array(vectors, dtype=dtype)
     out *= inverse_norms(out)[:, None]

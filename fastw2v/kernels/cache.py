@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import ClassVar
 
 from numba.core import caching
 
 # Numba renamed its cache machinery (0.59: _CacheImpl; 0.68: CacheImpl).
-_IMPL = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")
+_IMPL = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")  # noqa: B009 (absent in new Numba)
 
 
 def source_stamp(directory: Path) -> str:
@@ -27,7 +28,7 @@ def source_stamp(directory: Path) -> str:
 class PackageStampedLocator:
     """The cache location Numba would choose for a kernel, stamped with its whole package's sources."""
 
-    _claimed: dict[Path, str] = {}
+    _claimed: ClassVar[dict[Path, str]] = {}
 
     def __init__(self, inner, stamp: str) -> None:
         self._inner = inner

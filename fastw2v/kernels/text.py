@@ -55,11 +55,10 @@ def intern_tokens(data, whitespace, table, hashes, offsets, store, n_words, ids,
     while i < n:
         c = data[i]
         if whitespace[c]:
-            if c == 10:
-                if line_tokens > 0:
-                    lengths[n_lines] = line_tokens
-                    n_lines += 1
-                    line_tokens = 0
+            if c == 10 and line_tokens > 0:
+                lengths[n_lines] = line_tokens
+                n_lines += 1
+                line_tokens = 0
             # canonical text: every separator is one space or newline right after a token
             if (c != 10 and c != 32) or i == 0 or whitespace[data[i - 1]]:
                 irregular += 1

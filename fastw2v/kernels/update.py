@@ -35,7 +35,7 @@ def sigmoid_lookup(f):
         return np.float32(1.0), np.float32(0.0)
     if f <= -MAX_LOGIT:
         return np.float32(0.0), -f
-    if f != f:
+    if f != f:  # noqa: PLR0124 -- the NaN test, and one float compare in the kernel
         return f, f
     # min(): in float32, f + 8 rounds up to 16 for f just below 8, one cell past the end.
     k = min(np.int64((f + MAX_LOGIT) * _TABLE_SCALE), TABLE_SIZE - 1)
