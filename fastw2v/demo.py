@@ -70,18 +70,20 @@ def run_demo(workers: int | None = None, epochs: int | None = None) -> str:
     gensim_seconds = time.perf_counter() - started
     after = model.wv
     models = dict(zip(COLUMNS, (before, gensim, after)))
-    sets = {"UMNSRS-sim": data_file("umnsrs-sim.txt"), "UMNSRS-rel": data_file("umnsrs-rel.txt"),
-            **general_sets()}
+    sets = {"UMNSRS-sim": data_file("umnsrs-sim.txt"), "UMNSRS-rel": data_file("umnsrs-rel.txt")}
     tokens = model.history[-1].words if model.history else 0
     lines = [(f"fine-tuned {len(words)} GloVe 50d vectors on {corpus_path.name} ({tokens} tokens, {passes} passes) "
               f"in {seconds:.1f} s: {len(model.vocab)} words ({len(model.vocab) - plan.n_pretrained} new); "
               f"gensim's workaround, same passes: {gensim_seconds:.1f} s"),
              f"recipe: {describe_recipe(model.state)}", "",
              f"{'data set':<18} {'pairs':>9} " + " ".join(f"{c:>8}" for c in COLUMNS)]
+    general = general_sets()
+    # The domain first, then the base's general knowledge on every pair the base covers; gensim's model
+    # holds only the sample's words, so the general sets on pairs all three cover come last: they test
+    # words the domain uses.
     rows = [(name, path, list(models)) for name, path in sets.items()]
-    # gensim's model holds only the sample's words, so on pairs all three cover the general sets test
-    # words the domain uses; the base's general knowledge is scored on every pair the base covers.
-    rows += [(f"{name} (all)", path, ["before", "fastw2v"]) for name, path in general_sets().items()]
+    rows += [(f"{name} (all)", path, ["before", "fastw2v"]) for name, path in general.items()]
+    rows += [(name, path, list(models)) for name, path in general.items()]
     for name, path, columns in rows:
         pairs = common_pairs([models[c] for c in columns], path)  # the pairs every scored column covers
         scores = {c: evaluate_similarity(models[c], path, pairs=pairs) for c in columns}
