@@ -42,13 +42,13 @@ import time
 from io import BytesIO
 from pathlib import Path
 
-from common import CACHE, EVAL, REPO, RESULTS, line_corpus, markdown_table
+from common import CACHE, EVAL, REPO, RESULTS, line_corpus, markdown_table, within_noise
+from peers import WORD2VEC_C, fasttext_kwargs, keyed, word2vec_c_args
 
 #: main before this issue: the "before" build and the base every ablation edits.
 BASE_COMMIT = "0eb6be2"
 OUT_JSON = RESULTS / "cbow_quality.json"
 OUT_MD = RESULTS / "cbow_quality.md"
-WORD2VEC_C = Path(sys.executable).parent / "word2vec"
 COMMON = dict(vector_size=100, window=5, min_count=5)
 EQUAL = dict(alpha=0.025, sample=1e-3)
 
@@ -212,15 +212,6 @@ def build_path(build: str) -> Path | None:
 
 
 # ---------------------------------------------------------------- child side: one run
-def _keyed(words, vectors):
-    from gensim.models import KeyedVectors
-
-    keep = [i for i, w in enumerate(words) if w != "</s>"]
-    kv = KeyedVectors(vectors.shape[1])
-    kv.add_vectors([words[i] for i in keep], vectors[keep])
-    return kv
-
-
 def child(job: dict) -> dict:
     corpus, mode, s = job["corpus"], MODES[job["mode"]], job["settings"]
     workers, epochs, seed = job["workers"], job["epochs"], job["seed"]
@@ -252,26 +243,21 @@ def child(job: dict) -> dict:
 
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "vectors.bin")
-            cmd = [str(WORD2VEC_C), "-train", corpus, "-output", out, "-binary", "1", "-cbow", "1", "-size", "100",
-                   "-window", "5", "-min-count", "5", "-hs", str(mode["hs"]), "-negative", str(mode["negative"]),
-                   "-threads", str(workers), "-iter", str(epochs), "-debug", "0"]
-            cmd += [a for k in ("alpha", "sample") if k in s for a in (f"-{k}", str(s[k]))]
+            cmd = [str(WORD2VEC_C), "-train", corpus, "-output", out, "-debug", "0",
+                   *word2vec_c_args(job["mode"], epochs, workers, s)]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
             wall = time.perf_counter() - t
             full = KeyedVectors.load_word2vec_format(out, binary=True)
-        kv = _keyed(full.index_to_key, full.vectors)
+        kv = keyed(full.index_to_key, full.vectors)
         used = {"alpha": s.get("alpha", 0.05), "sample": s.get("sample", 1e-3), "command": " ".join(cmd[5:])}
     elif job["trainer"] == "fasttext":
         import fasttext
 
-        kw = dict(model="cbow", dim=100, ws=5, minCount=5, epoch=epochs, loss="hs" if mode["hs"] else "ns",
-                  neg=5, minn=0, maxn=0, thread=workers, verbose=0)  # fasttext-wheel 0.9.2 takes no seed
-        kw.update({"lr": s["alpha"]} if "alpha" in s else {})
-        kw.update({"t": s["sample"]} if "sample" in s else {})
-        ft = fasttext.train_unsupervised(corpus, **kw)
+        kw = fasttext_kwargs(job["mode"], epochs, workers, s)  # fasttext-wheel 0.9.2 takes no seed
+        ft = fasttext.train_unsupervised(corpus, **kw, verbose=0)
         wall = time.perf_counter() - t
         words = ft.get_words()
-        kv = _keyed(words, ft.get_input_matrix()[:len(words)])
+        kv = keyed(words, ft.get_input_matrix()[:len(words)])
         used = {"alpha": kw.get("lr", 0.05), "sample": kw.get("t", 1e-4)}
     else:
         raise ValueError(job["trainer"])
@@ -391,12 +377,6 @@ def _summary(values: list[float], digits: int = 3) -> str:
     return f"{statistics.mean(values):.{digits}f} [{min(values):.{digits}f}, {max(values):.{digits}f}]"
 
 
-def _within_noise(ours: list[float], theirs: list[float]) -> bool:
-    """Not below: our mean is at least theirs minus the larger of the two seed ranges (max - min)."""
-    spread = max(max(ours) - min(ours), max(theirs) - min(theirs))
-    return statistics.mean(ours) >= statistics.mean(theirs) - spread
-
-
 def verdict(rs: list[dict], epochs: int) -> str:
     """The issue's targets for fastw2v at its own defaults, stated before the runs."""
     ours = [r for r in rs if r["label"] == PEERS[0][0]]
@@ -412,14 +392,14 @@ def verdict(rs: list[dict], epochs: int) -> str:
         if equal and gensim:
             a, b = [r[metric] for r in equal], [r[metric] for r in gensim]
             lines.append(f"- {name} at equal settings: fastw2v {statistics.mean(a):.3f} vs gensim iterable "
-                         f"{statistics.mean(b):.3f}: {'within noise or above' if _within_noise(a, b) else 'below the noise'}")
+                         f"{statistics.mean(b):.3f}: {'within noise or above' if within_noise(a, b) else 'below the noise'}")
         if cf:
             ratio = statistics.mean(mine) / statistics.mean(r[metric] for r in cf)
             lines.append(f"- {name}: fastw2v (own defaults) / gensim corpus_file = {ratio:.2f} "
                          f"({'meets' if ratio >= 0.95 else 'misses'} the 0.95 bar)")
         if w2v and epochs == 1:
             theirs = [r[metric] for r in w2v]
-            ok = _within_noise(mine, theirs)
+            ok = within_noise(mine, theirs)
             lines.append(f"- {name}: fastw2v (own defaults) {statistics.mean(mine):.3f} vs word2vec.c (own defaults) "
                          f"{statistics.mean(theirs):.3f}: {'within noise or above' if ok else 'below the noise'} "
                          f"(noise: the larger seed range of the two)")

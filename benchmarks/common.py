@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import os
 import resource
+import statistics
 import sys
 from pathlib import Path
 
@@ -63,3 +64,9 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def within_noise(ours: list[float], theirs: list[float]) -> bool:
+    """Not below: our mean is at least theirs minus the larger of the two runs' ranges (max - min)."""
+    spread = max(max(ours) - min(ours), max(theirs) - min(theirs))
+    return statistics.mean(ours) >= statistics.mean(theirs) - spread
