@@ -1,4 +1,4 @@
-"""The fine-tuning recipes of issue #14: ``preserve`` rates from base counts, ``base_tokens``,
+"""The fine-tuning recipes: ``preserve`` rates from base counts, ``base_tokens``,
 frequency-weighted anchoring and ``method="aligned"``.
 
 Expected rates are computed here from the formulas (``p_d / (p_d + tau p_b)``, Zipf counts

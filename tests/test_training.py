@@ -463,7 +463,7 @@ def test_a_vector_size_beyond_memory_fails_early_in_the_scan_before_any_allocati
 
 
 # ----------------------------------------------------------------------------------------------------
-# defaults chosen to learn as much per epoch as word2vec.c (issue #24, benchmarks/results/cbow_quality.md)
+# defaults chosen to learn as much per epoch as word2vec.c (benchmarks/results/cbow_quality.md)
 # ----------------------------------------------------------------------------------------------------
 
 def test_alpha_defaults_per_architecture_as_in_word2vec_c():
@@ -513,8 +513,8 @@ def test_initial_input_rows_span_plus_minus_one_over_dim():
 def test_cbow_one_epoch_on_wiki_text8_learns_as_much_as_word2vec_c(wiki_text8, shared_data):
     """Default CBOW-NS, one epoch of wiki-text8 (its article lines, split at 10,000 tokens), 2 workers: measured
     0.144 / 0.478 and 0.161 / 0.509 (analogies / WS353, seeds 1 and 2); word2vec.c's own defaults reach ~0.13 /
-    ~0.52 and gensim's corpus_file mode ~0.125 / ~0.46 (benchmarks/results/cbow_quality.md); before issue #24
-    fastw2v reached 0.08 / 0.40. The bars: 0.95x gensim corpus_file's, with room for 2-worker noise."""
+    ~0.52 and gensim's corpus_file mode ~0.125 / ~0.46 (benchmarks/results/cbow_quality.md); at
+    gensim's alpha 0.025 fastw2v reaches ~0.09 / ~0.42. The bars: 0.95x gensim corpus_file's, with room for 2-worker noise."""
     from fastw2v.evaluation import evaluate_analogies, evaluate_similarity
 
     model = fastw2v.Word2Vec(wiki_text8, epochs=1, workers=2, seed=1)
