@@ -25,12 +25,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
+import peers
 from common import RESULTS, line_corpus, markdown_table, within_noise
-from peers import LABELS, MODES, TRAINERS, Job, keyed_vectors, run_job, scores, training_words_per_s
+from peers import LABELS, MODES, TRAINERS, Job, run_job, training_words_per_s
 
 OUT_JSON = RESULTS / "jobs.json"
 OUT_MD = RESULTS / "jobs.md"
@@ -59,7 +62,11 @@ def measure(job: Job, env: dict | None = None, label: str = "") -> dict:
         return done[key]
     with tempfile.TemporaryDirectory(prefix="fastw2v-job-") as tmp:
         run = run_job(job, Path(tmp) / "out", env)
-        run.update(scores(keyed_vectors(job, Path(tmp) / "out")))
+        # Scored in a process of its own: a child's peak RSS starts from its parent's at the fork, so the
+        # parent stays small.
+        scored = subprocess.run([sys.executable, peers.__file__, "--score", json.dumps(
+            {**asdict(job), "out": str(Path(tmp) / "out")})], check=True, capture_output=True, text=True)
+        run.update(json.loads(scored.stdout.strip().splitlines()[-1]))
     tokens = 16_683_744 if Path(job.corpus).name == "wiki-text8-1000.txt" else None
     run.update(key=key, label=label, job={**job.normalised().__dict__, "corpus": Path(job.corpus).name},
                words_per_s=training_words_per_s(job, run["output"], tokens or 0))
@@ -107,6 +114,13 @@ def _runs(runs: list[dict], trainer: str, mode: str, epochs: int, label: str = "
             and r["job"]["epochs"] == epochs and r["job"]["settings"] == want and r["job"]["vector_size"] == 100]
 
 
+def _peak_rss(runs: list[dict], trainer: str, mode: str) -> str:
+    """Median peak RSS of the trainer's d100 runs in ``mode`` at any epochs (memory does not grow with them)."""
+    rss = [r["rss_mb"] for r in runs if r.get("rss_mb") and r["job"]["trainer"] == trainer
+           and r["job"]["mode"] == mode and r["job"]["vector_size"] == 100 and not r["label"]]
+    return f"{statistics.median(rss):.0f}" if rss else ""
+
+
 def _med(rs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in rs)
 
@@ -136,7 +150,7 @@ def jobs_report(runs: list[dict]) -> list[str]:
                 continue
             wps = [r["words_per_s"] for r in rs if r["words_per_s"]]
             rows.append([LABELS[t], len(rs), _span(rs, "wall", 1), f"{_med(rs, 'wall') / ours:.2f}x",
-                         f"{statistics.median(wps) / 1e3:,.0f}k" if wps else "", f"{_med(rs, 'rss_mb'):.0f}",
+                         f"{statistics.median(wps) / 1e3:,.0f}k" if wps else "", _peak_rss(runs, t, mode),
                          _span(rs, "analogy", 3), _span(rs, "ws353", 3)])
         parts += [f"### {mode}\n", markdown_table(
             ["trainer", "runs", "wall s", "vs fastw2v", "training words/s", "peak RSS MiB", "analogies@30k",

@@ -13,7 +13,8 @@ job's vectors (Google analogies among the 30k most frequent words, 3CosAdd; Word
 from ``fastw2v.evaluation`` after the job, outside its time; word2vec.c's and fastText's ``</s>`` row is
 dropped first.
 
-    python benchmarks/peers.py --job JSON   (the Python peers' job body; the parent runs it)
+    python benchmarks/peers.py --job JSON     (the Python peers' job body; the parent runs it)
+    python benchmarks/peers.py --score JSON   (a finished job's scores, in a process of its own)
 """
 from __future__ import annotations
 
@@ -230,7 +231,12 @@ def scores(kv) -> dict:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--job":
-        python_job(json.loads(sys.argv[2]))
+    if len(sys.argv) == 3 and sys.argv[1] in ("--job", "--score"):
+        spec = json.loads(sys.argv[2])
+        if sys.argv[1] == "--job":
+            python_job(spec)
+        else:
+            out = Path(spec.pop("out"))
+            print(json.dumps(scores(keyed_vectors(Job(**spec), out))))
     else:
         sys.exit(__doc__)
