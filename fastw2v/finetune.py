@@ -175,7 +175,7 @@ def _trained_output_rows(weights: Weights) -> np.ndarray:
         return np.asarray(weights.out_rows, dtype=np.int32)
     w_out = weights.heads["ns"].w
     step = 65536
-    used = np.concatenate([w_out[a:a + step].any(axis=1) for a in range(0, w_out.shape[0], step)])
+    used = np.concatenate([w_out[a:b].any(axis=1) for a, b in memory.blocks(w_out.shape[0], step)])
     return np.flatnonzero(used).astype(np.int32)
 
 
@@ -221,10 +221,9 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
     if not np.array_equal(keep, np.arange(n_keep)):  # (a prefix, as a `limit` cut, needs no moves)
         step = 65536
         ticker = Progress("vocabulary union: compacting the pre-trained rows", "rows", n_keep)
-        for start in range(0, n_keep, step):
-            chunk = keep[start:start + step]
-            array[start:start + chunk.shape[0]] = array[chunk]
-            ticker.advance(chunk.shape[0])
+        for start, stop in memory.blocks(n_keep, step):
+            array[start:stop] = array[keep[start:stop]]
+            ticker.advance(stop - start)
     new_shape = (n_keep + n_extra,) + array.shape[1:]
     owned = array.flags.owndata and array.flags.c_contiguous
     if owned and n_extra == 0:
@@ -233,8 +232,7 @@ def _grow_rows(array: np.ndarray, keep: np.ndarray, n_extra: int) -> np.ndarray:
     out = memory.empty(new_shape, dtype=array.dtype)
     step = max(1, (8 << 20) // max(array[:1].nbytes, 1))  # 8 MB in flight: both copies of a block
     ticker = Progress("vocabulary union: moving the pre-trained rows", "rows", n_keep)
-    for start in range(0, n_keep, step):
-        end = min(start + step, n_keep)
+    for start, end in memory.blocks(n_keep, step):
         out[start:end] = array[start:end]
         if owned:
             memory.release(array[start:end])
@@ -485,9 +483,9 @@ def pretrained_rates(plan: FinetunePlan) -> np.ndarray | float:
     return preserve_rates(plan).astype(np.float32)
 
 
-def hs_words(state: TrainingState) -> int:
-    """Leaves of the Huffman tree the fine-tuning trains with: the words with output rows, or for
-    a method training a domain-only model (``aligned``) that model's vocabulary."""
+def output_words(state: TrainingState) -> int:
+    """Output words the fine-tuning trains with (a Huffman tree's leaves): the words with output rows, or
+    for a method training a domain-only model (``aligned``) that model's vocabulary."""
     if required(state.finetune_plan, "fine-tuning plan").method.domain_only:
         return len(domain_vocabulary(state))
     return required(state.weights, "weights").n_out

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..memory import blocks
 from .checks import EvaluationError, check_at_least
 from .results import DriftReport, NewWord
 from .vocab import float_vectors, inverse_norms, rowwise_cosine, unit_rows
@@ -23,8 +24,7 @@ def _knn_within(unit: np.ndarray, k: int) -> np.ndarray:
     n = len(unit)
     batch = max(1, (1 << 23) // max(n, 1))
     out = np.empty((n, k), dtype=np.int64)
-    for lo in range(0, n, batch):
-        hi = min(lo + batch, n)
+    for lo, hi in blocks(n, batch):
         sims = unit[lo:hi] @ unit.T
         sims[np.arange(hi - lo), np.arange(lo, hi)] = -np.inf
         out[lo:hi] = np.argpartition(-sims, k - 1, axis=1)[:, :k]
@@ -46,8 +46,7 @@ def _nearest(kv: KeyedVectors, rows: np.ndarray, k: int, search: int | None) -> 
     best_sims = np.full((len(rows), 0), -np.inf)
     best_rows = np.zeros((len(rows), 0), dtype=np.int64)
     step = max(k + 1, (64 << 20) // (4 * (queries.shape[1] + len(rows))))  # ~64 MB of candidates and scores
-    for lo in range(0, search, step):
-        hi = min(lo + step, search)
+    for lo, hi in blocks(search, step):
         cand = float_vectors(kv, slice(lo, hi))
         sims = (queries @ cand.T) * inverse_norms(cand)
         inside = (rows >= lo) & (rows < hi)
@@ -75,8 +74,8 @@ def _moved(kv_before: KeyedVectors, kv_after: KeyedVectors, words: list[str],
     before, after = kv_before.key_to_index, kv_after.key_to_index
     cosines, changed = [], []
     step = 65536
-    for lo in range(0, len(words), step):
-        block = words[lo:lo + step]
+    for lo, hi in blocks(len(words), step):
+        block = words[lo:hi]
         vb = float_vectors(kv_before, np.fromiter((before[w] for w in block), dtype=np.int64, count=len(block)))
         va = float_vectors(kv_after, np.fromiter((after[w] for w in block), dtype=np.int64, count=len(block)))
         moved = np.flatnonzero((vb != va).any(axis=1))
@@ -163,8 +162,8 @@ def compare(kv_before: KeyedVectors, kv_after: KeyedVectors, words: Iterable[str
         nb = np.sort(_knn_within(unit_rows(vb), k_eff), axis=1)
         na = np.sort(_knn_within(unit_rows(va), k_eff), axis=1)
         chunk = max(1, (1 << 22) // (k_eff * k_eff))
-        same = np.concatenate([(nb[i:i + chunk, :, None] == na[i:i + chunk, None, :]).sum(axis=(1, 2))
-                               for i in range(0, n, chunk)])
+        same = np.concatenate([(nb[lo:hi, :, None] == na[lo:hi, None, :]).sum(axis=(1, 2))
+                               for lo, hi in blocks(n, chunk)])
         overlap = float(same.mean() / k_eff)
     else:
         overlap = math.nan
