@@ -364,18 +364,7 @@ class Word2Vec:
         self._require_vocab()
         if not self.weights.w_in.flags.writeable:
             raise ModelStateError("this model was loaded with mmap=True (read-only); load it without mmap to train it")
-        if sentences is None:
-            if not self.corpus_sources:
-                raise CorpusError("no corpus given, and this model records no corpus files to train on (it was "
-                                  "trained on an in-memory corpus, or never): pass sentences")
-            sentences = self.corpus_sources
-        if isinstance(sentences, EncodedCorpus):
-            encoded = sentences
-        else:
-            source = as_sentences(sentences, self.strict_encoding)
-            if isinstance(source, TextCorpus):
-                self.corpus_sources = list(source.paths)  # saved, so `fastw2v train --resume` can find it
-            encoded = self.encode(source)
+        encoded = self._training_corpus(sentences)
         shape = (encoded.n_tokens, encoded.n_sentences)
         hooks = Callbacks([*self.callbacks, *callbacks])
 
@@ -405,6 +394,20 @@ class Word2Vec:
             self._wv = None  # trained, combined, or stopped part-way: the vectors changed
         hooks.train_end(self)
         return results
+
+    def _training_corpus(self, sentences: CorpusLike | EncodedCorpus | None) -> EncodedCorpus:
+        """``sentences`` encoded (default: the recorded corpus files); a file corpus's paths are recorded."""
+        if sentences is None:
+            if not self.corpus_sources:
+                raise CorpusError("no corpus given, and this model records no corpus files to train on (it was "
+                                  "trained on an in-memory corpus, or never): pass sentences")
+            sentences = self.corpus_sources
+        if isinstance(sentences, EncodedCorpus):
+            return sentences
+        source = as_sentences(sentences, self.strict_encoding)
+        if isinstance(source, TextCorpus):
+            self.corpus_sources = list(source.paths)  # saved, so `fastw2v train --resume` can find it
+        return self.encode(source)
 
     def _enter(self, phase: Phase, shape: tuple[int, int]) -> None:
         """Install ``phase``'s schedule, position and (fine-tuning) learning-rate multipliers."""
