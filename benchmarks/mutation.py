@@ -69,7 +69,7 @@ MUTATIONS = [
              "method='aligned' gives each shared word the base's share instead of the domain's: words the "
              "domain knows best keep the base vector",
              ("tests/test_finetune.py", "tests/test_alignment.py", "tests/test_recipes.py")),
-    Mutation("phrase-threshold-inclusive", "fastw2v/phrases.py",
+    Mutation("phrase-threshold-inclusive", "fastw2v/phrases/counting.py",
              "chosen = score > threshold",
              "chosen = score >= threshold",
              "gensim's Phrases keeps a bigram only when its score is strictly above the threshold",
@@ -161,7 +161,7 @@ MUTATIONS = [
              'lines, carry = [], b""',
              "a text vector file without a final newline loses its last row",
              ("tests/test_vectors_io.py",)),
-    Mutation("npmi-sign", "fastw2v/phrases.py",
+    Mutation("npmi-sign", "fastw2v/phrases/counting.py",
              "score = np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)",
              "score = np.log(p_ab / (p_a * p_b)) / np.log(p_ab)",
              "npmi scores change sign: the phrases kept are the anti-correlated pairs",
