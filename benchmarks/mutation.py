@@ -63,7 +63,7 @@ MUTATIONS = [
              "the Huffman tree merges the most frequent words first: frequent words get the longest codes, "
              "hierarchical softmax still trains but slower and worse",
              ("tests/test_vocabulary.py", "tests/test_kernels.py", "tests/test_training.py")),
-    Mutation("aligned-share-flipped", "fastw2v/finetune.py",
+    Mutation("aligned-share-flipped", "fastw2v/finetune/combine.py",
              "rho[shared] = preserve_rates(plan, rows[shared]) if shares is None else shares[rows[shared]]",
              "rho[shared] = 1 - preserve_rates(plan, rows[shared]) if shares is None else shares[rows[shared]]",
              "method='aligned' gives each shared word the base's share instead of the domain's: words the "
@@ -126,7 +126,7 @@ MUTATIONS = [
              "return np.where(n_d > 0, n_b / np.where(total > 0, total, 1.0), 1.0)",
              "preserve='high' gives each word the base's share of the evidence instead of the domain's",
              ("tests/test_base_counts.py", "tests/test_finetune.py")),
-    Mutation("freeze-new-ignored", "fastw2v/finetune.py",
+    Mutation("freeze-new-ignored", "fastw2v/finetune/shares.py",
              'w.in_lr[n_pre:] = 0.0 if s.freeze == "new" else 1.0',
              "w.in_lr[n_pre:] = 1.0",
              "freeze='new' still trains the corpus's new words",
