@@ -28,8 +28,6 @@ class Head:
     name : str
         Its key in ``Weights.heads``/``Tables.heads`` and in saved models (:attr:`matrix_name`,
         :attr:`rates_name`).
-    title : str
-        What messages call it.
     enabled : callable (Word2VecConfig) -> bool
         Whether a configuration trains it.
     n_rows : callable (int) -> int
@@ -38,14 +36,16 @@ class Head:
         Its kernel table from the output words' counts.
     min_words : int
         The fewest output words it can train with.
+    title : str
+        What messages call it (empty: its name).
     """
 
     name: str
-    title: str
     enabled: Callable[[Word2VecConfig], bool]
     n_rows: Callable[[int], int]
     table: Callable[[np.ndarray, Word2VecConfig], Any]
     min_words: int = 1
+    title: str = ""
 
     @property
     def matrix_name(self) -> str:
@@ -72,10 +72,10 @@ def _noise_table(counts: np.ndarray, config: Word2VecConfig) -> kernels.Negative
 #: negatives; both add to the same input gradient).
 HEADS: dict[str, Head] = {head.name: head for head in (
     # A Huffman tree needs two leaves.
-    Head("hs", "hierarchical softmax", enabled=lambda config: config.hs, n_rows=lambda n_out: max(n_out - 1, 0),
-         table=lambda counts, config: huffman_tree(counts), min_words=2),
-    Head("ns", "negative sampling", enabled=lambda config: config.negative > 0, n_rows=lambda n_out: n_out,
-         table=_noise_table),
+    Head("hs", enabled=lambda config: config.hs, n_rows=lambda n_out: max(n_out - 1, 0),
+         table=lambda counts, config: huffman_tree(counts), min_words=2, title="hierarchical softmax"),
+    Head("ns", enabled=lambda config: config.negative > 0, n_rows=lambda n_out: n_out, table=_noise_table,
+         title="negative sampling"),
 )}
 
 

@@ -243,7 +243,7 @@ class Word2Vec:
                 leaves = ft.output_words(state)
                 head = lacking(self.config, leaves)
                 if head is not None:
-                    raise CorpusError(f"{where}: {head.title} needs at least {head.min_words} words the corpus "
+                    raise CorpusError(f"{where}: {head.title or head.name} needs at least {head.min_words} words the corpus "
                                       f"trains ({leaves} here, method={settings.method!r})")
             self.state = state
             self._pending_finetune = None  # the pre-trained rows now live in the state's weights
@@ -254,7 +254,7 @@ class Word2Vec:
                               f"({len(counts)} distinct words in {n_tokens} tokens)")
         head = lacking(self.config, len(vocab))
         if head is not None:
-            raise CorpusError(f"{where}: {head.title} needs at least {head.min_words} words in the vocabulary")
+            raise CorpusError(f"{where}: {head.title or head.name} needs at least {head.min_words} words in the vocabulary")
         logger.info("vocabulary: %d words (of %d distinct, min_count=%d) from %d tokens in %d sentences",
                     len(vocab), len(counts), self.config.min_count, n_tokens, n_sentences)
         self.set_vocabulary(vocab, Weights.initial(len(vocab), self.config))
