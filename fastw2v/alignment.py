@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ConfigError
+from .memory import blocks
 
 #: Default number of anchor words for the rotation.
 ANCHOR_WORDS = 10_000
@@ -113,12 +114,12 @@ def combine(vectors: np.ndarray, n_base: int, rows: np.ndarray, domain_vectors: 
     target = _median_norm(vectors[:n_base])  # the norm given to words only the domain has
     # A block of domain words at a time: the float64 temporaries stay small next to a 3M-row base.
     step = _block_rows(dim)
-    for start in range(0, len(rows), step):
-        block_rows = rows[start:start + step]
-        rotated = _unit(np.asarray(domain_vectors[start:start + step], dtype=np.float64) @ rotation)
+    for start, stop in blocks(len(rows), step):
+        block_rows = rows[start:stop]
+        rotated = _unit(np.asarray(domain_vectors[start:stop], dtype=np.float64) @ rotation)
         shared = block_rows < n_base
         b_shared = block_rows[shared]
-        vectors[b_shared] = mix_directions(vectors[b_shared], rotated[shared], rho[start:start + step][shared])
+        vectors[b_shared] = mix_directions(vectors[b_shared], rotated[shared], rho[start:stop][shared])
         vectors[block_rows[~shared]] = rotated[~shared] * target
 
 
@@ -168,9 +169,9 @@ def blend(vectors: np.ndarray, rows: np.ndarray, base_rows: np.ndarray, rho: np.
         raise ConfigError(f"blend needs {rows.shape[0]} base rows of dimension {vectors.shape[1]} and as many "
                           f"shares in [0, 1]; got base rows {base_rows.shape}, shares {rho.shape}")
     step = _block_rows(vectors.shape[1])
-    for start in range(0, len(rows), step):
-        block = rows[start:start + step]
-        vectors[block] = mix_directions(base_rows[start:start + step], vectors[block], rho[start:start + step])
+    for start, stop in blocks(len(rows), step):
+        block = rows[start:stop]
+        vectors[block] = mix_directions(base_rows[start:stop], vectors[block], rho[start:stop])
 
 
 def _block_rows(dim: int) -> int:
@@ -181,8 +182,8 @@ def _block_rows(dim: int) -> int:
 def rotate_into(target: np.ndarray, rows: np.ndarray, source: np.ndarray, rotation: np.ndarray) -> None:
     """``target[rows] = source @ rotation``, a block of rows at a time (small float64 temporaries)."""
     step = _block_rows(source.shape[1])
-    for start in range(0, len(rows), step):
-        target[rows[start:start + step]] = np.asarray(source[start:start + step], dtype=np.float64) @ rotation
+    for start, stop in blocks(len(rows), step):
+        target[rows[start:stop]] = np.asarray(source[start:stop], dtype=np.float64) @ rotation
 
 
 def _median_norm(vectors: np.ndarray) -> float:
@@ -190,6 +191,6 @@ def _median_norm(vectors: np.ndarray) -> float:
     if not len(vectors):
         return 1.0
     step = _block_rows(vectors.shape[1])
-    norms = np.concatenate([np.linalg.norm(vectors[i:i + step].astype(np.float64), axis=1)
-                            for i in range(0, len(vectors), step)])
+    norms = np.concatenate([np.linalg.norm(vectors[start:stop].astype(np.float64), axis=1)
+                            for start, stop in blocks(len(vectors), step)])
     return float(np.median(norms))

@@ -34,12 +34,18 @@ class Head:
         Rows of its matrix for a model with ``n_out`` output words.
     table : callable (int64[n_out], Word2VecConfig) -> namedtuple
         Its kernel table from the output words' counts.
+    min_words : int
+        The fewest output words it can train with.
+    title : str
+        What messages call it (empty: its name).
     """
 
     name: str
     enabled: Callable[[Word2VecConfig], bool]
     n_rows: Callable[[int], int]
     table: Callable[[np.ndarray, Word2VecConfig], Any]
+    min_words: int = 1
+    title: str = ""
 
     @property
     def matrix_name(self) -> str:
@@ -65,12 +71,24 @@ def _noise_table(counts: np.ndarray, config: Word2VecConfig) -> kernels.Negative
 #: Every head, in the order each example trains them (word2vec.c's: the Huffman path, then the
 #: negatives; both add to the same input gradient).
 HEADS: dict[str, Head] = {head.name: head for head in (
+    # A Huffman tree needs two leaves.
     Head("hs", enabled=lambda config: config.hs, n_rows=lambda n_out: max(n_out - 1, 0),
-         table=lambda counts, config: huffman_tree(counts)),
-    Head("ns", enabled=lambda config: config.negative > 0, n_rows=lambda n_out: n_out, table=_noise_table),
+         table=lambda counts, config: huffman_tree(counts), min_words=2, title="hierarchical softmax"),
+    Head("ns", enabled=lambda config: config.negative > 0, n_rows=lambda n_out: n_out, table=_noise_table,
+         title="negative sampling"),
 )}
 
 
 def heads_of(config: Word2VecConfig) -> list[Head]:
     """The heads ``config`` trains, in training order."""
     return [head for head in HEADS.values() if head.enabled(config)]
+
+
+def min_words(config: Word2VecConfig) -> int:
+    """The fewest output words every head of ``config`` can train with."""
+    return max((head.min_words for head in heads_of(config)), default=1)
+
+
+def lacking(config: Word2VecConfig, n_out: int) -> Head | None:
+    """The first head of ``config`` that cannot train with ``n_out`` output words, or None."""
+    return next((head for head in heads_of(config) if n_out < head.min_words), None)

@@ -1,4 +1,5 @@
-"""Large matrices: checking they fit, allocating them without huge-page stalls, handing their pages back early.
+"""Large matrices: checking they fit, allocating them without huge-page stalls, walking them in blocks of rows,
+handing their pages back early.
 
 NumPy advises the kernel to back every array of 4 MB or more with transparent huge pages
 (``MADV_HUGEPAGE``). With Linux's default ``defrag=madvise`` setting, each first touch of
@@ -13,6 +14,7 @@ import functools
 import mmap
 import os
 import sys
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -54,6 +56,16 @@ def empty(shape: tuple[int, ...], dtype: np.dtype | type = np.float32) -> np.nda
         return np.empty(shape, dtype=dtype)
     finally:
         _set_madvise_hugepage(previous)
+
+
+def blocks(n: int, size: int, first: int = 0) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of consecutive blocks of ``size`` rows covering ``range(first, n)``, the last one shorter.
+
+    How a large matrix is walked: each block's temporaries (masks, float64 copies, scores) stay
+    small next to the matrix itself.
+    """
+    for start in range(first, n, size):
+        yield start, min(start + size, n)
 
 
 @functools.cache

@@ -29,6 +29,7 @@ from .corpus import (
 )
 from .errors import ConfigError, CorpusError, ModelStateError
 from .finetune import Pretrained
+from .heads import lacking, min_words
 from .phrases import PhrasesLike, phrase_models
 from .state import (
     ALIGN,
@@ -237,10 +238,13 @@ class Word2Vec:
         if self._pending_finetune is not None:
             pre, settings = self._pending_finetune
             state = ft.prepare(pre, settings, self.config, counts)
-            leaves = ft.hs_words(state) if self.config.hs else 2
-            if leaves < 2:
-                raise CorpusError(f"{where}: hierarchical softmax needs at least 2 words the corpus trains "
-                                  f"({leaves} here, method={settings.method!r})")
+            # (Counting a method's output words may build its domain-only vocabulary: only when a head needs it.)
+            if min_words(self.config) > 1:
+                leaves = ft.output_words(state)
+                head = lacking(self.config, leaves)
+                if head is not None:
+                    raise CorpusError(f"{where}: {head.title or head.name} needs at least {head.min_words} words the corpus "
+                                      f"trains ({leaves} here, method={settings.method!r})")
             self.state = state
             self._pending_finetune = None  # the pre-trained rows now live in the state's weights
             return self
@@ -248,8 +252,9 @@ class Word2Vec:
         if len(vocab) == 0:
             raise CorpusError(f"{where}: no word occurs min_count={self.config.min_count} times "
                               f"({len(counts)} distinct words in {n_tokens} tokens)")
-        if self.config.hs and len(vocab) < 2:
-            raise CorpusError(f"{where}: hierarchical softmax needs at least 2 words in the vocabulary")
+        head = lacking(self.config, len(vocab))
+        if head is not None:
+            raise CorpusError(f"{where}: {head.title or head.name} needs at least {head.min_words} words in the vocabulary")
         logger.info("vocabulary: %d words (of %d distinct, min_count=%d) from %d tokens in %d sentences",
                     len(vocab), len(counts), self.config.min_count, n_tokens, n_sentences)
         self.set_vocabulary(vocab, Weights.initial(len(vocab), self.config))
@@ -281,7 +286,7 @@ class Word2Vec:
         c = self.config
         n = int(np.count_nonzero(counts >= c.min_count))
         n = min(n, c.max_final_vocab) if c.max_final_vocab is not None else n
-        check_memory(max(n, 2 if c.hs else 1), c, at_least=True)
+        check_memory(max(n, min_words(c)), c, at_least=True)
 
     def set_vocabulary(self, vocab: Vocabulary, weights: Weights) -> None:
         """Install a vocabulary and matching weights (see ``TrainingState.set_vocabulary``)."""
@@ -359,18 +364,7 @@ class Word2Vec:
         self._require_vocab()
         if not self.weights.w_in.flags.writeable:
             raise ModelStateError("this model was loaded with mmap=True (read-only); load it without mmap to train it")
-        if sentences is None:
-            if not self.corpus_sources:
-                raise CorpusError("no corpus given, and this model records no corpus files to train on (it was "
-                                  "trained on an in-memory corpus, or never): pass sentences")
-            sentences = self.corpus_sources
-        if isinstance(sentences, EncodedCorpus):
-            encoded = sentences
-        else:
-            source = as_sentences(sentences, self.strict_encoding)
-            if isinstance(source, TextCorpus):
-                self.corpus_sources = list(source.paths)  # saved, so `fastw2v train --resume` can find it
-            encoded = self.encode(source)
+        encoded = self._training_corpus(sentences)
         shape = (encoded.n_tokens, encoded.n_sentences)
         hooks = Callbacks([*self.callbacks, *callbacks])
 
@@ -400,6 +394,20 @@ class Word2Vec:
             self._wv = None  # trained, combined, or stopped part-way: the vectors changed
         hooks.train_end(self)
         return results
+
+    def _training_corpus(self, sentences: CorpusLike | EncodedCorpus | None) -> EncodedCorpus:
+        """``sentences`` encoded (default: the recorded corpus files); a file corpus's paths are recorded."""
+        if sentences is None:
+            if not self.corpus_sources:
+                raise CorpusError("no corpus given, and this model records no corpus files to train on (it was "
+                                  "trained on an in-memory corpus, or never): pass sentences")
+            sentences = self.corpus_sources
+        if isinstance(sentences, EncodedCorpus):
+            return sentences
+        source = as_sentences(sentences, self.strict_encoding)
+        if isinstance(source, TextCorpus):
+            self.corpus_sources = list(source.paths)  # saved, so `fastw2v train --resume` can find it
+        return self.encode(source)
 
     def _enter(self, phase: Phase, shape: tuple[int, int]) -> None:
         """Install ``phase``'s schedule, position and (fine-tuning) learning-rate multipliers."""

@@ -23,6 +23,11 @@ def _duration(seconds: float) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
+def per_second(done: float, seconds: float) -> float:
+    """The rate of ``done`` units in ``seconds`` (a step that took no measurable time counts as 1 ns)."""
+    return done / max(seconds, 1e-9)
+
+
 class Progress:
     """Logs ``what: done/total unit (%), rate, ETA | detail`` at INFO at most every ``interval`` seconds.
 
@@ -52,7 +57,7 @@ class Progress:
         if now - self.last < self.interval:
             return
         self.last = now
-        rate = (self.done - self.first) / max(now - self.started, 1e-9)
+        rate = per_second(self.done - self.first, now - self.started)
         line = f"{self.what}: {_count(self.done)}"
         if self.total:
             eta = (self.total - self.done) / max(rate, 1e-9)

@@ -161,7 +161,7 @@ class Weights:
         """Name of the first matrix holding NaN/inf, or None."""
         step = 65536  # in blocks of rows: a whole-matrix mask of a 3M x 300 model would be 900 MB
         for name, matrix in self.matrices().items():
-            if not all(np.isfinite(matrix[a:a + step]).all() for a in range(0, matrix.shape[0], step)):
+            if not all(np.isfinite(matrix[a:b]).all() for a, b in memory.blocks(matrix.shape[0], step)):
                 return name
         return None
 

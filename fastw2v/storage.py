@@ -148,8 +148,8 @@ def _write_npy(path: Path, array: np.ndarray, ticker: Progress) -> None:
         fmt.write_array_header_1_0(fh, fmt.header_data_from_array_1_0(array))
         flat = array.reshape(array.shape[0], int(np.prod(array.shape[1:])))
         step = max(1, (64 << 20) // max(flat[:1].nbytes, 1))
-        for start in range(0, flat.shape[0], step):
-            block = flat[start:start + step]
+        for start, stop in memory.blocks(flat.shape[0], step):
+            block = flat[start:stop]
             # numpy's stubs give ndarray the buffer protocol on Python >= 3.12 only.
             fh.write(memoryview(block).cast("B"))  # type: ignore[arg-type]
             ticker.advance(block.nbytes >> 20)

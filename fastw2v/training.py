@@ -21,7 +21,7 @@ from . import kernels
 from .config import Word2VecConfig
 from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError, TrainingDivergedError
-from .progress import Progress
+from .progress import Progress, per_second
 from .state import Anchor, EpochResult, Position, Schedule, Tables, Weights
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def run_epochs(weights: Weights, tables: Tables, corpus: EncodedCorpus, config: 
                                  words=words, seconds=time.perf_counter() - started)
             results.append(result)
             logger.info("epoch %d/%d done: loss %.4f per pair, %d pairs, %.0fk words/s", epoch + 1, end_epoch,
-                        result.loss, result.pairs, words / max(result.seconds, 1e-9) / 1e3)
+                        result.loss, result.pairs, per_second(words, result.seconds) / 1e3)
             position.epoch, position.sentence, position.loss, position.pairs = epoch + 1, 0, 0.0, 0
             if on_epoch_end is not None:
                 on_epoch_end(result, position)

@@ -339,13 +339,13 @@ def write_rows(fout: BinaryIO, path: Path, words: list[str], vectors: np.ndarray
     step = max(1, WRITE_BLOCK // ((4 if binary else 16) * dim + 16))
     progress = Progress(f"writing {path}", "vectors", n)
     total = 0
-    for start in range(0, n, step):
-        block = vectors[start:start + step] if order is None else vectors[order[start:start + step]]
+    for start, stop in memory.blocks(n, step):
+        block = vectors[start:stop] if order is None else vectors[order[start:stop]]
         row_bytes, row_ends = payload(block)
-        word_bytes = np.frombuffer(" ".join(words[start:start + step]).encode("utf-8"), dtype=np.uint8)
+        word_bytes = np.frombuffer(" ".join(words[start:stop]).encode("utf-8"), dtype=np.uint8)
         out = np.empty(len(word_bytes) + 1 + len(row_bytes), dtype=np.uint8)
         written = pack_rows(word_bytes, row_bytes, row_ends, out)
         # numpy's stubs give ndarray the buffer protocol on Python >= 3.12 only.
         fout.write(memoryview(out)[:written])  # type: ignore[arg-type]
         total += written
-        progress.update(min(start + step, n), f"{total >> 20} MB")
+        progress.update(stop, f"{total >> 20} MB")

@@ -482,8 +482,8 @@ def check_rows(path: Path, fmt: Format | None, words: Sequence[str] | np.ndarray
     # Checked in blocks so a 3 GB matrix never needs a 0.75 GB boolean temporary.
     step = max(1, (1 << 22) // max(1, vectors.shape[1]))
     end = vectors.shape[0] if stop is None else stop
-    for start in range(first, end, step):
-        ok = np.isfinite(vectors[start:min(start + step, end)]).all(axis=1)
+    for start, block_end in memory.blocks(end, step, first):
+        ok = np.isfinite(vectors[start:block_end]).all(axis=1)
         if not ok.all():
             row = start + int(np.argmin(ok))
             raise vector_error(path, f"word {show(str(words[row]))} at {row_position(fmt, row)} has a NaN or "

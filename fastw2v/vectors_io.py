@@ -38,6 +38,7 @@ import smart_open
 
 from .atomic import atomic_file
 from .errors import ConfigError, MissingFileError, UntrustedFileError, describe
+from .memory import blocks
 from .vector_blocks import count_lines, read_binary, read_text, write_rows
 from .vector_formats import (
     COMPRESSED_SUFFIXES,
@@ -421,8 +422,8 @@ def to_keyedvectors(words: Sequence[str], vectors: ArrayLike,
 def _no_separators(words: list[str]) -> bool:
     """Whether no word holds a space or a newline (joined a block at a time)."""
     step = 1 << 16
-    for start in range(0, len(words), step):
-        block = words[start:start + step]
+    for start, stop in blocks(len(words), step):
+        block = words[start:stop]
         joined = "\n".join(block)
         if " " in joined or joined.count("\n") != len(block) - 1:
             return False

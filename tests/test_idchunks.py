@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from fastw2v.corpus import TextCorpus
-from fastw2v.idchunks import IdScan, KeyTable, LineWriter, WordIds, id_chunks
+from fastw2v.phrases.id_chunks import IdScan, WordIds, id_chunks
+from fastw2v.phrases.key_table import KeyTable
+from fastw2v.phrases.output import LineWriter
 
 # Every kind of whitespace str.split() knows, empty and blank lines, CRLF, no final newline,
 # non-ASCII words and spaces (U+00A0, U+2003), and an invalid UTF-8 byte.

@@ -13,7 +13,9 @@ from gensim.models.phrases import FrozenPhrases, Phrases, npmi_scorer, original_
 
 from fastw2v.cli import main
 from fastw2v.errors import ConfigError, CorpusError, FastW2VError, ModelFormatError
-from fastw2v.phrases import PhraseModel, _BigramCounts, _greedy_pairs, score_bigrams, write_phrased
+from fastw2v.phrases import PhraseModel, score_bigrams, write_phrased
+from fastw2v.phrases.counting import BigramCounts
+from fastw2v.phrases.joining import _greedy_pairs
 
 # (scoring, min_count, threshold) exercised against gensim.
 SETTINGS = [("default", 5, 10.0), ("default", 1, 1.0), ("default", 3, 50.0), ("npmi", 5, 0.5), ("npmi", 1, 0.3)]
@@ -193,7 +195,7 @@ def test_pruning_is_gensims_with_one_sentence_per_chunk(lee_corpus, scoring, thr
 
 
 def test_pruning_bounds_the_counts_and_keeps_the_frequent_phrases(lee_corpus):
-    counts = _BigramCounts(max_vocab_size=8000)
+    counts = BigramCounts(max_vocab_size=8000)
     vocab: dict[str, int] = {}
     for k in range(0, len(lee_corpus), 10):
         chunk = lee_corpus[k:k + 10]

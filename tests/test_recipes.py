@@ -257,17 +257,23 @@ def test_aligned_keeps_base_only_words_and_adds_new_ones(vector_file, tmp_path):
     assert np.isfinite(again.weights.w_in).all() and len(again.history) == 4
 
 
+def whole_and_fresh(path, options: dict) -> tuple[Word2Vec, Word2Vec]:
+    """The uninterrupted fine-tuning of ``path`` on LEE, and a twin with its vocabulary built, to interrupt."""
+    whole = Word2Vec.from_pretrained(path, **options)
+    whole.build_vocab(LEE)
+    whole.train(LEE)
+    model = Word2Vec.from_pretrained(path, **options)
+    model.build_vocab(LEE)
+    return whole, model
+
+
 def test_aligned_checkpoint_restarts_the_step_with_a_clean_history(vector_file, tmp_path):
     """A checkpoint taken while the domain-only model trains holds the union state before the
     combination: resuming runs the aligned step again from its start, and the epochs the
     interrupted attempt recorded are not counted twice."""
     path = vector_file[0]
     options = dict(method="aligned", preserve="balanced", base_tokens=1e6, epochs=2, **TRAIN)
-    whole = Word2Vec.from_pretrained(path, **options)
-    whole.build_vocab(LEE)
-    whole.train(LEE)
-    model = Word2Vec.from_pretrained(path, **options)
-    model.build_vocab(LEE)
+    whole, model = whole_and_fresh(path, options)
     interrupt_after_epoch(model, LEE, tmp_path / "ck", 2)
     resumed = load(tmp_path / "ck")
     assert len(resumed.history) == 2 and not resumed.finetune_plan.aligned_done
@@ -360,11 +366,7 @@ def test_blend_resumed_from_its_last_checkpoint_blends_once(vector_file, tmp_pat
 
     path = vector_file[0]
     options = dict(method="blend", preserve="adaptive", base_tokens=1e6, epochs=1, **TRAIN)
-    whole = Word2Vec.from_pretrained(path, **options)
-    whole.build_vocab(LEE)
-    whole.train(LEE)
-    model = Word2Vec.from_pretrained(path, **options)
-    model.build_vocab(LEE)
+    whole, model = whole_and_fresh(path, options)
     saver = Checkpointer(model, tmp_path / "ck", Every(epochs=1))
 
     def stop(m, epoch, loss):

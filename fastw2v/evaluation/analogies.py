@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..memory import blocks
 from .checks import EvaluationError, check_at_least, check_method
 from .readers import PathLike, file_name, read_analogy_questions
 from .results import AnalogyResult, SectionResult
@@ -86,8 +87,7 @@ def _answer_analogies(kv: KeyedVectors, vocab: Vocab, ia: np.ndarray, ib: np.nda
         has_variants[np.fromiter(variants.keys(), dtype=np.int64)] = True
     neg_inf = np.array(-np.inf, dtype=vectors.dtype)
     predicted = np.full(len(ia), -1, dtype=np.int64)
-    for start in range(0, len(ia), batch_size):
-        stop = min(start + batch_size, len(ia))
+    for start, stop in blocks(len(ia), batch_size):
         a, b, c = ia[start:stop], ib[start:stop], ic[start:stop]
         m = stop - start
         ua, ub, uc = (vectors[r] * inv[r, None] for r in (a, b, c))
@@ -115,8 +115,7 @@ def _answer_analogies(kv: KeyedVectors, vocab: Vocab, ia: np.ndarray, ib: np.nda
         mask_cols = np.concatenate((ex_cols, v_cols))
         best = np.full(m, -1, dtype=np.int64)
         best_score = np.full(m, -np.inf, dtype=vectors.dtype)
-        for lo in range(0, size, _VOCAB_BLOCK):
-            hi = min(lo + _VOCAB_BLOCK, size)
+        for lo, hi in blocks(size, _VOCAB_BLOCK):
             scores = _candidate_scores(method, q, vectors[lo:hi], inv[lo:hi])
             inside = (mask_cols >= lo) & (mask_cols < hi)
             scores[mask_rows[inside], mask_cols[inside] - lo] = neg_inf

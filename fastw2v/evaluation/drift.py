@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..memory import blocks
 from .checks import EvaluationError, check_at_least
 from .results import DriftReport, NewWord
 from .vocab import float_vectors, inverse_norms, rowwise_cosine, unit_rows
@@ -23,8 +24,7 @@ def _knn_within(unit: np.ndarray, k: int) -> np.ndarray:
     n = len(unit)
     batch = max(1, (1 << 23) // max(n, 1))
     out = np.empty((n, k), dtype=np.int64)
-    for lo in range(0, n, batch):
-        hi = min(lo + batch, n)
+    for lo, hi in blocks(n, batch):
         sims = unit[lo:hi] @ unit.T
         sims[np.arange(hi - lo), np.arange(lo, hi)] = -np.inf
         out[lo:hi] = np.argpartition(-sims, k - 1, axis=1)[:, :k]
@@ -46,8 +46,7 @@ def _nearest(kv: KeyedVectors, rows: np.ndarray, k: int, search: int | None) -> 
     best_sims = np.full((len(rows), 0), -np.inf)
     best_rows = np.zeros((len(rows), 0), dtype=np.int64)
     step = max(k + 1, (64 << 20) // (4 * (queries.shape[1] + len(rows))))  # ~64 MB of candidates and scores
-    for lo in range(0, search, step):
-        hi = min(lo + step, search)
+    for lo, hi in blocks(search, step):
         cand = float_vectors(kv, slice(lo, hi))
         sims = (queries @ cand.T) * inverse_norms(cand)
         inside = (rows >= lo) & (rows < hi)
@@ -75,8 +74,8 @@ def _moved(kv_before: KeyedVectors, kv_after: KeyedVectors, words: list[str],
     before, after = kv_before.key_to_index, kv_after.key_to_index
     cosines, changed = [], []
     step = 65536
-    for lo in range(0, len(words), step):
-        block = words[lo:lo + step]
+    for lo, hi in blocks(len(words), step):
+        block = words[lo:hi]
         vb = float_vectors(kv_before, np.fromiter((before[w] for w in block), dtype=np.int64, count=len(block)))
         va = float_vectors(kv_after, np.fromiter((after[w] for w in block), dtype=np.int64, count=len(block)))
         moved = np.flatnonzero((vb != va).any(axis=1))
@@ -85,6 +84,55 @@ def _moved(kv_before: KeyedVectors, kv_after: KeyedVectors, words: list[str],
     cos, rows = np.concatenate(cosines), np.concatenate(changed)
     order = np.argsort(cos, kind="stable")[:n_moved]
     return [(words[rows[i]], float(cos[i])) for i in order], int(rows.size)
+
+
+def _shared_words(kv_before: KeyedVectors, kv_after: KeyedVectors, words: Iterable[str] | None,
+                  top: int) -> tuple[list[str], list[str], int]:
+    """The words to compare, those the most moved are drawn from, and how many given words either model lacks.
+
+    Given ``words``: those both models have (in their order, once each), drawn from themselves; else the
+    ``top`` most frequent of ``kv_after`` that ``kv_before`` has, drawn from every word both have.
+    """
+    before_index, after_index = kv_before.key_to_index, kv_after.key_to_index
+    if words is None:
+        candidates = [w for w in kv_after.index_to_key if w in before_index]
+        shared, missing = candidates[:top], 0
+    else:
+        unique = list(dict.fromkeys(words))
+        shared = [w for w in unique if w in before_index and w in after_index]
+        candidates, missing = shared, len(unique) - len(shared)
+    if not shared:
+        raise EvaluationError("the two models share none of the words to compare")
+    return shared, candidates, missing
+
+
+def _neighbour_overlap(vb: np.ndarray, va: np.ndarray, k: int) -> float:
+    """Mean fraction of each row's ``k`` nearest rows (among the rows given) that are the same before and after."""
+    nb = np.sort(_knn_within(unit_rows(vb), k), axis=1)
+    na = np.sort(_knn_within(unit_rows(va), k), axis=1)
+    chunk = max(1, (1 << 22) // (k * k))
+    same = np.concatenate([(nb[lo:hi, :, None] == na[lo:hi, None, :]).sum(axis=(1, 2))
+                           for lo, hi in blocks(len(vb), chunk)])
+    return float(same.mean() / k)
+
+
+def _new_words(kv_before: KeyedVectors, kv_after: KeyedVectors, n_new: int, k: int,
+               search_vocab: int | None) -> tuple[list[NewWord], int]:
+    """The first ``n_new`` words of ``kv_after`` absent from ``kv_before`` with their ``k`` nearest neighbours in
+    ``kv_after``, and how many such words there are."""
+    before_index = kv_before.key_to_index
+    new_rows: list[int] = []
+    new_total = 0
+    for i, w in enumerate(kv_after.index_to_key):
+        if w not in before_index:
+            new_total += 1
+            if len(new_rows) < n_new:
+                new_rows.append(i)
+    if not new_rows:
+        return [], new_total
+    neighbours = _nearest(kv_after, np.asarray(new_rows, dtype=np.int64), k, search_vocab)
+    return [NewWord(word=kv_after.index_to_key[row], neighbours=found)
+            for row, found in zip(new_rows, neighbours)], new_total
 
 
 def compare(kv_before: KeyedVectors, kv_after: KeyedVectors, words: Iterable[str] | None = None,
@@ -132,21 +180,8 @@ def compare(kv_before: KeyedVectors, kv_after: KeyedVectors, words: Iterable[str
     if search_vocab is not None:
         check_at_least(1, search_vocab=search_vocab)
     before_index, after_index = kv_before.key_to_index, kv_after.key_to_index
-    missing = 0
-    if words is None:
-        candidates = [w for w in kv_after.index_to_key if w in before_index]
-        shared = candidates[:top]
-    else:
-        shared = []
-        for w in dict.fromkeys(words):
-            if w in before_index and w in after_index:
-                shared.append(w)
-            else:
-                missing += 1
-        candidates = shared
+    shared, candidates, missing = _shared_words(kv_before, kv_after, words, top)
     n = len(shared)
-    if n == 0:
-        raise EvaluationError("the two models share none of the words to compare")
     rows_before = np.fromiter((before_index[w] for w in shared), dtype=np.int64, count=n)
     rows_after = np.fromiter((after_index[w] for w in shared), dtype=np.int64, count=n)
     vb = float_vectors(kv_before, rows_before)
@@ -159,28 +194,9 @@ def compare(kv_before: KeyedVectors, kv_after: KeyedVectors, words: Iterable[str
         logger.warning("compare: vector sizes differ (%d vs %d); no per-word cosine", vb.shape[1], va.shape[1])
         moved, changed, cos_stats = [], 0, (math.nan, math.nan, math.nan)
     k_eff = min(k, n - 1)
-    if k_eff >= 1:
-        nb = np.sort(_knn_within(unit_rows(vb), k_eff), axis=1)
-        na = np.sort(_knn_within(unit_rows(va), k_eff), axis=1)
-        chunk = max(1, (1 << 22) // (k_eff * k_eff))
-        same = np.concatenate([(nb[i:i + chunk, :, None] == na[i:i + chunk, None, :]).sum(axis=(1, 2))
-                               for i in range(0, n, chunk)])
-        overlap = float(same.mean() / k_eff)
-    else:
-        overlap = math.nan
-    new_rows: list[int] = []
-    new_total = 0
-    for i, w in enumerate(kv_after.index_to_key):
-        if w not in before_index:
-            new_total += 1
-            if len(new_rows) < n_new:
-                new_rows.append(i)
+    overlap = _neighbour_overlap(vb, va, k_eff) if k_eff >= 1 else math.nan
+    new_words, new_total = _new_words(kv_before, kv_after, n_new, k, search_vocab)
     removed_total = sum(1 for w in kv_before.index_to_key if w not in after_index)
-    new_words = []
-    if new_rows:
-        rows = np.asarray(new_rows, dtype=np.int64)
-        for row, neighbours in zip(new_rows, _nearest(kv_after, rows, k, search_vocab)):
-            new_words.append(NewWord(word=kv_after.index_to_key[row], neighbours=neighbours))
     result = DriftReport(words=n, missing_words=missing, k=k_eff, cosine_mean=cos_stats[0],
                          cosine_median=cos_stats[1], cosine_min=cos_stats[2], overlap_at_k=overlap,
                          moved_most=moved, moved_among=len(candidates), changed_words=changed,

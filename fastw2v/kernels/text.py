@@ -21,6 +21,38 @@ def _slot(h, mask):
 
 
 @njit(cache=True, nogil=True)
+def _find_or_add(data, start, end, h, table, hashes, offsets, store, words, used):
+    """The id of the token ``data[start:end]`` (hash ``h``), added as word ``words`` when new.
+
+    Returns ``(id, words, used)``: the words known and store bytes used afterwards; id -1 (nothing
+    changed) when adding it would overfill an array.
+    """
+    mask = table.size - 1
+    size = end - start
+    slot = _slot(h, mask)
+    while True:
+        w = table[slot]
+        if w < 0:
+            if words >= hashes.size or used + size > store.size or 2 * (words + 1) > table.size:
+                return -1, words, used
+            table[slot] = words
+            hashes[words] = h
+            store[used:used + size] = data[start:end]
+            offsets[words + 1] = used + size
+            return words, words + 1, used + size
+        if hashes[w] == h and offsets[w + 1] - offsets[w] == size:
+            o = offsets[w]
+            same = True
+            for k in range(size):
+                if store[o + k] != data[start + k]:
+                    same = False
+                    break
+            if same:
+                return w, words, used
+        slot = (slot + 1) & mask
+
+
+@njit(cache=True, nogil=True)
 def intern_tokens(data, whitespace, table, hashes, offsets, store, n_words, ids, lengths, state):
     """Ids of the tokens of ``data`` (uint8), new words appended; tokens per non-empty line.
 
@@ -47,7 +79,6 @@ def intern_tokens(data, whitespace, table, hashes, offsets, store, n_words, ids,
     -------
     bool ; False when an array is full (grow it and call again with the same ``state``).
     """
-    mask = table.size - 1
     words = n_words[0]
     used = offsets[words]
     n = data.size
@@ -69,33 +100,11 @@ def intern_tokens(data, whitespace, table, hashes, offsets, store, n_words, ids,
         while i < n and not whitespace[data[i]]:
             h = (h ^ np.uint64(data[i])) * _FNV_PRIME
             i += 1
-        size = i - start
-        slot = _slot(h, mask)
-        while True:
-            w = table[slot]
-            if w < 0:
-                if words >= hashes.size or used + size > store.size or 2 * (words + 1) > table.size:
-                    n_words[0] = words
-                    state[0], state[1], state[2], state[3], state[4] = start, n_ids, n_lines, line_tokens, irregular
-                    return False
-                table[slot] = words
-                hashes[words] = h
-                store[used:used + size] = data[start:i]
-                used += size
-                words += 1
-                offsets[words] = used
-                w = words - 1
-                break
-            if hashes[w] == h and offsets[w + 1] - offsets[w] == size:
-                o = offsets[w]
-                same = True
-                for k in range(size):
-                    if store[o + k] != data[start + k]:
-                        same = False
-                        break
-                if same:
-                    break
-            slot = (slot + 1) & mask
+        w, words, used = _find_or_add(data, start, i, h, table, hashes, offsets, store, words, used)
+        if w < 0:
+            n_words[0] = words
+            state[0], state[1], state[2], state[3], state[4] = start, n_ids, n_lines, line_tokens, irregular
+            return False
         ids[n_ids] = w
         n_ids += 1
         line_tokens += 1

@@ -1,11 +1,11 @@
-"""A corpus as chunks of int32 token ids under one growing dictionary, ids back to text lines, id lookups,
-progress lines.
+"""A corpus as chunks of int32 token ids under one growing dictionary, read once and kept when it fits.
 
 Chunks are ``(ids int32[n_tokens], lengths int64[n_sentences], text)``, sentences
 concatenated, empty sentences dropped: what the phrase counter and joiner work on. ``text``
 is the block's bytes when they are already canonical (ASCII, one space between tokens, one
 newline after each line), else None: then joining phrases only turns some spaces into the
-delimiter, and the output is written by patching those bytes (:meth:`LineWriter.write_patched`).
+delimiter, and the output is written by patching those bytes
+(:meth:`fastw2v.phrases.output.LineWriter.write_patched`).
 
 Text files are read in blocks of whole lines. A block that is pure ASCII is tokenised and
 looked up by a jitted hash table (:meth:`WordIds.block_ids`); any other block goes line by line
@@ -15,7 +15,6 @@ below agree on what whitespace is.
 """
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Iterable, Iterator
 from itertools import pairwise
@@ -23,9 +22,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .corpus import TextCorpus, _open_binary
-from .errors import CorpusError
-from .kernels import text as text_kernels
+from ..corpus import TextCorpus, _open_binary
+from ..errors import CorpusError
+from ..kernels import text as text_kernels
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +132,8 @@ def _blocks(fh: BinaryIO, block_bytes: int) -> Iterator[bytes]:
         yield block + fh.readline()  # end the block at a line end
 
 
-def _token_starts(data: np.ndarray) -> np.ndarray:
+def token_starts(data: np.ndarray) -> np.ndarray:
+    """Positions of the first byte of each token of ``data``."""
     space = _WHITESPACE[data]
     return np.flatnonzero(~space & np.concatenate(([True], space[:-1])))
 
@@ -192,80 +192,3 @@ class IdScan:
                     self.kept = None
             yield chunk
         self.read_once = True
-
-
-class LineWriter:
-    """Writes id chunks as text lines (tokens joined by spaces) to a binary file, in NumPy per chunk."""
-
-    def __init__(self, fh: BinaryIO | io.BufferedIOBase, words: list[str]) -> None:
-        self.fh = fh
-        self.words = words
-        self.encoded = np.zeros(0, dtype=object)
-        self.sizes = np.zeros(0, dtype=np.int64)  # bytes per word
-
-    def write(self, ids: np.ndarray, lengths: np.ndarray) -> None:
-        """Write one line per sentence; ``lengths`` must all be > 0."""
-        if len(self.words) > self.encoded.size:  # words added since the last chunk
-            new = [w.encode("utf-8") for w in self.words[self.encoded.size:]]
-            self.encoded = np.concatenate((self.encoded, np.array(new, dtype=object)))
-            self.sizes = np.concatenate((self.sizes, np.array([len(b) for b in new], dtype=np.int64)))
-        text = bytearray(b" ".join(self.encoded[ids].tolist()))
-        text.append(10)
-        # The space after each sentence's last token becomes its newline.
-        line_ends = np.cumsum(self.sizes[ids] + 1)[np.cumsum(lengths) - 1] - 1
-        np.frombuffer(text, dtype=np.uint8)[line_ends] = 10
-        self.fh.write(text)
-
-    def write_patched(self, text: bytes, absorbed: np.ndarray, delimiter: int) -> None:
-        """Write a canonical block with the separator before each ``absorbed`` token replaced by ``delimiter``.
-
-        ``absorbed`` holds the block's token indices that were joined onto the token before them;
-        the result is what :meth:`write` gives for the joined ids, without touching a string.
-        """
-        data = np.frombuffer(text, dtype=np.uint8).copy()
-        data[_token_starts(data)[absorbed] - 1] = delimiter
-        self.fh.write(data.tobytes())
-
-
-class KeyTable:
-    """A hash set of distinct int64 keys (open addressing), built and probed with whole-array operations.
-
-    :meth:`find` gives each query's index in ``keys`` or -1 (the phrase joiner looks up every
-    candidate pair of token ids). A binary search costs ~log2(n) dependent loads per query;
-    with the table at most half full most queries end at the first probe.
-    """
-
-    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * 2^64 / phi
-
-    def __init__(self, keys: np.ndarray) -> None:
-        self.keys = np.asarray(keys, dtype=np.int64)
-        self.bits = max(4, int(2 * self.keys.size).bit_length())
-        self.mask = (1 << self.bits) - 1
-        self.slots = np.full(1 << self.bits, -1, dtype=np.int64)
-        pending, pos = np.arange(self.keys.size), self._hash(self.keys)
-        while pending.size:  # each round, the first key wanting each free slot takes it; the rest move on
-            free = np.flatnonzero(self.slots[pos] == -1)
-            _, first = np.unique(pos[free], return_index=True)
-            placed = free[first]
-            self.slots[pos[placed]] = pending[placed]
-            rest = np.ones(pending.size, dtype=bool)
-            rest[placed] = False
-            pending, pos = pending[rest], (pos[rest] + 1) & self.mask
-
-    def _hash(self, keys: np.ndarray) -> np.ndarray:
-        return ((keys.astype(np.uint64) * self._MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.int64)
-
-    def find(self, queries: np.ndarray) -> np.ndarray:
-        """int64[n]: the index in ``keys`` of each query, -1 for those not in the set."""
-        result = np.full(queries.size, -1, dtype=np.int64)
-        if not self.keys.size:
-            return result
-        todo, pos = np.arange(queries.size), self._hash(queries)
-        while todo.size:
-            slot = self.slots[pos]
-            occupied = slot >= 0
-            match = occupied & (self.keys[np.maximum(slot, 0)] == queries[todo])
-            result[todo[match]] = slot[match]
-            go_on = occupied & ~match
-            todo, pos = todo[go_on], (pos[go_on] + 1) & self.mask
-        return result
