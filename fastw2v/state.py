@@ -134,23 +134,23 @@ class Weights:
         return np.where(found, rows, -1)
 
     def check_rows(self, n_words: int, config: Word2VecConfig) -> None:
-        """Raise ValueError unless the inputs have ``n_words`` rows and the heads are those ``config``
+        """Raise ModelStateError unless the inputs have ``n_words`` rows and the heads are those ``config``
         trains, each with its number of rows for ``n_out`` output words."""
         if self.out_rows is not None:
             rows = self.out_rows
             if rows.ndim != 1 or (rows.size and (rows[0] < 0 or rows[-1] >= n_words or (np.diff(rows) <= 0).any())):
-                raise ValueError(f"out_rows is not an increasing list of word ids below {n_words}")
+                raise ModelStateError(f"out_rows is not an increasing list of word ids below {n_words}")
         for name, array in (("w_in", self.w_in), ("in_lr", self.in_lr)):
             if array.shape[0] != n_words:
-                raise ValueError(f"{name} has {array.shape[0]} rows for {n_words} words")
+                raise ModelStateError(f"{name} has {array.shape[0]} rows for {n_words} words")
         expected = [head.name for head in heads_of(config)]
         if sorted(self.heads) != sorted(expected):
-            raise ValueError(f"the output layers are {sorted(self.heads)} but the configuration trains {expected}")
+            raise ModelStateError(f"the output layers are {sorted(self.heads)} but the configuration trains {expected}")
         for name, layer in self.heads.items():
             n_rows = HEADS[name].n_rows(self.n_out)
             for array_name, array in ((HEADS[name].matrix_name, layer.w), (HEADS[name].rates_name, layer.lr)):
                 if array.shape[0] != n_rows:
-                    raise ValueError(f"{array_name} has {array.shape[0]} rows for {self.n_out} output rows "
+                    raise ModelStateError(f"{array_name} has {array.shape[0]} rows for {self.n_out} output rows "
                                      f"(expected {n_rows})")
 
     def matrices(self) -> dict[str, np.ndarray]:
@@ -375,7 +375,7 @@ class TrainingState:
 
         Raises
         ------
-        ValueError
+        ConfigError
             ``epochs`` would change the schedule of the run being resumed.
         CorpusError
             ``corpus_shape`` (tokens, sentences) differs from the run being resumed.
@@ -408,7 +408,7 @@ class TrainingState:
     def _check_resumable(self, epochs: int | None, corpus_shape: tuple[int, int] | None) -> None:
         schedule = required(self.schedule, "schedule")
         if epochs is not None and epochs != schedule.total_epochs:
-            raise ValueError(f"this model is part-way through a {schedule.total_epochs}-epoch run; "
+            raise ConfigError(f"this model is part-way through a {schedule.total_epochs}-epoch run; "
                              f"epochs={epochs} would change its schedule")
         if corpus_shape is not None and self.corpus_shape is not None and self.corpus_shape != corpus_shape:
             raise CorpusError(f"the corpus has {corpus_shape[0]} tokens in {corpus_shape[1]} sentences but the run "
