@@ -47,7 +47,8 @@ class ModelFormatError(FastW2VError, ValueError):
 
 class ModelStateError(FastW2VError, ValueError, RuntimeError):
     """The model cannot do what was asked in its state (no vocabulary yet, loaded read-only, weights
-    that do not fit its vocabulary); the message says what to do. Also a ``RuntimeError``, which gensim raises for a model without a vocabulary."""
+    that do not fit its vocabulary); the message says what to do. Also a ``RuntimeError``, which
+    gensim raises for a model without a vocabulary."""
 
 
 class TrainingDivergedError(FastW2VError, ArithmeticError):

@@ -151,7 +151,7 @@ class Weights:
             for array_name, array in ((HEADS[name].matrix_name, layer.w), (HEADS[name].rates_name, layer.lr)):
                 if array.shape[0] != n_rows:
                     raise ModelStateError(f"{array_name} has {array.shape[0]} rows for {self.n_out} output rows "
-                                     f"(expected {n_rows})")
+                                          f"(expected {n_rows})")
 
     def matrices(self) -> dict[str, np.ndarray]:
         """Every trained matrix by name: ``w_in`` and each head's (``w_out_ns``, ``w_out_hs``)."""
@@ -409,7 +409,7 @@ class TrainingState:
         schedule = required(self.schedule, "schedule")
         if epochs is not None and epochs != schedule.total_epochs:
             raise ConfigError(f"this model is part-way through a {schedule.total_epochs}-epoch run; "
-                             f"epochs={epochs} would change its schedule")
+                              f"epochs={epochs} would change its schedule")
         if corpus_shape is not None and self.corpus_shape is not None and self.corpus_shape != corpus_shape:
             raise CorpusError(f"the corpus has {corpus_shape[0]} tokens in {corpus_shape[1]} sentences but the run "
                               f"being resumed was trained on {self.corpus_shape[0]} in {self.corpus_shape[1]}")
