@@ -1,65 +1,28 @@
-"""Corpus reading and encoding to token-id batches.
+"""Reading a corpus: text files (and directories of them) as sentences, or as blocks of lines.
 
 A corpus is either an iterable of token lists, or one or more paths — files or
 directories of files — with one sentence per line and whitespace-separated
 tokens. ``.gz`` and ``.bz2`` are read with the standard library, URLs and other
-compressions with smart_open.
-
-One pass (:class:`ScannedCorpus`) counts the words and keeps every token as a
-provisional id; encoding then maps those ids to the vocabulary in NumPy, giving
-one flat int32 array of token ids plus int64 sentence offsets, in memory or, past
-a size limit, in a temporary on-disk memmap. Training never touches a Python string.
+compressions with smart_open. Turning sentences into token ids is
+:mod:`fastw2v.token_ids`' job.
 """
 from __future__ import annotations
 
 import bz2
 import gzip
-import itertools
 import logging
 import lzma
-import mmap
 import os
 import re
-import tempfile
 import zlib
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import (
-    IO,
-    Any,
-    BinaryIO,
-    Protocol,
-    cast,
-)
+from typing import Any, BinaryIO, cast
 
-import numpy as np
-
-from .errors import (
-    CorpusError,
-    FastW2VError,
-    MissingFileError,
-    UnreadableFileError,
-    describe,
-)
+from .errors import CorpusError, FastW2VError, MissingFileError, UnreadableFileError, describe
 
 logger = logging.getLogger(__name__)
-
-IdTransform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-class Joiner(Protocol):
-    """A phrase model as :class:`ScannedCorpus` uses it (:class:`fastw2v.phrases.PhraseModel`)."""
-
-    def bind(self, lookup: Callable[[str], int]) -> BoundJoiner: ...
-
-
-class BoundJoiner(Protocol):
-    def apply_ids(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
-
-    @property
-    def phrase_ids(self) -> np.ndarray: ...  # int32: ids of the phrase tokens it joins words into
 
 PathLike = str | os.PathLike
 CorpusLike = PathLike | Sequence[PathLike] | Iterable[list[str]]
@@ -247,38 +210,84 @@ class TextCorpus:
         stats = [os.stat(p) for p in self.paths]
         return (self.strict_encoding, *((p, st.st_size, st.st_mtime_ns) for p, st in zip(self.paths, stats)))
 
+    def _decode(self, raw: bytes, path: str, lineno: int) -> str:
+        """Line ``lineno`` of ``path`` as text: invalid UTF-8 raises when strict, else becomes U+FFFD (counted)."""
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if self.strict_encoding:
+                raise CorpusError(f"{path}: line {lineno} is not valid UTF-8 ({exc.reason} at byte "
+                                  f"{exc.start})") from None
+            self.bad_encoding_lines += 1
+            self.bad_encoding_files[path] = self.bad_encoding_files.get(path, 0) + 1
+            return raw.decode("utf-8", errors="replace")
+
     def _lines(self, path: str) -> Iterator[str]:
         lineno = 0
         try:
             with _open_binary(path) as fh:
                 for lineno, raw in enumerate(fh, 1):
-                    try:
-                        line = raw.decode("utf-8")
-                    except UnicodeDecodeError as exc:
-                        if self.strict_encoding:
-                            raise CorpusError(f"{path}: line {lineno} is not valid UTF-8 ({exc.reason} at byte "
-                                              f"{exc.start})") from None
-                        self.bad_encoding_lines += 1
-                        self.bad_encoding_files[path] = self.bad_encoding_files.get(path, 0) + 1
-                        line = raw.decode("utf-8", errors="replace")
-                    yield line
+                    yield self._decode(raw, path, lineno)
         except _READ_ERRORS as exc:
             raise _read_error(path, lineno, exc) from exc
 
-    def __iter__(self) -> Iterator[list[str]]:
+    def _begin_pass(self) -> None:
         self.bad_encoding_lines = 0
         self.bad_encoding_files = {}
         for directory in self.directories:
             logger.info("%s", directory.describe())
+
+    def _end_pass(self) -> None:
+        if self.bad_encoding_lines:
+            files = [f"{path} ({n} line{'s' if n > 1 else ''})" for path, n in self.bad_encoding_files.items()]
+            logger.warning("%d lines had invalid UTF-8 bytes, replaced with U+FFFD: %s (--strict-encoding stops at "
+                           "the first)", self.bad_encoding_lines, name_some(files))
+
+    def __iter__(self) -> Iterator[list[str]]:
+        self._begin_pass()
         for path in self.paths:
             for line in self._lines(path):
                 tokens = line.split()
                 if tokens:
                     yield tokens
-        if self.bad_encoding_lines:
-            files = [f"{path} ({n} line{'s' if n > 1 else ''})" for path, n in self.bad_encoding_files.items()]
-            logger.warning("%d lines had invalid UTF-8 bytes, replaced with U+FFFD: %s (--strict-encoding stops at "
-                           "the first)", self.bad_encoding_lines, name_some(files))
+        self._end_pass()
+
+    def blocks(self, block_bytes: int) -> Iterator[TextBlock]:
+        """One pass over the files as blocks of whole lines of about ``block_bytes`` bytes each.
+
+        What a pass of :meth:`__iter__` reads, unparsed, for readers that tokenise bytes
+        themselves (:mod:`fastw2v.token_ids`): they turn a block into sentences with
+        :meth:`TextBlock.sentences` unless it is ASCII. Read errors, directory logs and the
+        invalid-UTF-8 policy are those of a pass of :meth:`__iter__`.
+        """
+        self._begin_pass()
+        for path in self.paths:
+            lineno = 0
+            try:
+                with _open_binary(path) as fh:
+                    while data := fh.read(block_bytes):
+                        data += fh.readline()  # end the block at a line end
+                        yield TextBlock(self, path, lineno, data)
+                        lineno += data.count(b"\n")
+            except _READ_ERRORS as exc:
+                raise _read_error(path, lineno, exc) from exc
+        self._end_pass()
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """Whole lines of one file of a :class:`TextCorpus`: ``data`` starts after line ``lineno``."""
+
+    corpus: TextCorpus
+    path: str
+    lineno: int
+    data: bytes
+
+    def sentences(self) -> list[list[str]]:
+        """The block's non-empty lines as token lists, decoded as :meth:`TextCorpus.__iter__` decodes them."""
+        decode = self.corpus._decode
+        lines = (decode(raw, self.path, self.lineno + k) for k, raw in enumerate(self.data.split(b"\n"), 1))
+        return [tokens for line in lines if (tokens := line.split())]
 
 
 def as_sentences(corpus: CorpusLike, strict_encoding: bool = False) -> Iterable[list[str]]:
@@ -306,271 +315,3 @@ class _CheckedIterable:
             if isinstance(sentence, str):
                 raise CorpusError("each sentence must be a list of tokens, got a str; split it first")
             yield sentence
-
-
-class _TokenStore:
-    """Append-only int32 token ids in sentence-aligned chunks.
-
-    Chunks stay in memory up to ``memory_limit`` bytes; past it everything moves to
-    a temporary file and later chunks are appended there.
-    """
-
-    def __init__(self, memory_limit: int, spill_dir: str | None) -> None:
-        self.memory_limit = memory_limit
-        self.spill_dir = spill_dir
-        self.chunks: list[np.ndarray | None] = []
-        self.sizes: list[int] = []
-        self.nbytes = 0
-        self.file: IO[bytes] | None = None
-
-    def append(self, values: np.ndarray) -> None:
-        self.sizes.append(values.size)
-        if self.file is not None:
-            self.file.write(values.tobytes())
-            return
-        # Each chunk in its own anonymous mapping, so that releasing it in compact() returns
-        # the memory to the OS at once (a malloc'ed chunk may stay in the heap).
-        stored = np.frombuffer(mmap.mmap(-1, max(values.nbytes, 1)), dtype=values.dtype, count=values.size)
-        stored[:] = values
-        self.chunks.append(stored)
-        self.nbytes += values.nbytes
-        if self.nbytes > self.memory_limit:
-            # Corpus larger than the memory budget: move what we have to disk and continue there.
-            # The store owns the spill file until it is consumed or closed, past any with block.
-            self.file = tempfile.TemporaryFile(dir=self.spill_dir, prefix="fastw2v-corpus-")  # noqa: SIM115
-            for chunk in self.chunks:
-                assert chunk is not None  # only compact() empties a chunk, and it consumes the store
-                self.file.write(chunk.tobytes())
-            self.chunks = []
-            logger.info("encoded corpus exceeds %d MB; spilling it to a temporary file", self.memory_limit >> 20)
-
-    def compact(self, remap: np.ndarray, lengths: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Map every token through ``remap``, drop those mapped to -1, and count survivors per sentence.
-
-        Consumes the store: each in-memory chunk is released once mapped, and a spilled
-        file is rewritten in place, so the corpus never exists twice.
-
-        Returns
-        -------
-        token_ids : int32[n_kept] (a memmap when spilled)
-        kept_lengths : int64[n_sentences]
-        """
-        total = sum(self.sizes)
-        if self.file is None:
-            out = np.empty(total, dtype=np.int32)  # pages are committed only as they are written
-        else:
-            self.file.flush()
-            # The memmap keeps the (already unlinked) temporary file alive until it is garbage collected.
-            out = np.memmap(self.file, dtype=np.int32, mode="r+", shape=(total,))
-        kept_lengths = []
-        read = written = 0
-        for k, size in enumerate(self.sizes):
-            if self.file is None:
-                chunk, self.chunks[k] = self.chunks[k], None
-            else:
-                chunk = out[read:read + size]
-            mapped = remap[chunk]  # a copy, so writing survivors over the source below is safe
-            keep = mapped >= 0
-            starts = np.cumsum(lengths[k]) - lengths[k]  # sentences are never empty, so starts increase
-            kept_lengths.append(np.add.reduceat(keep, starts, dtype=np.int64))
-            survivors = mapped[keep]
-            out[written:written + survivors.size] = survivors
-            read += size
-            written += survivors.size
-        self.chunks, self.sizes = [], []
-        lengths_all = np.concatenate(kept_lengths) if kept_lengths else np.zeros(0, dtype=np.int64)
-        return out[:written], lengths_all
-
-
-@dataclass
-class EncodedCorpus:
-    """A corpus as token ids.
-
-    Attributes
-    ----------
-    token_ids : int32[n_tokens]
-        In-vocabulary tokens of every sentence, concatenated.
-    sentence_offsets : int64[n_sentences + 1]
-        Sentence ``s`` is ``token_ids[sentence_offsets[s]:sentence_offsets[s+1]]``.
-    raw_tokens : int
-        Tokens in the corpus before dropping out-of-vocabulary words.
-    split_lines : int
-        Lines longer than ``max_sentence_length`` that were split into pieces.
-    """
-
-    token_ids: np.ndarray
-    sentence_offsets: np.ndarray
-    raw_tokens: int
-    split_lines: int = 0
-
-    @property
-    def n_tokens(self) -> int:
-        return int(self.token_ids.shape[0])
-
-    @property
-    def n_sentences(self) -> int:
-        return int(self.sentence_offsets.shape[0]) - 1
-
-    def batches(self, batch_words: int) -> list[tuple[int, int]]:
-        """Split the sentences into consecutive ranges ``[first, last)`` of about ``batch_words`` tokens."""
-        offsets = np.asarray(self.sentence_offsets)
-        if self.n_sentences == 0:
-            return []
-        targets = np.arange(batch_words, self.n_tokens, batch_words, dtype=np.int64)
-        cuts = np.searchsorted(offsets, targets, side="left")
-        bounds = np.unique(np.concatenate(([0], cuts, [self.n_sentences])))
-        return [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
-
-
-class ScannedCorpus:
-    """A corpus read once: its word counts and every token as a provisional id.
-
-    Provisional ids number words in order of first appearance. Counting and
-    encoding share this one pass: once the vocabulary is chosen, :meth:`encode`
-    maps provisional ids to vocabulary ids in NumPy instead of reading and hashing
-    the text a second time.
-
-    Attributes
-    ----------
-    words : dict
-        Word -> provisional id, in order of first appearance.
-    counts : int64[n_words]
-        Occurrences per provisional id.
-    n_tokens, n_sentences : int
-        Tokens and non-empty sentences read (after joining phrases).
-
-    Parameters
-    ----------
-    phrases : sequence of PhraseModel (:class:`Joiner`)
-        Applied in order to every chunk of ids before it is counted and stored, so the
-        scan holds phrase tokens (``new_york``) exactly as if the text had been written
-        phrased first. Their words get provisional ids when bound, with count 0 until seen.
-    on_chunk : callable, optional
-        Called with the counts so far (int64, by provisional id) after each chunk of
-        ``chunk_tokens`` tokens: a check that can stop a long scan early.
-    """
-
-    def __init__(self, sentences: Iterable[list[str]], memory_limit: int = 2 << 30, spill_dir: str | None = None,
-                 chunk_tokens: int = 1 << 20, phrases: Sequence[Joiner] = (),
-                 on_chunk: Callable[[np.ndarray], None] | None = None) -> None:
-        self.words: defaultdict[str, int] = defaultdict(itertools.count().__next__)
-        self.counts = np.zeros(0, dtype=np.int64)
-        self.n_tokens = 0
-        self._tokens: _TokenStore | None = _TokenStore(memory_limit, spill_dir)  # None once encoded
-        self._on_chunk = on_chunk
-        self._lengths: list[np.ndarray] = []  # raw sentence lengths, one array per token chunk
-        lookup = self.words.__getitem__  # a new word gets the next provisional id
-        bound = [model.bind(lookup) for model in phrases]
-        self._transforms: list[IdTransform] = [b.apply_ids for b in bound]
-        self._phrase_ids = np.unique(np.concatenate([np.zeros(0, np.int32), *(b.phrase_ids for b in bound)]))
-        #: Phrases joined while reading (phrase tokens made, not those already in the text).
-        self.phrases_joined = 0
-        # With phrases, ids are not in order of first appearance (binding numbers the phrase words
-        # first), so the first position of each is kept: vocabulary ties are broken by it.
-        self._first = np.zeros(0, dtype=np.int64)
-        buffer: list[int] = []
-        lengths: list[int] = []
-        for sentence in sentences:
-            n = len(sentence)
-            if n == 0:
-                continue
-            buffer.extend(map(lookup, sentence))
-            lengths.append(n)
-            if len(buffer) >= chunk_tokens:
-                self._add_chunk(buffer, lengths)
-                buffer, lengths = [], []
-        if lengths:
-            self._add_chunk(buffer, lengths)
-        if self._transforms:
-            distinct = int(np.count_nonzero(self.counts[self._phrase_ids[self._phrase_ids < self.counts.size]]))
-            logger.info("phrases: joined %d phrase occurrences while reading (%d distinct phrase tokens of the %d "
-                        "the phrase models know occur)", self.phrases_joined, distinct, self._phrase_ids.size)
-
-    def _add_chunk(self, ids: list[int], lengths: list[int]) -> None:
-        chunk, chunk_lengths = np.array(ids, dtype=np.int32), np.array(lengths, dtype=np.int64)
-        if self._transforms:
-            is_phrase = np.zeros(len(self.words), dtype=bool)
-            is_phrase[self._phrase_ids] = True
-            self.phrases_joined -= int(np.count_nonzero(is_phrase[chunk]))
-        for transform in self._transforms:
-            chunk, chunk_lengths = transform(chunk, chunk_lengths)
-        if self._transforms:
-            self.phrases_joined += int(np.count_nonzero(is_phrase[chunk]))
-        counts = np.bincount(chunk, minlength=len(self.words))
-        counts[:self.counts.size] += self.counts
-        self.counts = counts
-        if self._transforms:
-            first = np.full(len(self.words), -1, dtype=np.int64)
-            first[:self._first.size] = self._first
-            new = np.flatnonzero(first[chunk] < 0)
-            new_ids, where = np.unique(chunk[new], return_index=True)
-            first[new_ids] = self.n_tokens + new[where]
-            self._first = first
-        self.n_tokens += chunk.size
-        assert self._tokens is not None  # chunks are added while scanning, in __init__, before encode()
-        self._tokens.append(chunk)
-        self._lengths.append(chunk_lengths)
-        if self._on_chunk is not None:
-            self._on_chunk(self.counts)
-
-    @property
-    def n_sentences(self) -> int:
-        return sum(a.size for a in self._lengths)
-
-    def word_counts(self) -> dict[str, int]:
-        """Word -> count of the words seen, in order of first appearance."""
-        if not self._transforms:
-            return dict(zip(self.words, self.counts.tolist()))
-        words = list(self.words)
-        seen = np.flatnonzero(self.counts > 0)
-        order = seen[np.argsort(self._first[seen], kind="stable")]
-        return {words[i]: c for i, c in zip(order.tolist(), self.counts[order].tolist())}
-
-    def encode(self, index: Mapping[str, int], max_sentence_length: int = 10_000) -> EncodedCorpus:
-        """The corpus as ids of ``index``, dropping other words; consumes the scan.
-
-        Sentences longer than ``max_sentence_length`` (after dropping unknown words)
-        are split into consecutive pieces: no token is ever discarded for length.
-        """
-        if self._tokens is None:
-            raise RuntimeError("this scanned corpus was already encoded")
-        remap = np.full(len(self.words), -1, dtype=np.int32)
-        for word, provisional in self.words.items():
-            i = index.get(word)
-            if i is not None:
-                remap[provisional] = i
-        token_ids, lengths = self._tokens.compact(remap, self._lengths)
-        self._tokens = None
-        lengths = lengths[lengths > 0]
-        pieces = -(-lengths // max_sentence_length)
-        split_lines = int(np.count_nonzero(pieces > 1))
-        if split_lines:
-            logger.info("split %d lines longer than %d tokens into pieces (no token dropped)",
-                        split_lines, max_sentence_length)
-            # Piece p of a sentence of length n holds min(max, n - p * max) tokens.
-            first_piece = np.repeat(np.cumsum(pieces) - pieces, pieces)
-            piece = np.arange(first_piece.size) - first_piece
-            lengths = np.minimum(max_sentence_length, np.repeat(lengths, pieces) - piece * max_sentence_length)
-        offsets = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        return EncodedCorpus(token_ids=token_ids, sentence_offsets=offsets, raw_tokens=self.n_tokens,
-                             split_lines=split_lines)
-
-
-def encode(sentences: Iterable[list[str]], index: Mapping[str, int], max_sentence_length: int = 10_000,
-           memory_limit: int = 2 << 30, spill_dir: str | None = None, chunk_tokens: int = 1 << 20) -> EncodedCorpus:
-    """Encode sentences to token ids, dropping out-of-vocabulary words.
-
-    Parameters
-    ----------
-    sentences : iterable of list of str
-    index : dict
-        Word -> id.
-    max_sentence_length : int
-        Longer sentences are split into pieces (see :meth:`ScannedCorpus.encode`).
-    memory_limit : int
-        Bytes of token ids kept in RAM before spilling to a temporary file.
-    spill_dir : str, optional
-        Where spilled files go (default: the system temp dir).
-    """
-    return ScannedCorpus(sentences, memory_limit, spill_dir, chunk_tokens).encode(index, max_sentence_length)

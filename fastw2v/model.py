@@ -19,14 +19,7 @@ import numpy as np
 from . import finetune as ft
 from .callbacks import Callback, Callbacks
 from .config import FinetuneConfig, Word2VecConfig
-from .corpus import (
-    CorpusLike,
-    EncodedCorpus,
-    ScannedCorpus,
-    TextCorpus,
-    as_sentences,
-    name_some,
-)
+from .corpus import CorpusLike, TextCorpus, as_sentences, name_some
 from .errors import ConfigError, CorpusError, ModelStateError
 from .finetune import Pretrained
 from .heads import lacking, min_words
@@ -46,6 +39,7 @@ from .state import (
     required,
 )
 from .storage import load_state, save_state
+from .token_ids import EncodedCorpus, ScannedCorpus
 from .training import TrainablePart, run_epochs
 from .vocabulary import Vocabulary, count_words
 

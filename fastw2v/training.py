@@ -19,10 +19,10 @@ import numpy as np
 
 from . import kernels
 from .config import Word2VecConfig
-from .corpus import EncodedCorpus
 from .errors import ConfigError, CorpusError, TrainingDivergedError
 from .progress import Progress, per_second
 from .state import Anchor, EpochResult, Position, Schedule, Tables, Weights
+from .token_ids import EncodedCorpus
 
 logger = logging.getLogger(__name__)
 

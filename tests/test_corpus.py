@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import fastw2v
-from fastw2v.corpus import EncodedCorpus, TextCorpus, as_sentences, encode, expand_paths
+from fastw2v import corpus as corpus_module
+from fastw2v.corpus import TextCorpus, as_sentences, expand_paths
 from fastw2v.errors import CorpusError, FastW2VError, MissingFileError, UnreadableFileError
+from fastw2v.token_ids import EncodedCorpus, ScannedCorpus, encode
 
 LINES = ["the cat sat on the mat", "", "  the dog   sat\ton the log  ", "a cat and a dog"]
 EXPECTED = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat", "on", "the", "log"],
@@ -183,6 +185,41 @@ def test_strict_encoding_names_file_and_line(tmp_path):
         model.build_vocab(str(path))
 
 
+def test_scan_of_a_file_keeps_the_line_numbers_and_counts_of_invalid_utf8(tmp_path, caplog):
+    """The scan reads blocks of lines; a bad line deep in a later block is still named by its number."""
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"".join(b"line %d is plain ascii\n" % i for i in range(5000)) + b"bad \xff token\nok\n"
+                     + b"\xc3( again\n")
+    strict = TextCorpus(path, strict_encoding=True)
+    with pytest.raises(CorpusError, match=r"bad\.txt: line 5001 is not valid UTF-8"):
+        ScannedCorpus(strict, chunk_tokens=1000)  # about 6 KB blocks: the bad line is in the 18th
+    corpus = TextCorpus(path)
+    with caplog.at_level(logging.WARNING, logger="fastw2v"):
+        scanned = ScannedCorpus(corpus, chunk_tokens=1000)
+    assert corpus.bad_encoding_lines == 2 and corpus.bad_encoding_files == {str(path): 2}
+    assert "2 lines had invalid UTF-8 bytes" in caplog.text and "bad.txt (2 lines)" in caplog.text
+    assert scanned.word_counts()["\ufffd"] == 1 and scanned.word_counts()["\ufffd("] == 1
+
+
+@pytest.mark.parametrize("chunk_tokens", [3, 1000, 1 << 20])
+def test_scan_of_a_file_equals_the_scan_of_its_sentences(tmp_path, chunk_tokens):
+    """ASCII blocks go through the jitted tokeniser, others line by line: the same ids, counts and order."""
+    text = (b"  the quick\tbrown  fox \r\n\n   \n\x0bjumps\x0cover\x1cthe\x1dlazy\x1e dog\x1f\n"
+            + b"".join(b"line %d has words w%d and w%d\n" % (i, i % 17, i % 5) for i in range(3000))
+            + "caf\u00e9 na\u00efve\u00a0word em\u2003space the fox\n".encode() + b"last line, no newline")
+    path = tmp_path / "c.txt.gz"
+    path.write_bytes(gzip.compress(text))
+    from_file = ScannedCorpus(TextCorpus(path), chunk_tokens=chunk_tokens)
+    sentences = list(TextCorpus(path))
+    from_sentences = ScannedCorpus(sentences, chunk_tokens=chunk_tokens)
+    assert list(from_file.word_counts().items()) == list(from_sentences.word_counts().items())
+    assert (from_file.n_tokens, from_file.n_sentences) == (sum(map(len, sentences)), len(sentences))
+    index = {w: i for i, w in enumerate(sorted(from_sentences.word_counts()))}
+    a, b = from_file.encode(index), from_sentences.encode(index)
+    assert a.token_ids.tolist() == b.token_ids.tolist()
+    assert a.sentence_offsets.tolist() == b.sentence_offsets.tolist()
+
+
 def test_long_line_split_without_losing_tokens(tmp_path):
     words = [f"w{i}" for i in range(37)]
     long_line = [words[i % 37] for i in range(25_000)]
@@ -271,8 +308,6 @@ def test_training_on_spilled_corpus_equals_in_memory(lee_corpus):
 def test_scan_counts_equal_a_counter(lee_corpus):
     from collections import Counter
 
-    from fastw2v.corpus import ScannedCorpus
-
     scanned = ScannedCorpus(lee_corpus, chunk_tokens=1000)  # many chunks
     expected = Counter(w for s in lee_corpus for w in s)
     assert scanned.word_counts() == dict(expected)
@@ -287,13 +322,13 @@ def test_scan_counts_equal_a_counter(lee_corpus):
 def test_train_reuses_the_vocabulary_scan_of_unchanged_files(tmp_path, monkeypatch):
     path = _write(tmp_path / "c.txt", ["a b c a b", "c a b"] * 20)
     passes = []
-    original = TextCorpus._lines
+    original = corpus_module._open_binary
 
-    def counting_lines(self, p):
+    def counting_open(p):
         passes.append(p)
-        return original(self, p)
+        return original(p)
 
-    monkeypatch.setattr(TextCorpus, "_lines", counting_lines)
+    monkeypatch.setattr(corpus_module, "_open_binary", counting_open)
     model = fastw2v.Word2Vec(min_count=1, vector_size=4, negative=1, workers=1, epochs=1)
     model.build_vocab(str(path))
     first = model.encode(str(path))
@@ -328,13 +363,18 @@ DAMAGED = {
 }
 
 
+# The two ways a TextCorpus is read: sentence by sentence, and in blocks of lines (the scan's).
+READERS = {"sentences": lambda corpus: list(corpus), "blocks": lambda corpus: list(corpus.blocks(1024))}
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
 @pytest.mark.parametrize("case", sorted(DAMAGED))
-def test_damaged_compressed_corpus_is_a_corpus_error_naming_the_file(tmp_path, case):
+def test_damaged_compressed_corpus_is_a_corpus_error_naming_the_file(tmp_path, case, reader):
     name, make, fragments = DAMAGED[case]
     path = tmp_path / name
     path.write_bytes(make())
     with pytest.raises(CorpusError) as info:
-        list(TextCorpus(path))
+        READERS[reader](TextCorpus(path))
     message = str(info.value)
     assert message.startswith(f"{path}: ") and "\n" not in message
     for fragment in fragments:

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from fastw2v.corpus import TextCorpus
-from fastw2v.phrases.id_chunks import IdScan, WordIds, id_chunks
+from fastw2v.phrases.id_chunks import IdScan
 from fastw2v.phrases.key_table import KeyTable
 from fastw2v.phrases.output import LineWriter
+from fastw2v.token_ids import WordIds, id_chunks
 
 # Every kind of whitespace str.split() knows, empty and blank lines, CRLF, no final newline,
 # non-ASCII words and spaces (U+00A0, U+2003), and an invalid UTF-8 byte.

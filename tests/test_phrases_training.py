@@ -12,11 +12,12 @@ from gensim.models import KeyedVectors
 
 from fastw2v import Word2Vec, load
 from fastw2v.cli import main
-from fastw2v.corpus import ScannedCorpus, TextCorpus
+from fastw2v.corpus import TextCorpus
 from fastw2v.errors import ConfigError, ModelFormatError
 from fastw2v.evaluation import evaluate, evaluate_similarity
 from fastw2v.finetune import pretrained_phrases
 from fastw2v.phrases import PhraseModel
+from fastw2v.token_ids import ScannedCorpus
 from fastw2v.vectors_io import write_vectors
 
 SMALL = ["--vector-size", "16", "--min-count", "2", "--epochs", "1", "--workers", "1", "--seed", "3", "-q"]

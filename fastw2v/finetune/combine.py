@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..alignment import anchor_pairs, blend, combine, procrustes, rotate_into
-from ..corpus import EncodedCorpus
 from ..errors import CorpusError
 from ..state import TrainingState, Weights, required
+from ..token_ids import EncodedCorpus
 from .shares import preserve_rates, set_phase_rates
 from .union import domain_vocabulary
 

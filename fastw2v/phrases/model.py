@@ -10,9 +10,10 @@ import numpy as np
 from ..corpus import CorpusLike, as_sentences
 from ..errors import ConfigError, CorpusError
 from ..progress import Progress
+from ..token_ids import WordIds
 from . import storage
 from .counting import LOW, SHIFT, BigramCounts, PhrasePass, check_settings
-from .id_chunks import IdScan, WordIds
+from .id_chunks import IdScan
 from .joining import BoundPhrases
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,8 @@ import numpy as np
 
 from ..atomic import atomic_file
 from ..corpus import CorpusLike, as_sentences
-from .id_chunks import IdScan, token_starts
+from ..token_ids import token_starts
+from .id_chunks import IdScan
 from .model import PhraseModel, learn_passes, learning_scan
 
 
